@@ -1,0 +1,56 @@
+using System.CommandLine;
+using LatentFit.Cli.Commands;
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+using Spectre.Console;
+
+namespace LatentFit.Cli;
+
+/// <summary>The <c>latentfit</c> command line: parsing, dispatch, and the mapping of failures to exit codes.</summary>
+public static class CliApplication
+{
+    /// <summary>Runs the tool; output goes to <paramref name="console"/>, errors to <paramref name="error"/>.</summary>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter error)
+    {
+        var root = new RootCommand("LatentFit: maximum-likelihood fitting of latent-variable models by EM and by gradient methods, side by side.");
+        var context = new CommandContext(console);
+        root.Subcommands.Add(FitCommand.Create(context));
+        root.Subcommands.Add(CompareCommand.Create(context));
+        root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                error.WriteLine($"latentfit: error: {parseError.Message}");
+            }
+
+            error.WriteLine("Run 'latentfit --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        try
+        {
+            var output = new StringWriter();
+            int code = parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            if (output.GetStringBuilder().Length > 0)
+            {
+                console.Profile.Out.Writer.Write(output.ToString());
+            }
+
+            return code;
+        }
+        catch (Exception e) when (e is DataFormatException or UsageException or ArgumentException or GradientNotDefinedException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"latentfit: error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (ModelFailureException e)
+        {
+            error.WriteLine($"latentfit: fit failed: {e.Message}");
+            return ExitCodes.FitFailed;
+        }
+    }
+}

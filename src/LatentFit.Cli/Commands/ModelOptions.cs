@@ -1,0 +1,188 @@
+using System.CommandLine;
+using System.Globalization;
+using LatentFit.Data;
+using LatentFit.Execution;
+using LatentFit.Fitting;
+using LatentFit.Models.Gaussian;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Serialization;
+
+namespace LatentFit.Cli.Commands;
+
+/// <summary>
+/// The options that say what to fit and how to stop, shared by <c>fit</c>, <c>compare</c> and <c>check</c>;
+/// one instance per command, since an option belongs to the command it is added to.
+/// </summary>
+internal sealed class ModelOptions
+{
+    public Option<string> Data { get; } = new("--data")
+    {
+        Description = "CSV file with a header row, or an embedded data set by name: faithful, iris",
+        Required = true,
+    };
+
+    public Option<string?> Columns { get; } = new("--columns") { Description = "Comma-separated columns to use, in this order (default: all)" };
+
+    public Option<string> Model { get; } = new("--model") { Description = "Model: gmm (Gaussian mixture)", DefaultValueFactory = _ => "gmm" };
+
+    public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K (default: from --init, else 2)" };
+
+    public Option<string> Covariance { get; } = new("--covariance")
+    {
+        Description = "Covariance structure: full, tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
+        DefaultValueFactory = _ => "full",
+    };
+
+    public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation", DefaultValueFactory = _ => 0 };
+
+    public Option<string?> Init { get; } = new("--init") { Description = "JSON file with initial weights, means and covariances (the shape 'fit' writes)" };
+
+    public Option<string> InitMethod { get; } = new("--init-method")
+    {
+        Description = "Initialisation without --init: kmeans++ or random (random responsibilities)",
+        DefaultValueFactory = _ => "kmeans++",
+    };
+
+    public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
+
+    public Option<double> GradientTolerance { get; } = new("--gradient-tol") { Description = "Stop when the gradient norm is at most this (0: off)", DefaultValueFactory = _ => 0 };
+
+    public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => 1000 };
+
+    public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.1 };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the E-step (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    public void AddTo(Command command, bool stopping = true)
+    {
+        command.Options.Add(Data);
+        command.Options.Add(Columns);
+        command.Options.Add(Model);
+        command.Options.Add(Components);
+        command.Options.Add(Covariance);
+        command.Options.Add(RegCovar);
+        command.Options.Add(Seed);
+        command.Options.Add(Init);
+        command.Options.Add(InitMethod);
+        command.Options.Add(Threads);
+        if (stopping)
+        {
+            command.Options.Add(Tolerance);
+            command.Options.Add(GradientTolerance);
+            command.Options.Add(MaxIterations);
+            command.Options.Add(Step);
+        }
+    }
+
+    /// <summary>Reads and validates the options into fit settings (the data are loaded here).</summary>
+    public GaussianMixtureFitSettings Settings(ParseResult parse, int restarts = 1)
+    {
+        string model = parse.GetValue(Model)!;
+        if (!string.Equals(model, "gmm", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"unknown model \"{model}\"; choose one of: gmm");
+        }
+
+        string covarianceName = parse.GetValue(Covariance)!;
+        if (!CovarianceStructure.TryParse(covarianceName, out var structure))
+        {
+            throw new UsageException($"unknown covariance structure \"{covarianceName}\"; choose one of: full, tied, diag, spherical");
+        }
+
+        double regularization = parse.GetValue(RegCovar);
+        Require(regularization >= 0 && double.IsFinite(regularization), $"--reg-covar must be a finite number ≥ 0, got {Format(regularization)}");
+        int threads = parse.GetValue(Threads);
+        Require(threads >= 1, $"--threads must be at least 1, got {threads}");
+        Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
+        string initMethodName = parse.GetValue(InitMethod)!;
+        var initialization = initMethodName.ToLowerInvariant() switch
+        {
+            "kmeans++" or "kmeans" => InitializationMethod.KMeansPlusPlus,
+            "random" => InitializationMethod.RandomResponsibilities,
+            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random"),
+        };
+
+        var data = DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)));
+        GaussianMixtureParameters? start = parse.GetValue(Init) is { } initPath
+            ? GaussianMixtureParameterReader.ReadFile(initPath, structure)
+            : null;
+        int? requested = parse.GetValue(Components);
+        if (start is not null && requested is { } k && k != start.Components)
+        {
+            throw new UsageException($"-k {k} disagrees with the {start.Components} components in {parse.GetValue(Init)}");
+        }
+
+        if (start is not null && start.Dimension != data.Dimension)
+        {
+            throw new UsageException($"{parse.GetValue(Init)} has means of dimension {start.Dimension}, but the data have {data.Dimension} columns ({string.Join(", ", data.ColumnNames)})");
+        }
+
+        int components = requested ?? start?.Components ?? 2;
+        Require(components >= 1, $"-k must be at least 1, got {components}");
+        Require(components <= data.Rows, $"-k {components} is larger than the number of rows ({data.Rows}) in {data.Source}");
+        return new GaussianMixtureFitSettings
+        {
+            Data = data,
+            Components = components,
+            Structure = structure,
+            Regularization = regularization,
+            Initialization = initialization,
+            Seed = parse.GetValue(Seed),
+            Restarts = restarts,
+            Start = start,
+            Execution = new ExecutionOptions(threads),
+        };
+    }
+
+    /// <summary>Reads and validates the stopping rules.</summary>
+    public FitOptions FitOptions(ParseResult parse)
+    {
+        double tolerance = parse.GetValue(Tolerance);
+        Require(tolerance >= 0 && double.IsFinite(tolerance), $"--tol must be a finite number ≥ 0, got {Format(tolerance)}");
+        double gradientTolerance = parse.GetValue(GradientTolerance);
+        Require(gradientTolerance >= 0 && double.IsFinite(gradientTolerance), $"--gradient-tol must be a finite number ≥ 0, got {Format(gradientTolerance)}");
+        int maxIterations = parse.GetValue(MaxIterations);
+        Require(maxIterations >= 0, $"--max-iter must be at least 0, got {maxIterations}");
+        double step = parse.GetValue(Step);
+        Require(step > 0 && double.IsFinite(step), $"--step must be a finite number > 0, got {Format(step)}");
+        return new FitOptions
+        {
+            RelativeTolerance = tolerance,
+            GradientTolerance = gradientTolerance,
+            MaxIterations = maxIterations,
+            Step = step,
+        };
+    }
+
+    /// <summary>How the start was chosen, for outputs.</summary>
+    public string InitializationLabel(ParseResult parse) =>
+        parse.GetValue(Init) is { } path ? $"file:{path}" : parse.GetValue(InitMethod)!.ToLowerInvariant();
+
+    private static IReadOnlyList<string>? ParseColumns(string? columns)
+    {
+        if (columns is null)
+        {
+            return null;
+        }
+
+        var names = columns.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Any(string.IsNullOrEmpty))
+        {
+            throw new UsageException($"--columns \"{columns}\" has an empty name");
+        }
+
+        return names;
+    }
+
+    private static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new UsageException(message);
+        }
+    }
+}

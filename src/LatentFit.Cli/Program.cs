@@ -1,0 +1,4 @@
+using LatentFit.Cli;
+using Spectre.Console;
+
+return CliApplication.Run(args, AnsiConsole.Console, Console.Error);

@@ -1,0 +1,74 @@
+using System.Runtime.ExceptionServices;
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Execution;
+
+/// <summary>
+/// Runs a model's E-step over a data set in fixed chunks, in parallel, and merges the chunk statistics in
+/// chunk order (a fixed left-to-right reduction), so the result does not depend on the number of threads.
+/// </summary>
+public static class ChunkedEStep
+{
+    /// <summary>Statistics of every row of <paramref name="data"/> under θ.</summary>
+    public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, ExecutionOptions options)
+        where TStats : ISufficientStatistics<TStats>
+    {
+        int chunkRows = Math.Max(1, options.ChunkRows);
+        int chunks = (data.Rows + chunkRows - 1) / chunkRows;
+        if (chunks <= 1 || options.Threads <= 1)
+        {
+            var stats = model.CreateStatistics();
+            var partial = model.CreateStatistics();
+            for (int c = 0; c < chunks; c++)
+            {
+                // Same chunking and merge order as the parallel path, so one thread gives identical bits.
+                var target = c == 0 ? stats : partial;
+                if (c > 0)
+                {
+                    partial.Clear();
+                }
+
+                AccumulateChunk(model, theta, data, c, chunkRows, target);
+                if (c > 0)
+                {
+                    stats.Add(partial);
+                }
+            }
+
+            return stats;
+        }
+
+        var results = new TStats[chunks];
+        try
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, c =>
+            {
+                var stats = model.CreateStatistics();
+                AccumulateChunk(model, theta, data, c, chunkRows, stats);
+                results[c] = stats;
+            });
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+        {
+            ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
+
+        var total = results[0];
+        for (int c = 1; c < chunks; c++)
+        {
+            total.Add(results[c]);
+        }
+
+        return total;
+    }
+
+    private static void AccumulateChunk<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, int chunk, int chunkRows, TStats into)
+        where TStats : ISufficientStatistics<TStats>
+    {
+        int start = chunk * chunkRows;
+        int count = Math.Min(chunkRows, data.Rows - start);
+        var weights = data.RowWeights is { } w ? w.Span.Slice(start, count) : default;
+        model.Accumulate(theta, new DataBlock(data.RowRange(start, count), count, data.Dimension, weights), into);
+    }
+}

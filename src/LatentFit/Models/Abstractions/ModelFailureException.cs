@@ -1,0 +1,30 @@
+namespace LatentFit.Models.Abstractions;
+
+/// <summary>
+/// A fit cannot go on at the current parameters for a numerical reason (not a bug, not bad input); the
+/// message says what happened and what the user can do about it.
+/// </summary>
+public class ModelFailureException(string message) : Exception(message);
+
+/// <summary>A mixture component's total responsibility Σₙ rₙₖ has fallen to (nearly) zero.</summary>
+public sealed class ComponentCollapsedException(int component, double totalResponsibility, double observations)
+    : ModelFailureException(
+        $"component {component + 1} collapsed: its total responsibility fell to {totalResponsibility:G3} of {observations:G6} observations. " +
+        "Reduce the number of components, try other starts (--restarts, --seed), or choose another initialisation.")
+{
+    /// <summary>Zero-based index of the component.</summary>
+    public int Component { get; } = component;
+
+    /// <summary>Σₙ rₙₖ at the failure.</summary>
+    public double TotalResponsibility { get; } = totalResponsibility;
+}
+
+/// <summary>A covariance matrix is not numerically positive definite.</summary>
+public sealed class SingularCovarianceException(int component, string context)
+    : ModelFailureException(
+        $"the covariance of component {component + 1} is not positive definite ({context}): it is singular, or the component has collapsed onto fewer points than dimensions. " +
+        "Increase --reg-covar, scale the data, or reduce the number of components.")
+{
+    /// <summary>Zero-based index of the component (0 for a tied covariance).</summary>
+    public int Component { get; } = component;
+}

@@ -1,0 +1,130 @@
+using LatentFit.Data;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>
+/// How the component covariances of a Gaussian mixture are constrained. Each structure is a type that owns
+/// its parameter layout, its log-density kernel, its share of the sufficient statistics, its M-step, its
+/// unconstrained parameterisation and its gradient, so no code elsewhere switches on the structure.
+/// </summary>
+/// <remarks>
+/// Layouts, for K components in D dimensions:
+/// <list type="bullet">
+/// <item><b>covariance values</b> (the natural parameters): full K·D·D, tied D·D, diagonal K·D, spherical K;</item>
+/// <item><b>scatter</b> (the second-moment statistics Σₙ wₙrₙₖ(xₙ−μₖ)(xₙ−μₖ)ᵀ centred at the current means μₖ),
+/// in the same layout as the covariance values; full and tied keep the upper triangle only;</item>
+/// <item><b>unconstrained η</b>: for full and tied, the lower triangle of the Cholesky factor L row by row with
+/// log Lᵢᵢ on the diagonal; for diagonal and spherical, log σ (half the log variance).</item>
+/// </list>
+/// </remarks>
+public abstract class CovarianceStructure
+{
+    /// <summary>Every structure: full, tied, diagonal, spherical.</summary>
+    public static IReadOnlyList<CovarianceStructure> All { get; } =
+        [FullCovariance.Instance, TiedCovariance.Instance, DiagonalCovariance.Instance, SphericalCovariance.Instance];
+
+    /// <summary>LatentFit's (and scikit-learn's) name: full, tied, diag, spherical.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The equivalent mclust model name: VVV, EEE, VVI, VII.</summary>
+    public abstract string MclustName { get; }
+
+    /// <summary>Finds a structure by its name (case-insensitive); <c>diagonal</c> is accepted for <c>diag</c>.</summary>
+    public static bool TryParse(string name, out CovarianceStructure structure)
+    {
+        foreach (var candidate in All)
+        {
+            if (string.Equals(candidate.Name, name, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(candidate.MclustName, name, StringComparison.OrdinalIgnoreCase))
+            {
+                structure = candidate;
+                return true;
+            }
+        }
+
+        if (string.Equals(name, "diagonal", StringComparison.OrdinalIgnoreCase))
+        {
+            structure = DiagonalCovariance.Instance;
+            return true;
+        }
+
+        structure = FullCovariance.Instance;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    /// <summary>Length of the covariance values (and of the scatter statistics).</summary>
+    public abstract int CovarianceLength(int components, int dimension);
+
+    /// <summary>Number of free covariance parameters, the covariance part of η.</summary>
+    public abstract int UnconstrainedLength(int components, int dimension);
+
+    /// <summary>Factorises the covariances once per E-step: Cholesky factors, their inverses and log-normalisers.</summary>
+    /// <exception cref="Abstractions.SingularCovarianceException">A covariance is not numerically positive definite.</exception>
+    internal abstract CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension);
+
+    /// <summary>logp[n·K + k] = log N(xₙ | μₖ, Σₖ) for every row of the block.</summary>
+    internal abstract void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch);
+
+    /// <summary>Adds Σₙ wₙ rₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ (or its diagonal or trace) to <paramref name="scatter"/>.</summary>
+    internal abstract void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch);
+
+    /// <summary>
+    /// M-step for the covariances. With <paramref name="centreAtNewMeans"/> (EM's usual update) the scatter is
+    /// re-centred at μₜ + Δμ, i.e. S/n − ΔμΔμᵀ; without it the update is S/n, the covariance centred at the
+    /// current means for which Xu &amp; Jordan's (1996) projection identity is exact. <paramref name="regularization"/>
+    /// is added to the variances, as scikit-learn's <c>reg_covar</c>.
+    /// </summary>
+    internal abstract void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances);
+
+    /// <summary>The amount by which the usual M-step is below the one centred at current means: ΔμΔμᵀ in the covariance layout (pooled over components for tied).</summary>
+    internal abstract void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term);
+
+    /// <summary>Writes the covariance part of η.</summary>
+    internal abstract void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta);
+
+    /// <summary>Covariances from the covariance part of η.</summary>
+    internal abstract void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances);
+
+    /// <summary>∂ℓ/∂η for the covariance part of η, from the scatter: the Fisher-identity gradient.</summary>
+    internal abstract void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient);
+
+    /// <summary>∂ℓ/∂Σ in the covariance layout: ½Λ(S − nΣ)Λ for full matrices (the symmetric-matrix derivative), its diagonal or trace analogue otherwise.</summary>
+    internal abstract void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient);
+
+    /// <summary>
+    /// P_Σ ∂ℓ/∂Σ with Xu &amp; Jordan's (1996) covariance block formed explicitly: (2/nₖ) Σₖ ⊗ Σₖ for full matrices
+    /// (2/N for tied), 2σ⁴/nₖ per variance for diagonal, 2σ⁴/(nₖD) for spherical.
+    /// </summary>
+    internal abstract void ApplyXuJordanPreconditioner(ReadOnlySpan<double> covariances, ReadOnlySpan<double> naturalGradient, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> step);
+
+    /// <summary>Smallest eigenvalue of the Xu–Jordan covariance block over all components.</summary>
+    internal abstract double XuJordanMinimumEigenvalue(ReadOnlySpan<double> covariances, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension);
+
+    /// <summary>Writes K full D×D covariance matrices.</summary>
+    internal abstract void ToFullMatrices(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> full);
+
+    /// <summary>Reads K full D×D matrices into this structure's layout; returns an error message when they do not have its form.</summary>
+    internal abstract string? FromFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances);
+
+    /// <summary>
+    /// The nearest matrices of this structure's form to K full symmetric matrices, in its layout: as they are
+    /// (full), their average (tied), their diagonals (diagonal), or their mean variances tr(Σ)/D (spherical).
+    /// </summary>
+    internal abstract void ProjectFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances);
+}
+
+/// <summary>Per-E-step factorisation of the covariances.</summary>
+internal sealed class CovarianceFactors(double[] inverseFactors, double[] logNormalizers)
+{
+    /// <summary>
+    /// Full and tied: L⁻¹ per block (D×D, lower triangular) with Σ = LLᵀ, so that ‖L⁻¹(x − μ)‖² is the
+    /// Mahalanobis term; diagonal: 1/σ per variance; spherical: 1/σ per component.
+    /// </summary>
+    public double[] InverseFactors { get; } = inverseFactors;
+
+    /// <summary>Per component: −½D log 2π − ½ log det Σₖ.</summary>
+    public double[] LogNormalizers { get; } = logNormalizers;
+}

@@ -1,0 +1,173 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>Each component has its own unconstrained covariance matrix (mclust VVV, scikit-learn <c>full</c>).</summary>
+public sealed class FullCovariance : CovarianceStructure
+{
+    private FullCovariance()
+    {
+    }
+
+    /// <summary>The single instance.</summary>
+    public static FullCovariance Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override string Name => "full";
+
+    /// <inheritdoc/>
+    public override string MclustName => "VVV";
+
+    /// <inheritdoc/>
+    public override int CovarianceLength(int components, int dimension) => components * dimension * dimension;
+
+    /// <inheritdoc/>
+    public override int UnconstrainedLength(int components, int dimension) => components * FullMatrixBlock.UnconstrainedLength(dimension);
+
+    internal override CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension)
+    {
+        int size = dimension * dimension;
+        var inverse = new double[components * size];
+        var normalizers = new double[components];
+        for (int k = 0; k < components; k++)
+        {
+            if (!FullMatrixBlock.TryFactorize(covariances.Slice(k * size, size), dimension, inverse.AsSpan(k * size, size), out double logDeterminant))
+            {
+                throw new SingularCovarianceException(k, "Cholesky factorisation failed");
+            }
+
+            normalizers[k] = -0.5 * (dimension * Math.Log(2 * Math.PI) + logDeterminant);
+        }
+
+        return new CovarianceFactors(inverse, normalizers);
+    }
+
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        int size = dimension * dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            for (int k = 0; k < components; k++)
+            {
+                double squared = FullMatrixBlock.MahalanobisSquared(factors.InverseFactors.AsSpan(k * size, size), x, means.Slice(k * dimension, dimension), dimension, scratch);
+                logDensities[n * components + k] = factors.LogNormalizers[k] - 0.5 * squared;
+            }
+        }
+    }
+
+    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        int size = dimension * dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            double rowWeight = rows.RowWeight(n);
+            for (int k = 0; k < components; k++)
+            {
+                double weight = rowWeight * responsibilities[n * components + k];
+                if (weight != 0)
+                {
+                    FullMatrixBlock.AddScatter(x, means.Slice(k * dimension, dimension), weight, dimension, scatter.Slice(k * size, size), scratch);
+                }
+            }
+        }
+    }
+
+    internal override void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.Maximize(scatter.Slice(k * size, size), componentWeights[k], meanShifts.Slice(k * dimension, dimension), regularization, centreAtNewMeans, dimension, covariances.Slice(k * size, size));
+        }
+    }
+
+    internal override void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            var shift = meanShifts.Slice(k * dimension, dimension);
+            for (int i = 0; i < dimension; i++)
+            {
+                for (int j = 0; j < dimension; j++)
+                {
+                    term[k * size + i * dimension + j] = shift[i] * shift[j];
+                }
+            }
+        }
+    }
+
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta)
+    {
+        int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
+        for (int k = 0; k < components; k++)
+        {
+            FullMatrixBlock.ToUnconstrained(covariances.Slice(k * size, size), dimension, eta.Slice(k * block, block));
+        }
+    }
+
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances)
+    {
+        int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
+        for (int k = 0; k < components; k++)
+        {
+            FullMatrixBlock.FromUnconstrained(eta.Slice(k * block, block), dimension, covariances.Slice(k * size, size));
+        }
+    }
+
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    {
+        int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.Gradient(factors.InverseFactors.AsSpan(k * size, size), scatter.Slice(k * size, size), componentWeights[k], dimension, gradient.Slice(k * block, block));
+        }
+    }
+
+    internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.NaturalGradient(factors.InverseFactors.AsSpan(k * size, size), scatter.Slice(k * size, size), componentWeights[k], dimension, gradient.Slice(k * size, size));
+        }
+    }
+
+    internal override void ApplyXuJordanPreconditioner(ReadOnlySpan<double> covariances, ReadOnlySpan<double> naturalGradient, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> step)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.ApplyXuJordan(covariances.Slice(k * size, size), naturalGradient.Slice(k * size, size), componentWeights[k], dimension, step.Slice(k * size, size));
+        }
+    }
+
+    internal override double XuJordanMinimumEigenvalue(ReadOnlySpan<double> covariances, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension)
+    {
+        int size = dimension * dimension;
+        double smallest = double.PositiveInfinity;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            smallest = Math.Min(smallest, FullMatrixBlock.XuJordanMinimumEigenvalue(covariances.Slice(k * size, size), componentWeights[k], dimension));
+        }
+
+        return smallest;
+    }
+
+    internal override void ToFullMatrices(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> full) =>
+        covariances[..(components * dimension * dimension)].CopyTo(full);
+
+    internal override string? FromFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances)
+    {
+        full[..(components * dimension * dimension)].CopyTo(covariances);
+        return null;
+    }
+
+    internal override void ProjectFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances) =>
+        full[..(components * dimension * dimension)].CopyTo(covariances);
+}

@@ -1,0 +1,214 @@
+using LatentFit.Numerics;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>
+/// Kernels for one unconstrained D×D covariance block, shared by the full structure (one block per
+/// component) and the tied structure (one block pooled over components).
+/// </summary>
+internal static class FullMatrixBlock
+{
+    public static int UnconstrainedLength(int dimension) => dimension * (dimension + 1) / 2;
+
+    /// <summary>Writes L⁻¹ with Σ = LLᵀ and returns log det Σ; false when Σ is not positive definite.</summary>
+    public static bool TryFactorize(ReadOnlySpan<double> sigma, int dimension, Span<double> inverseFactor, out double logDeterminant)
+    {
+        Span<double> lower = new double[dimension * dimension];
+        sigma[..(dimension * dimension)].CopyTo(lower);
+        if (!DenseMatrix.TryCholesky(lower, dimension))
+        {
+            logDeterminant = double.NaN;
+            return false;
+        }
+
+        logDeterminant = DenseMatrix.LogDeterminantFromCholesky(lower, dimension);
+        DenseMatrix.InvertLower(lower, dimension, inverseFactor);
+        return double.IsFinite(logDeterminant);
+    }
+
+    /// <summary>‖L⁻¹(x − μ)‖² for a lower-triangular L⁻¹.</summary>
+    public static double MahalanobisSquared(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, int dimension, Span<double> centred)
+    {
+        for (int j = 0; j < dimension; j++)
+        {
+            centred[j] = x[j] - mean[j];
+        }
+
+        double squared = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            var row = inverseFactor.Slice(i * dimension, i + 1);
+            double z = 0;
+            for (int j = 0; j <= i; j++)
+            {
+                z += row[j] * centred[j];
+            }
+
+            squared += z * z;
+        }
+
+        return squared;
+    }
+
+    /// <summary>Adds w (x − μ)(x − μ)ᵀ to the upper triangle of <paramref name="scatter"/>.</summary>
+    public static void AddScatter(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double weight, int dimension, Span<double> scatter, Span<double> centred)
+    {
+        for (int j = 0; j < dimension; j++)
+        {
+            centred[j] = x[j] - mean[j];
+        }
+
+        for (int i = 0; i < dimension; i++)
+        {
+            double wi = weight * centred[i];
+            var row = scatter.Slice(i * dimension, dimension);
+            for (int j = i; j < dimension; j++)
+            {
+                row[j] += wi * centred[j];
+            }
+        }
+    }
+
+    /// <summary>Σ = S/n − [ΔμΔμᵀ] + reg·I from an upper-triangular scatter S.</summary>
+    public static void Maximize(ReadOnlySpan<double> scatterUpper, double count, ReadOnlySpan<double> meanShift, double regularization, bool centreAtNewMean, int dimension, Span<double> sigma)
+    {
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = i; j < dimension; j++)
+            {
+                double value = scatterUpper[i * dimension + j] / count;
+                if (centreAtNewMean)
+                {
+                    value -= meanShift[i] * meanShift[j];
+                }
+
+                sigma[i * dimension + j] = value;
+                sigma[j * dimension + i] = value;
+            }
+
+            sigma[i * dimension + i] += regularization;
+        }
+    }
+
+    /// <summary>η block: lower triangle of chol(Σ), row by row, log on the diagonal.</summary>
+    public static void ToUnconstrained(ReadOnlySpan<double> sigma, int dimension, Span<double> eta)
+    {
+        var lower = sigma[..(dimension * dimension)].ToArray();
+        if (!DenseMatrix.TryCholesky(lower, dimension))
+        {
+            throw new ArgumentException("covariance matrix is not positive definite");
+        }
+
+        int index = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                eta[index++] = lower[i * dimension + j];
+            }
+
+            eta[index++] = Math.Log(lower[i * dimension + i]);
+        }
+    }
+
+    /// <summary>Σ = LLᵀ from an η block.</summary>
+    public static void FromUnconstrained(ReadOnlySpan<double> eta, int dimension, Span<double> sigma)
+    {
+        var lower = new double[dimension * dimension];
+        int index = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                lower[i * dimension + j] = eta[index++];
+            }
+
+            lower[i * dimension + i] = Math.Exp(eta[index++]);
+        }
+
+        DenseMatrix.MultiplyTransposedRight(lower, lower, dimension, sigma);
+    }
+
+    /// <summary>
+    /// M = L⁻¹ S L⁻ᵀ − nI, the shared core of both gradients: with G = ∂ℓ/∂Σ = ½Λ(S − nΣ)Λ and Λ = L⁻ᵀL⁻¹,
+    /// G = ½ L⁻ᵀ M L⁻¹ and ∂ℓ/∂L = 2GL = L⁻ᵀ M.
+    /// </summary>
+    private static double[] WhitenedResidual(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension)
+    {
+        int size = dimension * dimension;
+        var scatter = scatterUpper[..size].ToArray();
+        DenseMatrix.SymmetrizeFromUpper(scatter, dimension);
+        var temporary = new double[size];
+        var residual = new double[size];
+        DenseMatrix.Multiply(inverseFactor, scatter, dimension, temporary);
+        DenseMatrix.MultiplyTransposedRight(temporary, inverseFactor, dimension, residual);
+        for (int i = 0; i < dimension; i++)
+        {
+            residual[i * dimension + i] -= count;
+        }
+
+        return residual;
+    }
+
+    /// <summary>∂ℓ/∂η for one block: ∂ℓ/∂Lᵢⱼ = (L⁻ᵀM)ᵢⱼ below the diagonal and Lᵢᵢ(L⁻ᵀM)ᵢᵢ for log Lᵢᵢ.</summary>
+    public static void Gradient(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension, Span<double> gradient)
+    {
+        var residual = WhitenedResidual(inverseFactor, scatterUpper, count, dimension);
+        var gradientL = new double[dimension * dimension];
+        DenseMatrix.MultiplyTransposedLeft(inverseFactor, residual, dimension, gradientL);
+        int index = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                gradient[index++] = gradientL[i * dimension + j];
+            }
+
+            // Lᵢᵢ = 1/(L⁻¹)ᵢᵢ; chain rule for the log-diagonal.
+            gradient[index++] = gradientL[i * dimension + i] / inverseFactor[i * dimension + i];
+        }
+    }
+
+    /// <summary>G = ∂ℓ/∂Σ = ½Λ(S − nΣ)Λ = ½ L⁻ᵀ M L⁻¹ as a full symmetric matrix.</summary>
+    public static void NaturalGradient(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension, Span<double> gradient)
+    {
+        var residual = WhitenedResidual(inverseFactor, scatterUpper, count, dimension);
+        var temporary = new double[dimension * dimension];
+        DenseMatrix.MultiplyTransposedLeft(inverseFactor, residual, dimension, temporary);
+        DenseMatrix.Multiply(temporary, inverseFactor, dimension, gradient);
+        for (int i = 0; i < dimension * dimension; i++)
+        {
+            gradient[i] *= 0.5;
+        }
+    }
+
+    /// <summary>
+    /// (2/n)(Σ ⊗ Σ) vec(G), with the Kronecker product formed entry by entry as in Xu &amp; Jordan (1996):
+    /// P[(a,b),(c,d)] = (2/n) Σ_ac Σ_bd.
+    /// </summary>
+    public static void ApplyXuJordan(ReadOnlySpan<double> sigma, ReadOnlySpan<double> gradient, double count, int dimension, Span<double> step)
+    {
+        int size = dimension * dimension;
+        for (int row = 0; row < size; row++)
+        {
+            int a = row / dimension, b = row % dimension;
+            double sum = 0;
+            for (int column = 0; column < size; column++)
+            {
+                int c = column / dimension, d = column % dimension;
+                sum += 2.0 / count * sigma[a * dimension + c] * sigma[b * dimension + d] * gradient[column];
+            }
+
+            step[row] = sum;
+        }
+    }
+
+    /// <summary>Smallest eigenvalue of (2/n) Σ ⊗ Σ: (2/n) λ_min(Σ)², since the eigenvalues of A ⊗ A are the products λᵢλⱼ.</summary>
+    public static double XuJordanMinimumEigenvalue(ReadOnlySpan<double> sigma, double count, int dimension)
+    {
+        Span<double> eigenvalues = new double[dimension];
+        DenseMatrix.SymmetricEigenvalues(sigma, dimension, eigenvalues);
+        double smallest = eigenvalues[0];
+        return smallest <= 0 ? smallest : 2.0 / count * smallest * smallest;
+    }
+}

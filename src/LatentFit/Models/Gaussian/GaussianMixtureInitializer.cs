@@ -1,0 +1,309 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>How the first parameters of a Gaussian mixture fit are chosen.</summary>
+public enum InitializationMethod
+{
+    /// <summary>k-means++ seeding (Arthur &amp; Vassilvitskii 2007) refined by Lloyd's iterations; hard assignments then one M-step.</summary>
+    KMeansPlusPlus,
+
+    /// <summary>Uniform random responsibilities, normalised per row, then one M-step (scikit-learn's <c>init_params='random'</c>).</summary>
+    RandomResponsibilities,
+}
+
+/// <summary>Initial parameters for a Gaussian mixture from the data, deterministic for a given seed.</summary>
+public static class GaussianMixtureInitializer
+{
+    private const int MaxLloydIterations = 100;
+
+    /// <summary>Initial parameters by the chosen method.</summary>
+    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, InitializationMethod method, int seed) => method switch
+    {
+        InitializationMethod.KMeansPlusPlus => KMeansPlusPlus(model, data, seed),
+        InitializationMethod.RandomResponsibilities => RandomResponsibilities(model, data, seed),
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+    };
+
+    /// <summary>k-means++ centres, refined by Lloyd's algorithm, turned into a mixture by one M-step on the hard assignments.</summary>
+    /// <exception cref="ArgumentException">The data have fewer distinct rows than components.</exception>
+    public static GaussianMixtureParameters KMeansPlusPlus(GaussianMixtureModel model, DataSet data, int seed)
+    {
+        int k = model.Components, d = model.Dimension, rows = data.Rows;
+        var random = new Random(seed);
+        var centres = new double[k * d];
+        var distance = new double[rows];
+        double[]? rowWeights = data.RowWeights?.ToArray();
+        double Weight(int n) => rowWeights is null ? 1.0 : rowWeights[n];
+
+        int first = SampleIndex(random, rows, n => Weight(n));
+        data.Row(first).CopyTo(centres.AsSpan(0, d));
+        for (int n = 0; n < rows; n++)
+        {
+            distance[n] = SquaredDistance(data.Row(n), centres.AsSpan(0, d));
+        }
+
+        for (int c = 1; c < k; c++)
+        {
+            // D² sampling: the next centre is row n with probability ∝ wₙ·min_j ‖xₙ − cⱼ‖².
+            double total = 0;
+            for (int n = 0; n < rows; n++)
+            {
+                total += Weight(n) * distance[n];
+            }
+
+            if (!(total > 0))
+            {
+                throw new ArgumentException($"the data have fewer than {k} distinct rows, so {k} components cannot be separated; reduce the number of components");
+            }
+
+            int next = SampleIndex(random, rows, n => Weight(n) * distance[n]);
+            data.Row(next).CopyTo(centres.AsSpan(c * d, d));
+            for (int n = 0; n < rows; n++)
+            {
+                distance[n] = Math.Min(distance[n], SquaredDistance(data.Row(n), centres.AsSpan(c * d, d)));
+            }
+        }
+
+        var assignment = new int[rows];
+        Array.Fill(assignment, -1);
+        var sums = new double[k * d];
+        var counts = new double[k];
+        for (int iteration = 0; iteration < MaxLloydIterations; iteration++)
+        {
+            bool changed = false;
+            for (int n = 0; n < rows; n++)
+            {
+                int best = Nearest(data.Row(n), centres, k, d);
+                changed |= best != assignment[n];
+                assignment[n] = best;
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+
+            Array.Clear(sums);
+            Array.Clear(counts);
+            for (int n = 0; n < rows; n++)
+            {
+                double w = Weight(n);
+                counts[assignment[n]] += w;
+                var x = data.Row(n);
+                for (int c = 0; c < d; c++)
+                {
+                    sums[assignment[n] * d + c] += w * x[c];
+                }
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                // An emptied cluster keeps its centre; it is fixed up below if it stays empty.
+                if (counts[j] > 0)
+                {
+                    for (int c = 0; c < d; c++)
+                    {
+                        centres[j * d + c] = sums[j * d + c] / counts[j];
+                    }
+                }
+            }
+        }
+
+        ReassignEmptyClusters(data, assignment, centres, k, d);
+        var responsibilities = new double[rows * k];
+        for (int n = 0; n < rows; n++)
+        {
+            responsibilities[n * k + assignment[n]] = 1;
+        }
+
+        return FromResponsibilities(model, data, responsibilities);
+    }
+
+    /// <summary>Uniform random responsibilities, normalised per row, then one M-step.</summary>
+    public static GaussianMixtureParameters RandomResponsibilities(GaussianMixtureModel model, DataSet data, int seed)
+    {
+        int k = model.Components;
+        var random = new Random(seed);
+        var responsibilities = new double[data.Rows * k];
+        for (int n = 0; n < data.Rows; n++)
+        {
+            double sum = 0;
+            for (int j = 0; j < k; j++)
+            {
+                double r = random.NextDouble();
+                responsibilities[n * k + j] = r;
+                sum += r;
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                responsibilities[n * k + j] /= sum;
+            }
+        }
+
+        return FromResponsibilities(model, data, responsibilities);
+    }
+
+    /// <summary>
+    /// The M-step for given responsibilities (N×K row-major): weights, weighted means, and covariances from
+    /// the scatter about those means, with the model's regularisation.
+    /// </summary>
+    /// <exception cref="ComponentCollapsedException">A component has no responsibility at all.</exception>
+    public static GaussianMixtureParameters FromResponsibilities(GaussianMixtureModel model, DataSet data, ReadOnlySpan<double> responsibilities)
+    {
+        int k = model.Components, d = model.Dimension, rows = data.Rows;
+        var stats = model.CreateStatistics();
+        var means = new double[k * d];
+        var rowWeights = data.RowWeights is { } weights ? weights.Span : default;
+        for (int n = 0; n < rows; n++)
+        {
+            double w = rowWeights.IsEmpty ? 1.0 : rowWeights[n];
+            stats.Weight += w;
+            var x = data.Row(n);
+            for (int j = 0; j < k; j++)
+            {
+                double r = w * responsibilities[n * k + j];
+                stats.ComponentWeights[j] += r;
+                for (int c = 0; c < d; c++)
+                {
+                    means[j * d + c] += r * x[c];
+                }
+            }
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            if (!(stats.ComponentWeights[j] > 0))
+            {
+                throw new ComponentCollapsedException(j, stats.ComponentWeights[j], stats.Weight);
+            }
+
+            for (int c = 0; c < d; c++)
+            {
+                means[j * d + c] /= stats.ComponentWeights[j];
+            }
+        }
+
+        // Scatter about the responsibility-weighted means, so s₁ = 0 and the M-step below leaves the means as they are.
+        var block = new DataBlock(data.Values.Span, rows, d, rowWeights);
+        model.Structure.AccumulateScatter(block, responsibilities, means, k, stats.Scatter, new double[d]);
+        var uniform = new double[k];
+        Array.Fill(uniform, 1.0 / k);
+        var identity = new double[k * d * d];
+        for (int j = 0; j < k; j++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                identity[j * d * d + c * d + c] = 1;
+            }
+        }
+
+        var centre = GaussianMixtureParameters.FromFullCovariances(model.Structure, uniform, means, identity, d);
+        return model.Maximize(centre, stats);
+    }
+
+    private static int SampleIndex(Random random, int count, Func<int, double> weight)
+    {
+        double total = 0;
+        for (int n = 0; n < count; n++)
+        {
+            total += weight(n);
+        }
+
+        double target = random.NextDouble() * total;
+        double cumulative = 0;
+        int last = 0;
+        for (int n = 0; n < count; n++)
+        {
+            double w = weight(n);
+            if (w <= 0)
+            {
+                continue;
+            }
+
+            last = n;
+            cumulative += w;
+            if (cumulative > target)
+            {
+                return n;
+            }
+        }
+
+        return last;
+    }
+
+    private static int Nearest(ReadOnlySpan<double> x, double[] centres, int k, int d)
+    {
+        int best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int j = 0; j < k; j++)
+        {
+            double distance = SquaredDistance(x, centres.AsSpan(j * d, d));
+            if (distance < bestDistance)
+            {
+                bestDistance = distance;
+                best = j;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row.</summary>
+    private static void ReassignEmptyClusters(DataSet data, int[] assignment, double[] centres, int k, int d)
+    {
+        var sizes = new int[k];
+        foreach (int a in assignment)
+        {
+            sizes[a]++;
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            if (sizes[j] > 0)
+            {
+                continue;
+            }
+
+            int farthest = -1;
+            double farthestDistance = -1;
+            for (int n = 0; n < assignment.Length; n++)
+            {
+                if (sizes[assignment[n]] < 2)
+                {
+                    continue;
+                }
+
+                double distance = SquaredDistance(data.Row(n), centres.AsSpan(assignment[n] * d, d));
+                if (distance > farthestDistance)
+                {
+                    farthestDistance = distance;
+                    farthest = n;
+                }
+            }
+
+            if (farthest < 0)
+            {
+                throw new ArgumentException($"the data have too few rows for {k} components");
+            }
+
+            sizes[assignment[farthest]]--;
+            assignment[farthest] = j;
+            sizes[j] = 1;
+        }
+    }
+
+    private static double SquaredDistance(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double diff = a[i] - b[i];
+            sum += diff * diff;
+        }
+
+        return sum;
+    }
+}

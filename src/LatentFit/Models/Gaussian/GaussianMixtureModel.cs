@@ -1,0 +1,290 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+using LatentFit.Numerics;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>
+/// A K-component Gaussian mixture p(x) = Σₖ αₖ N(x | μₖ, Σₖ) with a chosen covariance structure.
+/// </summary>
+/// <remarks>
+/// η = (a₁..a_{K−1}, μ, covariance part): log-ratio weights aₖ = log αₖ − log α_K, the means as they are, and
+/// the structure's covariance parameterisation (log-diagonal Cholesky factors, or log σ). Gradients with respect
+/// to η follow from the statistics by Fisher's identity: ∂ℓ/∂aₖ = nₖ − Nαₖ, ∇_μₖℓ = Λₖs₁ₖ, and the structure's part.
+/// </remarks>
+public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>
+{
+    // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache.
+    private const int BlockRows = 256;
+
+    /// <summary>A model with K components in D dimensions.</summary>
+    /// <param name="components">K ≥ 1.</param>
+    /// <param name="dimension">D ≥ 1.</param>
+    /// <param name="structure">Covariance structure.</param>
+    /// <param name="regularization">Added to the variances in the M-step (scikit-learn's <c>reg_covar</c>); 0 for the exact EM map.</param>
+    public GaussianMixtureModel(int components, int dimension, CovarianceStructure structure, double regularization = 1e-6)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(components, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!(regularization >= 0) || !double.IsFinite(regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "must be a finite number ≥ 0");
+        }
+
+        Components = components;
+        Dimension = dimension;
+        Structure = structure;
+        Regularization = regularization;
+    }
+
+    /// <summary>K.</summary>
+    public int Components { get; }
+
+    /// <summary>D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Covariance structure.</summary>
+    public CovarianceStructure Structure { get; }
+
+    /// <summary>Added to variances in the M-step.</summary>
+    public double Regularization { get; }
+
+    /// <summary>A component whose share Σₙ rₙₖ / N falls below this has collapsed.</summary>
+    public static double CollapseThreshold => 1e-10;
+
+    /// <inheritdoc/>
+    public int ParameterCount => Components - 1 + Components * Dimension + Structure.UnconstrainedLength(Components, Dimension);
+
+    /// <inheritdoc/>
+    public GradientSupport GradientSupport => GradientSupport.Exact;
+
+    /// <inheritdoc/>
+    public GaussianMixtureStatistics CreateStatistics() => new(Structure, Components, Dimension);
+
+    /// <inheritdoc/>
+    public void Accumulate(GaussianMixtureParameters theta, DataBlock rows, GaussianMixtureStatistics into)
+    {
+        CheckShape(theta);
+        if (rows.Dimension != Dimension)
+        {
+            throw new ArgumentException($"data has {rows.Dimension} columns but the model has dimension {Dimension}", nameof(rows));
+        }
+
+        int k = Components, d = Dimension;
+        var factors = theta.Factors;
+        var means = theta.Means;
+        Span<double> logWeights = stackalloc double[k];
+        for (int j = 0; j < k; j++)
+        {
+            logWeights[j] = Math.Log(theta.Weights[j]);
+        }
+
+        var buffer = new double[Math.Min(BlockRows, rows.Rows) * k];
+        var scratch = new double[d];
+        for (int start = 0; start < rows.Rows; start += BlockRows)
+        {
+            int count = Math.Min(BlockRows, rows.Rows - start);
+            var block = new DataBlock(
+                rows.Values.Slice(start * d, count * d),
+                count,
+                d,
+                rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
+            var logDensities = buffer.AsSpan(0, count * k);
+            Structure.LogDensities(factors, means, k, block, logDensities, scratch);
+
+            // Log-space E-step: rₙₖ = exp(log αₖ + log N(xₙ|μₖ,Σₖ) − log Σⱼ αⱼ N(xₙ|μⱼ,Σⱼ)).
+            for (int n = 0; n < count; n++)
+            {
+                var row = logDensities.Slice(n * k, k);
+                for (int j = 0; j < k; j++)
+                {
+                    row[j] += logWeights[j];
+                }
+
+                double logMarginal = LogSpace.LogSumExp(row);
+                double weight = block.RowWeight(n);
+                if (!double.IsFinite(logMarginal))
+                {
+                    // Underflow of every component density (absurd parameters, e.g. a line-search probe):
+                    // ℓ is −∞ and this row carries no statistics.
+                    into.LogLikelihood = double.NegativeInfinity;
+                    row.Clear();
+                    continue;
+                }
+
+                into.LogLikelihood += weight * logMarginal;
+                into.Weight += weight;
+                var x = block.Row(n);
+                for (int j = 0; j < k; j++)
+                {
+                    double responsibility = Math.Exp(row[j] - logMarginal);
+                    row[j] = responsibility;
+                    double w = weight * responsibility;
+                    into.ComponentWeights[j] += w;
+                    var first = into.FirstMoments.AsSpan(j * d, d);
+                    var mean = means.Slice(j * d, d);
+                    for (int c = 0; c < d; c++)
+                    {
+                        first[c] += w * (x[c] - mean[c]);
+                    }
+                }
+            }
+
+            Structure.AccumulateScatter(block, logDensities, means, k, into.Scatter, scratch);
+        }
+    }
+
+    /// <inheritdoc/>
+    public GaussianMixtureParameters Maximize(GaussianMixtureParameters current, GaussianMixtureStatistics stats) =>
+        Maximize(current, stats, Regularization, centreAtNewMeans: true);
+
+    /// <summary>
+    /// The M-step with a chosen regularisation and centring; <paramref name="centreAtNewMeans"/> = false gives
+    /// the covariance update about the current means used by Xu &amp; Jordan's (1996) identity.
+    /// </summary>
+    /// <exception cref="ComponentCollapsedException">A component's total responsibility has fallen to (nearly) zero.</exception>
+    /// <exception cref="SingularCovarianceException">An updated covariance is not positive definite.</exception>
+    internal GaussianMixtureParameters Maximize(GaussianMixtureParameters current, GaussianMixtureStatistics stats, double regularization, bool centreAtNewMeans)
+    {
+        CheckShape(current);
+        int k = Components, d = Dimension;
+        double total = stats.Weight;
+        if (!double.IsFinite(stats.LogLikelihood))
+        {
+            throw new ModelFailureException("the log-likelihood at the current parameters is not finite, so there is no M-step from them; start from other parameters.");
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            if (!(stats.ComponentWeights[j] > CollapseThreshold * total))
+            {
+                throw new ComponentCollapsedException(j, stats.ComponentWeights[j], total);
+            }
+        }
+
+        var weights = new double[k];
+        var shifts = MeanShifts(stats);
+        var means = new double[k * d];
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] = stats.ComponentWeights[j] / total;
+            for (int c = 0; c < d; c++)
+            {
+                means[j * d + c] = current.Means[j * d + c] + shifts[j * d + c];
+            }
+        }
+
+        var covariances = new double[Structure.CovarianceLength(k, d)];
+        Structure.Maximize(stats.Scatter, shifts, stats.ComponentWeights, total, d, regularization, centreAtNewMeans, covariances);
+        var next = GaussianMixtureParameters.Own(Structure, k, d, weights, means, covariances);
+        _ = next.Factors; // validates positive definiteness now, naming the component, rather than in the next E-step
+        return next;
+    }
+
+    /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from μₜ.</summary>
+    internal double[] MeanShifts(GaussianMixtureStatistics stats)
+    {
+        var shifts = new double[Components * Dimension];
+        for (int j = 0; j < Components; j++)
+        {
+            for (int c = 0; c < Dimension; c++)
+            {
+                shifts[j * Dimension + c] = stats.FirstMoments[j * Dimension + c] / stats.ComponentWeights[j];
+            }
+        }
+
+        return shifts;
+    }
+
+    /// <inheritdoc/>
+    public void Gradient(GaussianMixtureParameters current, GaussianMixtureStatistics stats, Span<double> gradient)
+    {
+        CheckShape(current);
+        int k = Components, d = Dimension;
+        double total = stats.Weight;
+        for (int j = 0; j < k - 1; j++)
+        {
+            gradient[j] = stats.ComponentWeights[j] - total * current.Weights[j];
+        }
+
+        var meanGradient = gradient.Slice(k - 1, k * d);
+        MeanGradient(current, stats, meanGradient);
+        Structure.Gradient(current.Covariances, current.Factors, stats.Scatter, stats.ComponentWeights, total, d, gradient[(k - 1 + k * d)..]);
+    }
+
+    /// <summary>∇_μₖℓ = Λₖ s₁ₖ, by two triangular solves with the Cholesky factor (Λ = L⁻ᵀL⁻¹).</summary>
+    internal void MeanGradient(GaussianMixtureParameters current, GaussianMixtureStatistics stats, Span<double> gradient)
+    {
+        int d = Dimension;
+        Span<double> sigma = new double[d * d];
+        var full = current.FullCovariances();
+        for (int j = 0; j < Components; j++)
+        {
+            full.AsSpan(j * d * d, d * d).CopyTo(sigma);
+            DenseMatrix.TryCholesky(sigma, d);
+            var target = gradient.Slice(j * d, d);
+            stats.FirstMoments.AsSpan(j * d, d).CopyTo(target);
+            DenseMatrix.SolveLower(sigma, d, target);
+            DenseMatrix.SolveLowerTransposed(sigma, d, target);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ToUnconstrained(GaussianMixtureParameters theta, Span<double> eta)
+    {
+        CheckShape(theta);
+        int k = Components, d = Dimension;
+        double logLast = Math.Log(theta.Weights[k - 1]);
+        for (int j = 0; j < k - 1; j++)
+        {
+            eta[j] = Math.Log(theta.Weights[j]) - logLast;
+        }
+
+        theta.Means.CopyTo(eta.Slice(k - 1, k * d));
+        Structure.ToUnconstrained(theta.Covariances, k, d, eta[(k - 1 + k * d)..]);
+    }
+
+    /// <inheritdoc/>
+    public GaussianMixtureParameters FromUnconstrained(ReadOnlySpan<double> eta)
+    {
+        int k = Components, d = Dimension;
+        if (eta.Length != ParameterCount)
+        {
+            throw new ArgumentException($"expected {ParameterCount} parameters, got {eta.Length}", nameof(eta));
+        }
+
+        // Softmax with the last logit fixed at 0, shifted by the maximum so that exp cannot overflow.
+        var weights = new double[k];
+        double max = 0;
+        for (int j = 0; j < k - 1; j++)
+        {
+            max = Math.Max(max, eta[j]);
+        }
+
+        double sum = 0;
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] = Math.Exp((j < k - 1 ? eta[j] : 0) - max);
+            sum += weights[j];
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] /= sum;
+        }
+
+        var means = eta.Slice(k - 1, k * d).ToArray();
+        var covariances = new double[Structure.CovarianceLength(k, d)];
+        Structure.FromUnconstrained(eta[(k - 1 + k * d)..], k, d, covariances);
+        return GaussianMixtureParameters.Own(Structure, k, d, weights, means, covariances);
+    }
+
+    private void CheckShape(GaussianMixtureParameters theta)
+    {
+        if (theta.Components != Components || theta.Dimension != Dimension || theta.Structure != Structure)
+        {
+            throw new ArgumentException(
+                $"parameters are for K={theta.Components}, D={theta.Dimension}, {theta.Structure.Name}; the model is K={Components}, D={Dimension}, {Structure.Name}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>Each component has its own variance σₖ², the same in every direction (mclust VII, scikit-learn <c>spherical</c>).</summary>
+public sealed class SphericalCovariance : CovarianceStructure
+{
+    private SphericalCovariance()
+    {
+    }
+
+    /// <summary>The single instance.</summary>
+    public static SphericalCovariance Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override string Name => "spherical";
+
+    /// <inheritdoc/>
+    public override string MclustName => "VII";
+
+    /// <inheritdoc/>
+    public override int CovarianceLength(int components, int dimension) => components;
+
+    /// <inheritdoc/>
+    public override int UnconstrainedLength(int components, int dimension) => components;
+
+    internal override CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension)
+    {
+        var inverse = new double[components];
+        var normalizers = new double[components];
+        for (int k = 0; k < components; k++)
+        {
+            double variance = covariances[k];
+            if (!(variance > 0) || !double.IsFinite(variance))
+            {
+                throw new SingularCovarianceException(k, $"variance is {variance:G3}");
+            }
+
+            inverse[k] = 1 / Math.Sqrt(variance);
+            normalizers[k] = -0.5 * dimension * (Math.Log(2 * Math.PI) + Math.Log(variance));
+        }
+
+        return new CovarianceFactors(inverse, normalizers);
+    }
+
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            for (int k = 0; k < components; k++)
+            {
+                double squared = 0;
+                for (int d = 0; d < dimension; d++)
+                {
+                    double centred = x[d] - means[k * dimension + d];
+                    squared += centred * centred;
+                }
+
+                double scale = factors.InverseFactors[k];
+                logDensities[n * components + k] = factors.LogNormalizers[k] - 0.5 * squared * scale * scale;
+            }
+        }
+    }
+
+    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            double rowWeight = rows.RowWeight(n);
+            for (int k = 0; k < components; k++)
+            {
+                double squared = 0;
+                for (int d = 0; d < dimension; d++)
+                {
+                    double centred = x[d] - means[k * dimension + d];
+                    squared += centred * centred;
+                }
+
+                scatter[k] += rowWeight * responsibilities[n * components + k] * squared;
+            }
+        }
+    }
+
+    internal override void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances)
+    {
+        Span<double> term = new double[componentWeights.Length];
+        MeanShiftTerm(meanShifts, componentWeights, totalWeight, dimension, term);
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            // The mean over dimensions of the diagonal update, as scikit-learn's spherical M-step.
+            covariances[k] = scatter[k] / (componentWeights[k] * dimension) - (centreAtNewMeans ? term[k] : 0) + regularization;
+        }
+    }
+
+    internal override void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term)
+    {
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            double squared = 0;
+            for (int d = 0; d < dimension; d++)
+            {
+                squared += meanShifts[k * dimension + d] * meanShifts[k * dimension + d];
+            }
+
+            term[k] = squared / dimension;
+        }
+    }
+
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta)
+    {
+        for (int k = 0; k < components; k++)
+        {
+            eta[k] = 0.5 * Math.Log(covariances[k]);
+        }
+    }
+
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances)
+    {
+        for (int k = 0; k < components; k++)
+        {
+            covariances[k] = Math.Exp(2 * eta[k]);
+        }
+    }
+
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    {
+        // ∂ℓ/∂ log σ = tr(S)/σ² − nD.
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            gradient[k] = scatter[k] / covariances[k] - componentWeights[k] * dimension;
+        }
+    }
+
+    internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    {
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            double variance = covariances[k];
+            gradient[k] = 0.5 * (scatter[k] - componentWeights[k] * dimension * variance) / (variance * variance);
+        }
+    }
+
+    internal override void ApplyXuJordanPreconditioner(ReadOnlySpan<double> covariances, ReadOnlySpan<double> naturalGradient, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> step)
+    {
+        // Restricting (2/n) Σ ⊗ Σ to Σ = σ²I gives 2σ⁴/(nD).
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            step[k] = 2.0 / (componentWeights[k] * dimension) * covariances[k] * covariances[k] * naturalGradient[k];
+        }
+    }
+
+    internal override double XuJordanMinimumEigenvalue(ReadOnlySpan<double> covariances, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension)
+    {
+        double smallest = double.PositiveInfinity;
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            double variance = covariances[k];
+            smallest = Math.Min(smallest, variance <= 0 ? variance : 2.0 / (componentWeights[k] * dimension) * variance * variance);
+        }
+
+        return smallest;
+    }
+
+    internal override void ToFullMatrices(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> full)
+    {
+        int size = dimension * dimension;
+        full[..(components * size)].Clear();
+        for (int k = 0; k < components; k++)
+        {
+            for (int d = 0; d < dimension; d++)
+            {
+                full[k * size + d * dimension + d] = covariances[k];
+            }
+        }
+    }
+
+    internal override string? FromFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < components; k++)
+        {
+            double variance = full[k * size];
+            for (int i = 0; i < dimension; i++)
+            {
+                for (int j = 0; j < dimension; j++)
+                {
+                    double expected = i == j ? variance : 0;
+                    if (full[k * size + i * dimension + j] != expected)
+                    {
+                        return $"a spherical covariance needs σ²·I, but component {k + 1} has {full[k * size + i * dimension + j]:G6} at ({i + 1},{j + 1})";
+                    }
+                }
+            }
+
+            covariances[k] = variance;
+        }
+
+        return null;
+    }
+
+    internal override void ProjectFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances)
+    {
+        for (int k = 0; k < components; k++)
+        {
+            double trace = 0;
+            for (int d = 0; d < dimension; d++)
+            {
+                trace += full[k * dimension * dimension + d * dimension + d];
+            }
+
+            covariances[k] = trace / dimension;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>All components share one unconstrained covariance matrix (mclust EEE, scikit-learn <c>tied</c>).</summary>
+public sealed class TiedCovariance : CovarianceStructure
+{
+    private TiedCovariance()
+    {
+    }
+
+    /// <summary>The single instance.</summary>
+    public static TiedCovariance Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public override string Name => "tied";
+
+    /// <inheritdoc/>
+    public override string MclustName => "EEE";
+
+    /// <inheritdoc/>
+    public override int CovarianceLength(int components, int dimension) => dimension * dimension;
+
+    /// <inheritdoc/>
+    public override int UnconstrainedLength(int components, int dimension) => FullMatrixBlock.UnconstrainedLength(dimension);
+
+    internal override CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension)
+    {
+        var inverse = new double[dimension * dimension];
+        if (!FullMatrixBlock.TryFactorize(covariances, dimension, inverse, out double logDeterminant))
+        {
+            throw new SingularCovarianceException(0, "Cholesky factorisation of the shared covariance failed");
+        }
+
+        var normalizers = new double[components];
+        Array.Fill(normalizers, -0.5 * (dimension * Math.Log(2 * Math.PI) + logDeterminant));
+        return new CovarianceFactors(inverse, normalizers);
+    }
+
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            for (int k = 0; k < components; k++)
+            {
+                double squared = FullMatrixBlock.MahalanobisSquared(factors.InverseFactors, x, means.Slice(k * dimension, dimension), dimension, scratch);
+                logDensities[n * components + k] = factors.LogNormalizers[k] - 0.5 * squared;
+            }
+        }
+    }
+
+    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    {
+        int dimension = rows.Dimension;
+        for (int n = 0; n < rows.Rows; n++)
+        {
+            var x = rows.Row(n);
+            double rowWeight = rows.RowWeight(n);
+            for (int k = 0; k < components; k++)
+            {
+                double weight = rowWeight * responsibilities[n * components + k];
+                if (weight != 0)
+                {
+                    // Pooled over components, each centred at its own current mean: still additive over chunks.
+                    FullMatrixBlock.AddScatter(x, means.Slice(k * dimension, dimension), weight, dimension, scatter, scratch);
+                }
+            }
+        }
+    }
+
+    internal override void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances)
+    {
+        FullMatrixBlock.Maximize(scatter, totalWeight, meanShifts, 0, centreAtNewMean: false, dimension, covariances);
+        if (centreAtNewMeans)
+        {
+            Span<double> term = new double[dimension * dimension];
+            MeanShiftTerm(meanShifts, componentWeights, totalWeight, dimension, term);
+            for (int i = 0; i < term.Length; i++)
+            {
+                covariances[i] -= term[i];
+            }
+        }
+
+        for (int i = 0; i < dimension; i++)
+        {
+            covariances[i * dimension + i] += regularization;
+        }
+    }
+
+    internal override void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term)
+    {
+        term[..(dimension * dimension)].Clear();
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            var shift = meanShifts.Slice(k * dimension, dimension);
+            double share = componentWeights[k] / totalWeight;
+            for (int i = 0; i < dimension; i++)
+            {
+                for (int j = 0; j < dimension; j++)
+                {
+                    term[i * dimension + j] += share * shift[i] * shift[j];
+                }
+            }
+        }
+    }
+
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta) =>
+        FullMatrixBlock.ToUnconstrained(covariances, dimension, eta);
+
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances) =>
+        FullMatrixBlock.FromUnconstrained(eta, dimension, covariances);
+
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient) =>
+        FullMatrixBlock.Gradient(factors.InverseFactors, scatter, totalWeight, dimension, gradient);
+
+    internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient) =>
+        FullMatrixBlock.NaturalGradient(factors.InverseFactors, scatter, totalWeight, dimension, gradient);
+
+    internal override void ApplyXuJordanPreconditioner(ReadOnlySpan<double> covariances, ReadOnlySpan<double> naturalGradient, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> step) =>
+        FullMatrixBlock.ApplyXuJordan(covariances, naturalGradient, totalWeight, dimension, step);
+
+    internal override double XuJordanMinimumEigenvalue(ReadOnlySpan<double> covariances, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension) =>
+        FullMatrixBlock.XuJordanMinimumEigenvalue(covariances, totalWeight, dimension);
+
+    internal override void ToFullMatrices(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> full)
+    {
+        int size = dimension * dimension;
+        for (int k = 0; k < components; k++)
+        {
+            covariances[..size].CopyTo(full.Slice(k * size, size));
+        }
+    }
+
+    internal override string? FromFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances)
+    {
+        int size = dimension * dimension;
+        var first = full[..size];
+        for (int k = 1; k < components; k++)
+        {
+            if (!full.Slice(k * size, size).SequenceEqual(first))
+            {
+                return $"a tied covariance needs identical matrices for every component, but component {k + 1} differs from component 1";
+            }
+        }
+
+        first.CopyTo(covariances);
+        return null;
+    }
+
+    internal override void ProjectFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances)
+    {
+        int size = dimension * dimension;
+        covariances[..size].Clear();
+        for (int k = 0; k < components; k++)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                covariances[i] += full[k * size + i] / components;
+            }
+        }
+    }
+}

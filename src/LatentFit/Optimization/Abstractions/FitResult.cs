@@ -1,0 +1,26 @@
+using LatentFit.Tracing;
+
+namespace LatentFit.Optimization.Abstractions;
+
+/// <summary>The outcome of one optimiser run.</summary>
+/// <param name="Algorithm">The optimiser's name.</param>
+/// <param name="Parameters">Final η.</param>
+/// <param name="LogLikelihood">ℓ at <paramref name="Parameters"/>.</param>
+/// <param name="Iterations">Iterations run (updates of η).</param>
+/// <param name="Termination">Why it stopped.</param>
+/// <param name="Passes">E-step passes over the data in this run.</param>
+/// <param name="Seconds">Fitting time.</param>
+/// <param name="Trace">One record per iteration, starting with iteration 0.</param>
+public sealed record FitResult(
+    string Algorithm,
+    double[] Parameters,
+    double LogLikelihood,
+    int Iterations,
+    TerminationReason Termination,
+    long Passes,
+    double Seconds,
+    IReadOnlyList<TraceRecord> Trace)
+{
+    /// <summary>True when a convergence rule held (not when the iteration limit was hit).</summary>
+    public bool Converged => Termination.IsConverged();
+}

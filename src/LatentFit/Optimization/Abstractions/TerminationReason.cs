@@ -1,0 +1,31 @@
+namespace LatentFit.Optimization.Abstractions;
+
+/// <summary>Why an optimiser stopped.</summary>
+public enum TerminationReason
+{
+    /// <summary>The relative change of ℓ fell to the tolerance: |ℓₜ − ℓₜ₋₁| ≤ tol·|ℓₜ|.</summary>
+    Converged,
+
+    /// <summary>‖∇ℓ‖ fell to the gradient tolerance.</summary>
+    GradientConverged,
+
+    /// <summary>The iteration limit was reached before any convergence rule held; not converged.</summary>
+    IterationLimit,
+
+    /// <summary>The line search found no acceptable step along an ascent direction; usually ℓ is flat to rounding at the current point.</summary>
+    LineSearchFailed,
+
+    /// <summary>ℓ decreased or became non-finite under a fixed step (gradient EM): the step is too large.</summary>
+    StepTooLarge,
+
+    /// <summary>The caller cancelled the run.</summary>
+    Cancelled,
+}
+
+/// <summary>Helpers on <see cref="TerminationReason"/>.</summary>
+public static class TerminationReasonExtensions
+{
+    /// <summary>True for the cases that mean a convergence rule held.</summary>
+    public static bool IsConverged(this TerminationReason reason) =>
+        reason is TerminationReason.Converged or TerminationReason.GradientConverged;
+}

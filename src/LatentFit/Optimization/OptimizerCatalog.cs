@@ -1,0 +1,41 @@
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Em;
+using LatentFit.Optimization.FirstOrder;
+using LatentFit.Optimization.QuasiNewton;
+
+namespace LatentFit.Optimization;
+
+/// <summary>The optimisers by their command-line names.</summary>
+public static class OptimizerCatalog
+{
+    private static readonly Dictionary<string, Func<IOptimizer>> Factories = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["em"] = () => new ExpectationMaximizationOptimizer(),
+        ["gradient"] = () => new GradientAscentOptimizer(),
+        ["gradient-em"] = () => new GradientEmOptimizer(),
+        ["lbfgs"] = () => new LbfgsOptimizer(),
+    };
+
+    /// <summary>Every name, in the order they are listed to users.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs"];
+
+    /// <summary>The optimiser named <paramref name="name"/> (case-insensitive), or false.</summary>
+    public static bool TryCreate(string name, out IOptimizer optimizer)
+    {
+        if (Factories.TryGetValue(name, out var factory))
+        {
+            optimizer = factory();
+            return true;
+        }
+
+        optimizer = null!;
+        return false;
+    }
+
+    /// <summary>The optimiser named <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">No optimiser has that name; the message lists the names.</exception>
+    public static IOptimizer Create(string name) =>
+        TryCreate(name, out var optimizer)
+            ? optimizer
+            : throw new ArgumentException($"unknown algorithm \"{name}\"; choose one of: {string.Join(", ", Names)}");
+}

@@ -1,0 +1,187 @@
+using System.Numerics.Tensors;
+using LatentFit.Models.Abstractions;
+using LatentFit.Objectives;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.LineSearch;
+using LatentFit.Optimization.Stopping;
+using LatentFit.Tracing;
+
+namespace LatentFit.Optimization.QuasiNewton;
+
+/// <summary>
+/// Limited-memory BFGS on f = −ℓ(η) (Nocedal &amp; Wright, 2nd ed., Alg. 7.4 and 7.5), with the two-loop
+/// recursion, the initial scaling γ = sᵀy / yᵀy (eq. 7.20), and a strong-Wolfe line search so that sᵀy &gt; 0.
+/// </summary>
+/// <remarks>
+/// Written here rather than taken from a library because each function evaluation is a pass over the data
+/// that must go through <see cref="FitProblem"/> (cached, counted, traced), which the general-purpose
+/// minimisers available for .NET do not allow without extra passes.
+/// </remarks>
+public sealed class LbfgsOptimizer : IOptimizer
+{
+    /// <inheritdoc/>
+    public string Name => "lbfgs";
+
+    /// <inheritdoc/>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    {
+        problem.RequireGradient(Name);
+        var recorder = new RunRecorder(Name, problem, options, sink);
+        int n = start.Length;
+        var x = start.ToArray();
+        var g = new double[n];
+        double logLikelihood = problem.ValueAndGradient(x, g);
+        if (!double.IsFinite(logLikelihood))
+        {
+            throw new ModelFailureException("the log-likelihood at the starting parameters is not finite; choose another start.");
+        }
+
+        Negate(g);
+        double f = -logLikelihood;
+        double norm = TensorPrimitives.Norm(g);
+        recorder.Record(0, logLikelihood, norm);
+        if (recorder.GradientConvergedAtStart(norm))
+        {
+            return recorder.Finish(x, logLikelihood, 0, TerminationReason.GradientConverged);
+        }
+
+        var memory = new CorrectionPairs(options.LbfgsMemory, n);
+        var lineSearch = new WolfeLineSearch();
+        var direction = new double[n];
+        var newX = new double[n];
+        var newG = new double[n];
+        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return recorder.Finish(x, -f, iteration - 1, TerminationReason.Cancelled);
+            }
+
+            memory.Direction(g, direction);
+            bool steepest = memory.Count == 0;
+            if (!(TensorPrimitives.Dot(direction, g) < 0))
+            {
+                memory.Clear();
+                memory.Direction(g, direction);
+                steepest = true;
+            }
+
+            // Without curvature information, a first step of unit length in η; otherwise the quasi-Newton step α = 1.
+            double initial = steepest ? Math.Min(1, 1 / TensorPrimitives.Norm(g)) : 1;
+            var outcome = lineSearch.Search(problem, x, f, g, direction, initial, newX, newG);
+            if (!outcome.Success && !steepest)
+            {
+                memory.Clear();
+                memory.Direction(g, direction);
+                outcome = lineSearch.Search(problem, x, f, g, direction, Math.Min(1, 1 / TensorPrimitives.Norm(g)), newX, newG);
+            }
+
+            if (!outcome.Success)
+            {
+                return recorder.Finish(x, -f, iteration - 1, TerminationReason.LineSearchFailed);
+            }
+
+            memory.Push(x, newX, g, newG);
+            (x, newX) = (newX, x);
+            (g, newG) = (newG, g);
+            double previous = -f;
+            f = outcome.Value;
+            norm = TensorPrimitives.Norm(g);
+            recorder.Record(iteration, -f, norm);
+            if (recorder.Check(previous, -f, norm) is { } reason)
+            {
+                return recorder.Finish(x, -f, iteration, reason);
+            }
+        }
+
+        return recorder.Finish(x, -f, options.MaxIterations, TerminationReason.IterationLimit);
+    }
+
+    private static void Negate(Span<double> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = -values[i];
+        }
+    }
+
+    /// <summary>The m most recent pairs sₖ = xₖ₊₁ − xₖ, yₖ = ∇fₖ₊₁ − ∇fₖ in a ring.</summary>
+    private sealed class CorrectionPairs(int capacity, int dimension)
+    {
+        private readonly double[][] _s = Enumerable.Range(0, capacity).Select(_ => new double[dimension]).ToArray();
+        private readonly double[][] _y = Enumerable.Range(0, capacity).Select(_ => new double[dimension]).ToArray();
+        private readonly double[] _rho = new double[capacity];
+        private readonly double[] _alpha = new double[capacity];
+        private int _newest = -1;
+
+        public int Count { get; private set; }
+
+        public void Clear()
+        {
+            Count = 0;
+            _newest = -1;
+        }
+
+        public void Push(ReadOnlySpan<double> x, ReadOnlySpan<double> newX, ReadOnlySpan<double> g, ReadOnlySpan<double> newG)
+        {
+            int slot = (_newest + 1) % capacity;
+            var s = _s[slot];
+            var y = _y[slot];
+            for (int i = 0; i < dimension; i++)
+            {
+                s[i] = newX[i] - x[i];
+                y[i] = newG[i] - g[i];
+            }
+
+            double sy = TensorPrimitives.Dot(s, y);
+            // Keep only pairs with positive curvature (guaranteed by Wolfe up to rounding), so H stays positive definite.
+            if (!(sy > 1e-12 * TensorPrimitives.Norm(s) * TensorPrimitives.Norm(y)))
+            {
+                return;
+            }
+
+            _rho[slot] = 1 / sy;
+            _newest = slot;
+            Count = Math.Min(Count + 1, capacity);
+        }
+
+        /// <summary>d = −H∇f by the two-loop recursion (N&amp;W Alg. 7.4).</summary>
+        public void Direction(ReadOnlySpan<double> g, Span<double> direction)
+        {
+            g.CopyTo(direction);
+            for (int j = 0; j < Count; j++)
+            {
+                int slot = (_newest - j + capacity) % capacity;
+                _alpha[slot] = _rho[slot] * TensorPrimitives.Dot(_s[slot], direction);
+                for (int i = 0; i < dimension; i++)
+                {
+                    direction[i] -= _alpha[slot] * _y[slot][i];
+                }
+            }
+
+            if (Count > 0)
+            {
+                double gamma = TensorPrimitives.Dot(_s[_newest], _y[_newest]) / TensorPrimitives.Dot(_y[_newest], _y[_newest]);
+                for (int i = 0; i < dimension; i++)
+                {
+                    direction[i] *= gamma;
+                }
+            }
+
+            for (int j = Count - 1; j >= 0; j--)
+            {
+                int slot = (_newest - j + capacity) % capacity;
+                double beta = _rho[slot] * TensorPrimitives.Dot(_y[slot], direction);
+                for (int i = 0; i < dimension; i++)
+                {
+                    direction[i] += (_alpha[slot] - beta) * _s[slot][i];
+                }
+            }
+
+            for (int i = 0; i < dimension; i++)
+            {
+                direction[i] = -direction[i];
+            }
+        }
+    }
+}

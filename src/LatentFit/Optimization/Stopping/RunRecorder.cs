@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using LatentFit.Objectives;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Tracing;
+
+namespace LatentFit.Optimization.Stopping;
+
+/// <summary>
+/// The bookkeeping every optimiser shares: the clock, pass counting relative to the run's start, trace records
+/// (kept and forwarded to a sink), and the stopping rules of <see cref="FitOptions"/>.
+/// </summary>
+internal sealed class RunRecorder
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<TraceRecord> _records = [];
+    private readonly string _algorithm;
+    private readonly FitProblem _problem;
+    private readonly FitOptions _options;
+    private readonly ITraceSink? _sink;
+    private readonly long _passesAtStart;
+
+    public RunRecorder(string algorithm, FitProblem problem, FitOptions options, ITraceSink? sink)
+    {
+        options.Validate();
+        _algorithm = algorithm;
+        _problem = problem;
+        _options = options;
+        _sink = sink;
+        _passesAtStart = problem.Passes;
+    }
+
+    public long Passes => _problem.Passes - _passesAtStart;
+
+    public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null)
+    {
+        var record = new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, _clock.Elapsed.TotalSeconds, note);
+        _records.Add(record);
+        _sink?.Record(record);
+    }
+
+    /// <summary>The rule that holds after an iteration from ℓ = <paramref name="previous"/> to <paramref name="current"/>, if any.</summary>
+    public TerminationReason? Check(double previous, double current, double gradientNorm)
+    {
+        if (_options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance)
+        {
+            return TerminationReason.GradientConverged;
+        }
+
+        if (_options.RelativeTolerance > 0 && Math.Abs(current - previous) <= _options.RelativeTolerance * Math.Abs(current))
+        {
+            return TerminationReason.Converged;
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the gradient rule already holds at the start.</summary>
+    public bool GradientConvergedAtStart(double gradientNorm) =>
+        _options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance;
+
+    public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason) =>
+        new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray());
+}

@@ -1,0 +1,49 @@
+using LatentFit.Cli;
+using Spectre.Console;
+
+namespace LatentFit.Cli.Tests;
+
+/// <summary>Runs the tool in-process with captured output, as a user's terminal would see it (without colour).</summary>
+internal static class CliRunner
+{
+    public static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 220;
+        var error = new StringWriter();
+        int code = CliApplication.Run(args, console, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
+
+/// <summary>A temporary directory, deleted with its contents on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "latentfit-cli-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name, string? content = null)
+    {
+        string path = System.IO.Path.Combine(Path, name);
+        if (content is not null)
+        {
+            System.IO.File.WriteAllText(path, content);
+        }
+
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}

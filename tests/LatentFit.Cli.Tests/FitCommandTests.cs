@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace LatentFit.Cli.Tests;
+
+public sealed class FitCommandTests
+{
+    [Fact]
+    public void Fit_Faithful_WritesJsonWithEveryField()
+    {
+        using var temp = new TempDirectory();
+        string output = temp.File("model.json");
+        var (code, stdout, stderr) = CliRunner.Run("fit", "--data", "faithful", "--model", "gmm", "-k", "2", "--covariance", "full", "--algorithm", "em", "--seed", "1", "--restarts", "3", "--output", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("log-likelihood -1130.26", stdout);
+        Assert.Contains($"wrote {output}", stdout);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var root = json.RootElement;
+        Assert.Equal("gmm", root.GetProperty("model").GetString());
+        Assert.Equal("full", root.GetProperty("covariance").GetString());
+        Assert.Equal(2, root.GetProperty("k").GetInt32());
+        Assert.Equal("em", root.GetProperty("algorithm").GetString());
+        Assert.Equal(-1130.264, root.GetProperty("logLikelihood").GetDouble(), 1e-3);
+        Assert.True(root.GetProperty("converged").GetBoolean());
+        int iterations = root.GetProperty("iterations").GetInt32();
+        Assert.True(iterations > 0);
+        Assert.Equal(3, root.GetProperty("restartLogLikelihoods").GetArrayLength());
+        var weights = root.GetProperty("weights").EnumerateArray().Select(w => w.GetDouble()).ToArray();
+        Assert.Equal(2, weights.Length);
+        Assert.Equal(1.0, weights.Sum(), 1e-12);
+        var means = root.GetProperty("means");
+        Assert.Equal(2, means.GetArrayLength());
+        Assert.All(means.EnumerateArray(), m => Assert.Equal(2, m.GetArrayLength()));
+        var covariances = root.GetProperty("covariances");
+        Assert.Equal(2, covariances.GetArrayLength());
+        Assert.All(covariances.EnumerateArray(), c =>
+        {
+            Assert.Equal(2, c.GetArrayLength());
+            Assert.Equal(c[0][1].GetDouble(), c[1][0].GetDouble());
+        });
+        var trace = root.GetProperty("trace").EnumerateArray().ToArray();
+        Assert.Equal(iterations + 1, trace.Length);
+        for (int t = 0; t < trace.Length; t++)
+        {
+            Assert.Equal(t, trace[t].GetProperty("iteration").GetInt32());
+            Assert.Equal(t + 1, trace[t].GetProperty("passes").GetInt32());
+            Assert.True(trace[t].GetProperty("gradientNorm").GetDouble() >= 0);
+            Assert.True(trace[t].GetProperty("seconds").GetDouble() >= 0);
+        }
+
+        Assert.Equal(root.GetProperty("logLikelihood").GetDouble(), trace[^1].GetProperty("logLikelihood").GetDouble());
+    }
+
+    [Fact]
+    public void Fit_ToleranceZero_RunsExactlyMaxIter()
+    {
+        using var temp = new TempDirectory();
+        string output = temp.File("model.json");
+        var (code, _, stderr) = CliRunner.Run("fit", "--data", "iris", "-k", "3", "--algorithm", "lbfgs", "--tol", "0", "--max-iter", "6", "--output", output);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        Assert.Equal(6, json.RootElement.GetProperty("iterations").GetInt32());
+        Assert.False(json.RootElement.GetProperty("converged").GetBoolean());
+        Assert.Equal("IterationLimit", json.RootElement.GetProperty("termination").GetString());
+        Assert.Equal(7, json.RootElement.GetProperty("trace").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("diag")]
+    [InlineData("spherical")]
+    [InlineData("tied")]
+    public void Fit_ConstrainedStructure_WritesFullMatricesOfThatForm(string structure)
+    {
+        using var temp = new TempDirectory();
+        string output = temp.File("model.json");
+        var (code, _, stderr) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--covariance", structure, "--output", output);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var c = json.RootElement.GetProperty("covariances");
+        switch (structure)
+        {
+            case "diag":
+                Assert.Equal(0.0, c[0][0][1].GetDouble());
+                Assert.Equal(0.0, c[1][1][0].GetDouble());
+                break;
+            case "spherical":
+                Assert.Equal(c[0][0][0].GetDouble(), c[0][1][1].GetDouble());
+                Assert.Equal(0.0, c[1][0][1].GetDouble());
+                break;
+            default:
+                Assert.Equal(c[0].GetRawText(), c[1].GetRawText());
+                break;
+        }
+    }
+
+    [Fact]
+    public void Fit_InitFromPreviousOutput_ContinuesFromSameParameters()
+    {
+        using var temp = new TempDirectory();
+        string first = temp.File("first.json");
+        string second = temp.File("second.json");
+        Assert.Equal(0, CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--tol", "0", "--max-iter", "3", "--output", first).Code);
+        var (code, _, stderr) = CliRunner.Run("fit", "--data", "faithful", "--init", first, "--tol", "0", "--max-iter", "0", "--output", second);
+        Assert.True(code == 0, stderr);
+        using var a = JsonDocument.Parse(File.ReadAllText(first));
+        using var b = JsonDocument.Parse(File.ReadAllText(second));
+        Assert.Equal(a.RootElement.GetProperty("logLikelihood").GetDouble(), b.RootElement.GetProperty("logLikelihood").GetDouble(), 1e-9);
+        Assert.Equal(2, b.RootElement.GetProperty("k").GetInt32());
+        Assert.StartsWith("file:", b.RootElement.GetProperty("initialization").GetString());
+    }
+
+    [Fact]
+    public void Fit_GradientEmWithStep_ReportsStepTooLargeHonestly()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--algorithm", "gradient-em", "--step", "50");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("step too large", stdout);
+    }
+}

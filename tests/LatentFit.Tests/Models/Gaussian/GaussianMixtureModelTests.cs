@@ -1,0 +1,239 @@
+using LatentFit.Data;
+using LatentFit.Execution;
+using LatentFit.Models.Abstractions;
+using LatentFit.Models.Gaussian;
+using LatentFit.Tests.Support;
+
+namespace LatentFit.Tests.Models.Gaussian;
+
+public sealed class GaussianMixtureModelTests
+{
+    public static TheoryData<string> Structures() => new(CovarianceStructure.All.Select(s => s.Name));
+
+    private static CovarianceStructure Structure(string name)
+    {
+        Assert.True(CovarianceStructure.TryParse(name, out var structure));
+        return structure;
+    }
+
+    private static GaussianMixtureStatistics EStep(GaussianMixtureModel model, GaussianMixtureParameters theta, DataSet data)
+    {
+        var stats = model.CreateStatistics();
+        model.Accumulate(theta, new DataBlock(data.Values.Span, data.Rows, data.Dimension), stats);
+        return stats;
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Accumulate_RandomTheta_LogLikelihoodMatchesReference(string name)
+    {
+        var random = new Random(11);
+        var data = RandomProblems.MixtureData(random, 300, 3, 3);
+        var theta = RandomProblems.Parameters(random, data, 3, Structure(name));
+        var model = new GaussianMixtureModel(3, 3, Structure(name));
+        var stats = EStep(model, theta, data);
+        double expected = ReferenceGaussianMixture.LogLikelihood(data.Values.ToArray(), 3, theta.Weights.ToArray(), theta.Means.ToArray(), theta.FullCovariances());
+        Assert.Equal(expected, stats.LogLikelihood, Math.Abs(expected) * 1e-12);
+        Assert.Equal(300, stats.Weight);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Accumulate_RandomTheta_FirstMomentsMatchReferenceResponsibilities(string name)
+    {
+        var random = new Random(12);
+        var data = RandomProblems.MixtureData(random, 200, 2, 2);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 2, Structure(name));
+        var stats = EStep(model, theta, data);
+        var rows = data.Values.ToArray();
+        var n = new double[2];
+        var s1 = new double[4];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            var r = ReferenceGaussianMixture.Responsibilities(rows, 2, i, theta.Weights.ToArray(), theta.Means.ToArray(), theta.FullCovariances(), out _);
+            for (int k = 0; k < 2; k++)
+            {
+                n[k] += r[k];
+                for (int c = 0; c < 2; c++)
+                {
+                    s1[k * 2 + c] += r[k] * (rows[i * 2 + c] - theta.Means[k * 2 + c]);
+                }
+            }
+        }
+
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.Equal(n[k], stats.ComponentWeights[k], 1e-10);
+        }
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(s1[i], stats.FirstMoments[i], 1e-9 * (1 + Math.Abs(s1[i])));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Add_RandomSplit_EqualsStatisticsOfAllRows(string name)
+    {
+        var random = new Random(13);
+        var data = RandomProblems.MixtureData(random, 257, 3, 2);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 3, Structure(name));
+        var whole = EStep(model, theta, data);
+        int split = 1 + random.Next(data.Rows - 2);
+        var first = model.CreateStatistics();
+        var second = model.CreateStatistics();
+        model.Accumulate(theta, new DataBlock(data.RowRange(0, split), split, 3), first);
+        model.Accumulate(theta, new DataBlock(data.RowRange(split, data.Rows - split), data.Rows - split, 3), second);
+        first.Add(second);
+        Assert.Equal(whole.LogLikelihood, first.LogLikelihood, 1e-12 * Math.Abs(whole.LogLikelihood));
+        Assert.Equal(whole.Weight, first.Weight);
+        AssertClose(whole.ComponentWeights, first.ComponentWeights, 1e-12);
+        AssertClose(whole.FirstMoments, first.FirstMoments, 1e-12);
+        AssertClose(whole.Scatter, first.Scatter, 1e-12);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Accumulate_RowWeightTwo_EqualsRowRepeated(string name)
+    {
+        var random = new Random(14);
+        var data = RandomProblems.MixtureData(random, 40, 2, 2);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 2, Structure(name));
+        var weights = Enumerable.Repeat(1.0, 40).ToArray();
+        weights[5] = 2;
+        var weighted = model.CreateStatistics();
+        model.Accumulate(theta, new DataBlock(data.Values.Span, 40, 2, weights), weighted);
+        var repeatedValues = data.Values.ToArray().Concat(data.Row(5).ToArray()).ToArray();
+        var repeated = model.CreateStatistics();
+        model.Accumulate(theta, new DataBlock(repeatedValues, 41, 2), repeated);
+        Assert.Equal(repeated.LogLikelihood, weighted.LogLikelihood, 1e-12 * Math.Abs(repeated.LogLikelihood));
+        Assert.Equal(41, weighted.Weight);
+        AssertClose(repeated.ComponentWeights, weighted.ComponentWeights, 1e-12);
+        AssertClose(repeated.Scatter, weighted.Scatter, 1e-12);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Maximize_RandomTheta_IsArgmaxOfExpectedCompleteLogLikelihood(string name)
+    {
+        var random = new Random(15);
+        var data = RandomProblems.MixtureData(random, 150, 2, 2);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 2, Structure(name), regularization: 0);
+        var next = model.Maximize(theta, EStep(model, theta, data));
+        var rows = data.Values.ToArray();
+        var responsibilities = new double[data.Rows * 2];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            ReferenceGaussianMixture.Responsibilities(rows, 2, i, theta.Weights.ToArray(), theta.Means.ToArray(), theta.FullCovariances(), out _).CopyTo(responsibilities, i * 2);
+        }
+
+        double Q(GaussianMixtureParameters p) => ReferenceGaussianMixture.ExpectedCompleteLogLikelihood(rows, 2, responsibilities, p.Weights.ToArray(), p.Means.ToArray(), p.FullCovariances());
+        double best = Q(next);
+        Assert.True(best > Q(theta));
+        var eta = new double[model.ParameterCount];
+        model.ToUnconstrained(next, eta);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var perturbed = (double[])eta.Clone();
+            int i = random.Next(eta.Length);
+            perturbed[i] += (random.NextDouble() - 0.5) * 0.02;
+            Assert.True(Q(model.FromUnconstrained(perturbed)) <= best + 1e-9 * Math.Abs(best), $"perturbing η[{i}] raised Q");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void FromUnconstrained_ToUnconstrained_RoundTrips(string name)
+    {
+        var random = new Random(16);
+        var data = RandomProblems.MixtureData(random, 50, 3, 3);
+        var theta = RandomProblems.Parameters(random, data, 3, Structure(name));
+        var model = new GaussianMixtureModel(3, 3, Structure(name));
+        var eta = new double[model.ParameterCount];
+        model.ToUnconstrained(theta, eta);
+        var back = model.FromUnconstrained(eta);
+        AssertClose(theta.Weights.ToArray(), back.Weights.ToArray(), 1e-14);
+        AssertClose(theta.Means.ToArray(), back.Means.ToArray(), 1e-14);
+        AssertClose(theta.FullCovariances(), back.FullCovariances(), 1e-13);
+    }
+
+    [Fact]
+    public void Maximize_ComponentFarFromData_ThrowsCollapsedNotNaN()
+    {
+        var random = new Random(17);
+        var data = RandomProblems.MixtureData(random, 100, 2, 1);
+        var theta = GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [0.5, 0.5], [0, 0, 1e6, 1e6], [1, 0, 0, 1, 1, 0, 0, 1], 2);
+        var model = new GaussianMixtureModel(2, 2, FullCovariance.Instance);
+        var stats = EStep(model, theta, data);
+        Assert.True(double.IsFinite(stats.LogLikelihood));
+        var error = Assert.Throws<ComponentCollapsedException>(() => model.Maximize(theta, stats));
+        Assert.Equal(1, error.Component);
+        Assert.Contains("component 2 collapsed", error.Message);
+        Assert.Contains("--restarts", error.Message);
+    }
+
+    [Fact]
+    public void Maximize_ConstantColumnWithoutRegularization_ThrowsSingularCovariance()
+    {
+        var values = new double[40];
+        for (int i = 0; i < 20; i++)
+        {
+            values[2 * i] = i;
+            values[2 * i + 1] = 3.0;
+        }
+
+        var data = new DataSet("constant", ["x", "y"], values, 20);
+        var model = new GaussianMixtureModel(1, 2, FullCovariance.Instance, regularization: 0);
+        var theta = GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [1.0], [5, 3], [10, 0, 0, 1], 2);
+        var error = Assert.Throws<SingularCovarianceException>(() => model.Maximize(theta, EStep(model, theta, data)));
+        Assert.Contains("--reg-covar", error.Message);
+
+        // With the default regularisation the same data fit.
+        var regularized = new GaussianMixtureModel(1, 2, FullCovariance.Instance);
+        var fitted = regularized.Maximize(theta, EStep(regularized, theta, data));
+        Assert.Equal(1e-6, fitted.FullCovariances()[3], 1e-15);
+    }
+
+    [Fact]
+    public void FromFullCovariances_StructureMismatch_ExplainsWhy()
+    {
+        double[] full = [1, 0.5, 0.5, 2];
+        var error = Assert.Throws<ArgumentException>(() => GaussianMixtureParameters.FromFullCovariances(DiagonalCovariance.Instance, [1.0], [0, 0], full, 2));
+        Assert.Contains("off-diagonal", error.Message);
+        Assert.Throws<ArgumentException>(() => GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [1.0], [0, 0], [1, 2, 2, 1], 2));
+        Assert.Throws<ArgumentException>(() => GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [0.3, 0.3], [0, 0, 1, 1], [1, 0, 0, 1, 1, 0, 0, 1], 2));
+    }
+
+    [Fact]
+    public void ChunkedEStep_OneTwoThreeThreads_BitIdentical()
+    {
+        var random = new Random(18);
+        var data = RandomProblems.MixtureData(random, 5000, 3, 3);
+        var theta = RandomProblems.Parameters(random, data, 3, FullCovariance.Instance);
+        var model = new GaussianMixtureModel(3, 3, FullCovariance.Instance);
+        var reference = ChunkedEStep.Run(model, theta, data, new ExecutionOptions(1, 512));
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var stats = ChunkedEStep.Run(model, theta, data, new ExecutionOptions(threads, 512));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(reference.LogLikelihood), BitConverter.DoubleToInt64Bits(stats.LogLikelihood));
+            Assert.Equal(reference.Scatter, stats.Scatter);
+            Assert.Equal(reference.FirstMoments, stats.FirstMoments);
+            Assert.Equal(reference.ComponentWeights, stats.ComponentWeights);
+        }
+    }
+
+    private static void AssertClose(double[] expected, double[] actual, double relative)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= relative * Math.Max(scale, 1e-300), $"index {i}: {expected[i]:R} vs {actual[i]:R}");
+        }
+    }
+}
