@@ -1,4 +1,11 @@
 using LatentFit.Cli;
 using Spectre.Console;
 
-return CliApplication.Run(args, AnsiConsole.Console, Console.Error);
+var console = AnsiConsole.Console;
+if (Console.IsOutputRedirected)
+{
+    // Redirected output has no terminal width; Spectre would wrap at 80 columns and split summary lines.
+    console.Profile.Width = 240;
+}
+
+return CliApplication.Run(args, console, Console.Error);
