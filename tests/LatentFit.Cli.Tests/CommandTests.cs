@@ -53,6 +53,17 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Check_ExactEmDegeneratesFromThisStart_ReportsStepsTakenAndStillJudges()
+    {
+        // From this random θ the exact (unregularised) EM map drives an iris component onto too few points.
+        var (code, stdout, stderr) = CliRunner.Run("check", "--data", "iris", "-k", "3", "--seed", "0");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("EM stopped after", stdout);
+        Assert.Contains("not positive definite", stdout);
+        Assert.Contains("all checks passed", stdout);
+    }
+
+    [Fact]
     public void Demo_PrintsBothComparisons()
     {
         var (code, stdout, stderr) = CliRunner.Run("demo");

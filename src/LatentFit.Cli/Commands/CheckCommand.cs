@@ -29,7 +29,9 @@ internal static class CheckCommand
             var console = context.Console;
             var data = settings.Data;
             console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns, gmm K={settings.Components}, {settings.Structure.Name} covariances");
-            console.WriteLine($"θ: random (responsibilities drawn with seed {settings.Seed}); exact EM map, no covariance regularisation");
+            console.WriteLine(settings.Start is null
+                ? $"θ: random (means at random rows, covariances the data covariance times random factors; seed {settings.Seed}); exact EM map, no covariance regularisation"
+                : $"θ: from {parse.GetValue(options.Init)}; exact EM map, no covariance regularisation");
             var table = Tables.Create("check", "measured", "tolerance", "result");
             var fisher = report.Fisher;
             Tables.AddRow(table, "Fisher identity: max |∇ℓ(stats) − ∇ℓ(finite diff.)| / max |∇ℓ|", E(fisher.MaxRelativeError), E(GaussianMixtureDiagnosticsReport.FisherTolerance), Verdict(fisher.Passed(GaussianMixtureDiagnosticsReport.FisherTolerance)));
@@ -54,6 +56,11 @@ internal static class CheckCommand
                 $"≤ {E(mono.Tolerance)}",
                 Verdict(mono.Passed));
             console.Write(table);
+            if (mono.StoppedEarly is { } reason)
+            {
+                console.WriteLine($"EM stopped {reason}");
+            }
+
             console.WriteLine(report.Passed ? "all checks passed" : "SOME CHECKS FAILED");
             return report.Passed ? ExitCodes.Success : ExitCodes.CheckFailed;
         });

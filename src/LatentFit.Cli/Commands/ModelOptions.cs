@@ -51,7 +51,7 @@ internal sealed class ModelOptions
 
     public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => 1000 };
 
-    public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.1 };
+    public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.05 };
 
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the E-step (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
 

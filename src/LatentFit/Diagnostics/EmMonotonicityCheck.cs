@@ -1,3 +1,4 @@
+using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 
 namespace LatentFit.Diagnostics;
@@ -6,7 +7,10 @@ namespace LatentFit.Diagnostics;
 /// <param name="LogLikelihoods">ℓ at the start and after each EM step.</param>
 /// <param name="LargestDecrease">max over steps of ℓₜ − ℓₜ₊₁ (≤ 0 when ℓ never fell).</param>
 /// <param name="Tolerance">The rounding allowance: 10⁻¹²·|ℓ|.</param>
-public sealed record EmMonotonicityReport(IReadOnlyList<double> LogLikelihoods, double LargestDecrease, double Tolerance)
+/// <param name="StoppedEarly">Why EM could not go on before the requested number of steps (e.g. a component
+/// collapsed onto a few points, where the likelihood is unbounded), or null. Monotonicity is judged on the
+/// steps that were taken.</param>
+public sealed record EmMonotonicityReport(IReadOnlyList<double> LogLikelihoods, double LargestDecrease, double Tolerance, string? StoppedEarly = null)
 {
     /// <summary>True when ℓ never fell by more than rounding.</summary>
     public bool Passed => LargestDecrease <= Tolerance;
@@ -42,9 +46,23 @@ public static class EmMonotonicityCheck
         var next = new double[current.Length];
         var values = new List<double>();
         double largestDecrease = double.NegativeInfinity;
+        string? stoppedEarly = null;
         for (int t = 0; t <= steps; t++)
         {
-            double value = t < steps ? problem.EmMap(current, next) : problem.Value(current);
+            double value;
+            try
+            {
+                value = t < steps ? problem.EmMap(current, next) : problem.Value(current);
+            }
+            catch (ModelFailureException failure)
+            {
+                // ℓ at the current point was evaluated (and cached) before the M-step failed.
+                values.Add(problem.Value(current));
+                largestDecrease = values.Count > 1 ? Math.Max(largestDecrease, values[^2] - values[^1]) : largestDecrease;
+                stoppedEarly = $"after {t} steps: {failure.Message}";
+                break;
+            }
+
             if (values.Count > 0)
             {
                 largestDecrease = Math.Max(largestDecrease, values[^1] - value);
@@ -60,6 +78,6 @@ public static class EmMonotonicityCheck
             scale = Math.Max(scale, Math.Abs(v));
         }
 
-        return new EmMonotonicityReport(values, largestDecrease, 1e-12 * scale);
+        return new EmMonotonicityReport(values, largestDecrease, 1e-12 * scale, stoppedEarly);
     }
 }

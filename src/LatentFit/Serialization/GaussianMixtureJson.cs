@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using LatentFit.Fitting;
 using LatentFit.Models.Gaussian;
@@ -25,7 +26,8 @@ public static class GaussianMixtureJson
     /// <summary>Writes the fit as indented JSON. Non-finite numbers (e.g. a gradient norm EM did not compute) are written as null.</summary>
     public static void Write(Stream stream, GaussianMixtureFit fit, FitMetadata metadata)
     {
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        // Relaxed escaping keeps names such as "kmeans++" readable; the output is a file, never embedded in HTML.
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var theta = fit.Parameters;
         var result = fit.Result;
         json.WriteStartObject();

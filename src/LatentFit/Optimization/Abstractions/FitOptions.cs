@@ -13,7 +13,7 @@ public sealed record FitOptions
     public int MaxIterations { get; init; } = 1000;
 
     /// <summary>Fixed step α of gradient EM, applied to the per-observation gradient ∇ℓ/N.</summary>
-    public double Step { get; init; } = 0.1;
+    public double Step { get; init; } = 0.05;
 
     /// <summary>Number of correction pairs kept by L-BFGS.</summary>
     public int LbfgsMemory { get; init; } = 10;
