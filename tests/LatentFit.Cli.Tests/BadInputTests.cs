@@ -81,6 +81,12 @@ public sealed class BadInputTests
     public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs");
 
     [Fact]
+    public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random");
+
+    [Fact]
+    public void Fit_ZeroThreads_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--threads", "0"), "--threads must be at least 1");
+
+    [Fact]
     public void Fit_UnknownModel_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "hmm"), "unknown model \"hmm\"");
 
     [Fact]

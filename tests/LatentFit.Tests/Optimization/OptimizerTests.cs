@@ -165,6 +165,27 @@ public sealed class OptimizerTests
         Assert.Equal(first.Parameters.Means.ToArray(), second.Parameters.Means.ToArray());
     }
 
+    [Theory]
+    [InlineData("em")]
+    [InlineData("lbfgs")]
+    public void Fit_OneTwoThreeThreads_BitIdenticalResults(string algorithm)
+    {
+        var data = RandomProblems.MixtureData(new Random(21), 20_000, 3, 3);
+        FitResult Run(int threads)
+        {
+            var settings = new GaussianMixtureFitSettings { Data = data, Components = 3, Execution = new Execution.ExecutionOptions(threads, 1024) };
+            return GaussianMixtureFitter.Fit(settings, OptimizerCatalog.Create(algorithm), new FitOptions { RelativeTolerance = 0, MaxIterations = 15 }).Result;
+        }
+
+        var reference = Run(1);
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var result = Run(threads);
+            Assert.Equal(reference.Parameters, result.Parameters);
+            Assert.Equal(reference.Trace.Select(r => r.LogLikelihood), result.Trace.Select(r => r.LogLikelihood));
+        }
+    }
+
     [Fact]
     public void FitSettings_MoreComponentsThanRows_ExplainsWhy()
     {

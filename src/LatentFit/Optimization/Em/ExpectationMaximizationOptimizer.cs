@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.Stopping;
@@ -29,13 +28,7 @@ public sealed class ExpectationMaximizationOptimizer : IOptimizer
         double Norm() => hasGradient ? TensorPrimitives.Norm(gradient) : double.NaN;
 
         double value = Evaluate(eta);
-        if (!double.IsFinite(value))
-        {
-            throw new ModelFailureException("the log-likelihood at the starting parameters is not finite; choose another start.");
-        }
-
-        recorder.Record(0, value, Norm());
-        if (recorder.GradientConvergedAtStart(Norm()))
+        if (recorder.Begin(value, Norm()))
         {
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }

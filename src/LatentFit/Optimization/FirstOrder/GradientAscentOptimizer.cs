@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.Stopping;
@@ -29,14 +28,8 @@ public sealed class GradientAscentOptimizer : IOptimizer
         var trial = new double[eta.Length];
         var gradient = new double[eta.Length];
         double value = problem.ValueAndGradient(eta, gradient);
-        if (!double.IsFinite(value))
-        {
-            throw new ModelFailureException("the log-likelihood at the starting parameters is not finite; choose another start.");
-        }
-
         double norm = TensorPrimitives.Norm(gradient);
-        recorder.Record(0, value, norm);
-        if (recorder.GradientConvergedAtStart(norm))
+        if (recorder.Begin(value, norm))
         {
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }

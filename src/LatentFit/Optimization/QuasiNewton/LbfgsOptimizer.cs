@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.LineSearch;
@@ -31,16 +30,10 @@ public sealed class LbfgsOptimizer : IOptimizer
         var x = start.ToArray();
         var g = new double[n];
         double logLikelihood = problem.ValueAndGradient(x, g);
-        if (!double.IsFinite(logLikelihood))
-        {
-            throw new ModelFailureException("the log-likelihood at the starting parameters is not finite; choose another start.");
-        }
-
         Negate(g);
         double f = -logLikelihood;
         double norm = TensorPrimitives.Norm(g);
-        recorder.Record(0, logLikelihood, norm);
-        if (recorder.GradientConvergedAtStart(norm))
+        if (recorder.Begin(logLikelihood, norm))
         {
             return recorder.Finish(x, logLikelihood, 0, TerminationReason.GradientConverged);
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Tracing;
@@ -54,9 +55,21 @@ internal sealed class RunRecorder
         return null;
     }
 
-    /// <summary>Whether the gradient rule already holds at the start.</summary>
-    public bool GradientConvergedAtStart(double gradientNorm) =>
-        _options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance;
+    /// <summary>
+    /// Records iteration 0 at the start, after checking that ℓ there is finite; returns true when the gradient
+    /// rule already holds, so that the run ends before its first step.
+    /// </summary>
+    /// <exception cref="ModelFailureException">ℓ at the start is not finite.</exception>
+    public bool Begin(double logLikelihood, double gradientNorm)
+    {
+        if (!double.IsFinite(logLikelihood))
+        {
+            throw new ModelFailureException("the log-likelihood at the starting parameters is not finite; choose another start.");
+        }
+
+        Record(0, logLikelihood, gradientNorm);
+        return _options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance;
+    }
 
     public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason) =>
         new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray());
