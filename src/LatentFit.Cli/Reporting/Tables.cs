@@ -17,6 +17,7 @@ internal static class Tables
     {
         TerminationReason.Converged => "converged (relative change of ℓ)",
         TerminationReason.GradientConverged => "converged (gradient norm)",
+        TerminationReason.ParametersConverged => "converged (parameter change)",
         TerminationReason.IterationLimit => "not converged (iteration limit)",
         TerminationReason.LineSearchFailed => "stopped: line search found no ascent step",
         TerminationReason.StepTooLarge => "stopped: ℓ fell, step too large",

@@ -35,6 +35,69 @@ public abstract class FitProblem
     /// <exception cref="ModelFailureException">The M-step cannot be taken (a collapsed component, a singular covariance, ℓ(η) = −∞).</exception>
     public abstract double EmMap(ReadOnlySpan<double> eta, Span<double> next);
 
+    /// <summary>Whether <see cref="Hessian"/> is analytic (the model accumulates it by Louis' identity) rather than finite differences of the gradient.</summary>
+    public abstract bool HasAnalyticHessian { get; }
+
+    /// <summary>
+    /// ∇²ℓ(η) (P×P, row-major): analytic where the model provides it (one pass), otherwise central differences of
+    /// the analytic gradient, symmetrised (2P passes).
+    /// </summary>
+    public void Hessian(ReadOnlySpan<double> eta, Span<double> hessian)
+    {
+        RequireGradient("the Hessian");
+        int p = ParameterCount;
+        if (HasAnalyticHessian)
+        {
+            AnalyticHessian(eta, hessian);
+            return;
+        }
+
+        var point = eta.ToArray();
+        var plus = new double[p];
+        var minus = new double[p];
+        for (int j = 0; j < p; j++)
+        {
+            double h = 1e-5 * Math.Max(1, Math.Abs(eta[j]));
+            point[j] = eta[j] + h;
+            ValueAndGradient(point, plus);
+            point[j] = eta[j] - h;
+            ValueAndGradient(point, minus);
+            point[j] = eta[j];
+            for (int i = 0; i < p; i++)
+            {
+                hessian[i * p + j] = (plus[i] - minus[i]) / (2 * h);
+            }
+        }
+
+        for (int i = 0; i < p; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                double mean = 0.5 * (hessian[i * p + j] + hessian[j * p + i]);
+                hessian[i * p + j] = mean;
+                hessian[j * p + i] = mean;
+            }
+        }
+    }
+
+    /// <summary>The model's analytic ∇²ℓ(η); only called when <see cref="HasAnalyticHessian"/>.</summary>
+    protected abstract void AnalyticHessian(ReadOnlySpan<double> eta, Span<double> hessian);
+
+    /// <summary>
+    /// The natural parameters at η (weights, means, variances, rates: what users read and what the SQUAREM R
+    /// package measures parameter changes in); η itself when the model does not name them.
+    /// </summary>
+    public abstract double[] NaturalParameters(ReadOnlySpan<double> eta);
+
+    /// <summary>Names of <see cref="NaturalParameters"/>' entries.</summary>
+    public abstract IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <summary>Whether the model names natural parameters and maps them back (<see cref="TryUnconstrainedFromNatural"/>).</summary>
+    public abstract bool HasNaturalParameters { get; }
+
+    /// <summary>η for natural parameters, or false when they are not valid parameters.</summary>
+    public abstract bool TryUnconstrainedFromNatural(ReadOnlySpan<double> natural, Span<double> eta);
+
     /// <summary>Throws a clear error when the gradient is not available; called by optimisers that need it.</summary>
     public void RequireGradient(string algorithm)
     {
@@ -95,6 +158,63 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
 
     /// <summary>θ for η.</summary>
     public TParams ToParameters(ReadOnlySpan<double> eta) => Model.FromUnconstrained(eta);
+
+    /// <inheritdoc/>
+    public override bool HasAnalyticHessian => Model is IObservedInformationModel<TParams>;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> NaturalParameterNames =>
+        Model is INaturalParameterization<TParams> natural
+            ? natural.NaturalParameterNames
+            : Enumerable.Range(1, ParameterCount).Select(i => $"eta[{i}]").ToArray();
+
+    /// <inheritdoc/>
+    public override bool HasNaturalParameters => Model is INaturalParameterization<TParams>;
+
+    /// <inheritdoc/>
+    public override bool TryUnconstrainedFromNatural(ReadOnlySpan<double> natural, Span<double> eta)
+    {
+        if (Model is not INaturalParameterization<TParams> parameterization)
+        {
+            natural.CopyTo(eta);
+            return true;
+        }
+
+        if (!parameterization.TryFromNatural(natural, out var theta))
+        {
+            return false;
+        }
+
+        Model.ToUnconstrained(theta, eta);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public override double[] NaturalParameters(ReadOnlySpan<double> eta)
+    {
+        if (Model is not INaturalParameterization<TParams> natural)
+        {
+            return eta.ToArray();
+        }
+
+        var values = new double[natural.NaturalParameterNames.Count];
+        natural.ToNatural(Model.FromUnconstrained(eta), values);
+        return values;
+    }
+
+    /// <inheritdoc/>
+    protected override void AnalyticHessian(ReadOnlySpan<double> eta, Span<double> hessian)
+    {
+        var information = (IObservedInformationModel<TParams>)Model;
+        var theta = Model.FromUnconstrained(eta);
+        int p = ParameterCount;
+        hessian[..(p * p)].Clear();
+        Passes++;
+
+        // One pass in a fixed row order, like the statistics, so the result does not depend on threads.
+        var weights = Data.RowWeights is { } w ? w.Span : default;
+        information.AccumulateHessian(theta, new DataBlock(Data.Values.Span, Data.Rows, Data.Dimension, weights), hessian);
+    }
 
     /// <summary>η for θ.</summary>
     public double[] ToUnconstrained(TParams theta)

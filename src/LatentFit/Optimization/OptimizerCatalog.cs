@@ -1,7 +1,10 @@
 using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Acceleration;
+using LatentFit.Optimization.Auto;
 using LatentFit.Optimization.Em;
 using LatentFit.Optimization.FirstOrder;
 using LatentFit.Optimization.QuasiNewton;
+using LatentFit.Optimization.SecondOrder;
 
 namespace LatentFit.Optimization;
 
@@ -14,10 +17,16 @@ public static class OptimizerCatalog
         ["gradient"] = () => new GradientAscentOptimizer(),
         ["gradient-em"] = () => new GradientEmOptimizer(),
         ["lbfgs"] = () => new LbfgsOptimizer(),
+        ["cg"] = () => new ConjugateGradientOptimizer(),
+        ["newton"] = () => new NewtonOptimizer(),
+        ["squarem"] = () => new SquaremOptimizer(),
+        ["overrelaxed"] = () => new OverrelaxedEmOptimizer(),
+        ["anderson"] = () => new AndersonOptimizer(),
+        ["auto"] = () => new AutoOptimizer(),
     };
 
     /// <summary>Every name, in the order they are listed to users.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs"];
+    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto"];
 
     /// <summary>The optimiser named <paramref name="name"/> (case-insensitive), or false.</summary>
     public static bool TryCreate(string name, out IOptimizer optimizer)

@@ -58,6 +58,9 @@ public abstract class CovarianceStructure
     /// <summary>Length of the covariance values (and of the scatter statistics).</summary>
     public abstract int CovarianceLength(int components, int dimension);
 
+    /// <summary>Names of the covariance values in this structure's layout, e.g. <c>covariance[2][1,2]</c> or <c>variance[1][2]</c>.</summary>
+    public abstract IReadOnlyList<string> CovarianceNames(int components, int dimension);
+
     /// <summary>Number of free covariance parameters, the covariance part of η.</summary>
     public abstract int UnconstrainedLength(int components, int dimension);
 

@@ -20,6 +20,10 @@ public sealed class DiagonalCovariance : CovarianceStructure
     public override string MclustName => "VVI";
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string> CovarianceNames(int components, int dimension) =>
+        [.. from k in Enumerable.Range(1, components) from i in Enumerable.Range(1, dimension) select $"variance[{k}][{i}]"];
+
+    /// <inheritdoc/>
     public override int CovarianceLength(int components, int dimension) => components * dimension;
 
     /// <inheritdoc/>

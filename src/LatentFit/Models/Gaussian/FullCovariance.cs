@@ -20,6 +20,10 @@ public sealed class FullCovariance : CovarianceStructure
     public override string MclustName => "VVV";
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string> CovarianceNames(int components, int dimension) =>
+        [.. from k in Enumerable.Range(1, components) from i in Enumerable.Range(1, dimension) from j in Enumerable.Range(1, dimension) select $"covariance[{k}][{i},{j}]"];
+
+    /// <inheritdoc/>
     public override int CovarianceLength(int components, int dimension) => components * dimension * dimension;
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Numerics;
+using LatentFit.Transforms;
 
 namespace LatentFit.Models.Gaussian;
 
@@ -12,7 +13,9 @@ namespace LatentFit.Models.Gaussian;
 /// the structure's covariance parameterisation (log-diagonal Cholesky factors, or log σ). Gradients with respect
 /// to η follow from the statistics by Fisher's identity: ∂ℓ/∂aₖ = nₖ − Nαₖ, ∇_μₖℓ = Λₖs₁ₖ, and the structure's part.
 /// </remarks>
-public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>
+public sealed class GaussianMixtureModel :
+    ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
+    INaturalParameterization<GaussianMixtureParameters>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache.
     private const int BlockRows = 256;
@@ -35,7 +38,14 @@ public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureP
         Dimension = dimension;
         Structure = structure;
         Regularization = regularization;
+        NaturalParameterNames = [
+            .. Enumerable.Range(1, components).Select(k => $"weight[{k}]"),
+            .. Enumerable.Range(1, components).SelectMany(k => Enumerable.Range(1, dimension).Select(c => $"mean[{k}][{c}]")),
+            .. structure.CovarianceNames(components, dimension)];
     }
+
+    /// <summary>Weights, means, then the covariance values in the structure's layout (full and tied: every matrix entry).</summary>
+    public IReadOnlyList<string> NaturalParameterNames { get; }
 
     /// <summary>K.</summary>
     public int Components { get; }
@@ -202,10 +212,7 @@ public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureP
         CheckShape(current);
         int k = Components, d = Dimension;
         double total = stats.Weight;
-        for (int j = 0; j < k - 1; j++)
-        {
-            gradient[j] = stats.ComponentWeights[j] - total * current.Weights[j];
-        }
+        SimplexTransform.Gradient(stats.ComponentWeights, total, current.Weights, gradient);
 
         var meanGradient = gradient.Slice(k - 1, k * d);
         MeanGradient(current, stats, meanGradient);
@@ -234,11 +241,7 @@ public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureP
     {
         CheckShape(theta);
         int k = Components, d = Dimension;
-        double logLast = Math.Log(theta.Weights[k - 1]);
-        for (int j = 0; j < k - 1; j++)
-        {
-            eta[j] = Math.Log(theta.Weights[j]) - logLast;
-        }
+        SimplexTransform.ToLogRatios(theta.Weights, eta);
 
         theta.Means.CopyTo(eta.Slice(k - 1, k * d));
         Structure.ToUnconstrained(theta.Covariances, k, d, eta[(k - 1 + k * d)..]);
@@ -253,25 +256,8 @@ public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureP
             throw new ArgumentException($"expected {ParameterCount} parameters, got {eta.Length}", nameof(eta));
         }
 
-        // Softmax with the last logit fixed at 0, shifted by the maximum so that exp cannot overflow.
         var weights = new double[k];
-        double max = 0;
-        for (int j = 0; j < k - 1; j++)
-        {
-            max = Math.Max(max, eta[j]);
-        }
-
-        double sum = 0;
-        for (int j = 0; j < k; j++)
-        {
-            weights[j] = Math.Exp((j < k - 1 ? eta[j] : 0) - max);
-            sum += weights[j];
-        }
-
-        for (int j = 0; j < k; j++)
-        {
-            weights[j] /= sum;
-        }
+        SimplexTransform.FromLogRatios(eta, weights);
 
         var means = eta.Slice(k - 1, k * d).ToArray();
         var covariances = new double[Structure.CovarianceLength(k, d)];
@@ -285,6 +271,58 @@ public sealed class GaussianMixtureModel : ILatentVariableModel<GaussianMixtureP
         {
             throw new ArgumentException(
                 $"parameters are for K={theta.Components}, D={theta.Dimension}, {theta.Structure.Name}; the model is K={Components}, D={Dimension}, {Structure.Name}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ToNatural(GaussianMixtureParameters theta, Span<double> natural)
+    {
+        CheckShape(theta);
+        theta.Weights.CopyTo(natural);
+        theta.Means.CopyTo(natural[Components..]);
+        theta.Covariances.CopyTo(natural[(Components + Components * Dimension)..]);
+    }
+
+    /// <inheritdoc/>
+    public bool TryFromNatural(ReadOnlySpan<double> natural, out GaussianMixtureParameters theta)
+    {
+        int k = Components, d = Dimension;
+        var weights = natural[..k].ToArray();
+        double sum = 0;
+        foreach (double w in weights)
+        {
+            if (!(w > 0) || !double.IsFinite(w))
+            {
+                theta = null!;
+                return false;
+            }
+
+            sum += w;
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] /= sum;
+        }
+
+        var means = natural.Slice(k, k * d).ToArray();
+        var covariances = natural.Slice(k + k * d, Structure.CovarianceLength(k, d)).ToArray();
+        if (means.Any(m => !double.IsFinite(m)))
+        {
+            theta = null!;
+            return false;
+        }
+
+        theta = GaussianMixtureParameters.Own(Structure, k, d, weights, means, covariances);
+        try
+        {
+            _ = theta.Factors;
+            return true;
+        }
+        catch (SingularCovarianceException)
+        {
+            theta = null!;
+            return false;
         }
     }
 }

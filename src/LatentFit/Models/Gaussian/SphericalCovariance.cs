@@ -20,6 +20,10 @@ public sealed class SphericalCovariance : CovarianceStructure
     public override string MclustName => "VII";
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string> CovarianceNames(int components, int dimension) =>
+        [.. Enumerable.Range(1, components).Select(k => $"variance[{k}]")];
+
+    /// <inheritdoc/>
     public override int CovarianceLength(int components, int dimension) => components;
 
     /// <inheritdoc/>

@@ -20,6 +20,10 @@ public sealed class TiedCovariance : CovarianceStructure
     public override string MclustName => "EEE";
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string> CovarianceNames(int components, int dimension) =>
+        [.. from i in Enumerable.Range(1, dimension) from j in Enumerable.Range(1, dimension) select $"covariance[{i},{j}]"];
+
+    /// <inheritdoc/>
     public override int CovarianceLength(int components, int dimension) => dimension * dimension;
 
     /// <inheritdoc/>

@@ -9,6 +9,12 @@ public sealed record FitOptions
     /// <summary>Stop when ‖∇ℓ‖₂ ≤ this; 0 disables the rule.</summary>
     public double GradientTolerance { get; init; }
 
+    /// <summary>
+    /// Stop when the natural parameters move by at most this in one iteration, ‖θₜ − θₜ₋₁‖₂ ≤ tol (the SQUAREM R
+    /// package's rule); 0 disables the rule.
+    /// </summary>
+    public double ParameterTolerance { get; init; }
+
     /// <summary>Most iterations to run.</summary>
     public int MaxIterations { get; init; } = 1000;
 
@@ -29,6 +35,11 @@ public sealed record FitOptions
         if (!(GradientTolerance >= 0) || !double.IsFinite(GradientTolerance))
         {
             throw new ArgumentOutOfRangeException(nameof(GradientTolerance), GradientTolerance, "gradient tolerance must be a finite number ≥ 0");
+        }
+
+        if (!(ParameterTolerance >= 0) || !double.IsFinite(ParameterTolerance))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ParameterTolerance), ParameterTolerance, "parameter tolerance must be a finite number ≥ 0");
         }
 
         if (MaxIterations < 0)

@@ -9,6 +9,9 @@ public enum TerminationReason
     /// <summary>‖∇ℓ‖ fell to the gradient tolerance.</summary>
     GradientConverged,
 
+    /// <summary>The natural parameters moved by no more than the parameter tolerance in one iteration.</summary>
+    ParametersConverged,
+
     /// <summary>The iteration limit was reached before any convergence rule held; not converged.</summary>
     IterationLimit,
 
@@ -27,5 +30,5 @@ public static class TerminationReasonExtensions
 {
     /// <summary>True for the cases that mean a convergence rule held.</summary>
     public static bool IsConverged(this TerminationReason reason) =>
-        reason is TerminationReason.Converged or TerminationReason.GradientConverged;
+        reason is TerminationReason.Converged or TerminationReason.GradientConverged or TerminationReason.ParametersConverged;
 }

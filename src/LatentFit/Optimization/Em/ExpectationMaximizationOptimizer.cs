@@ -45,7 +45,7 @@ public sealed class ExpectationMaximizationOptimizer : IOptimizer
             double previous = value;
             value = Evaluate(eta);
             recorder.Record(iteration, value, Norm());
-            if (recorder.Check(previous, value, Norm()) is { } reason)
+            if (recorder.Check(previous, value, Norm(), next, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }

@@ -77,7 +77,7 @@ public sealed class GradientAscentOptimizer : IOptimizer
             value = problem.ValueAndGradient(eta, gradient);
             norm = TensorPrimitives.Norm(gradient);
             recorder.Record(iteration, value, norm);
-            if (recorder.Check(previous, value, norm) is { } reason)
+            if (recorder.Check(previous, value, norm, trial, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }

@@ -61,7 +61,7 @@ public sealed class GradientEmOptimizer : IOptimizer
             value = candidate;
             norm = candidateNorm;
             recorder.Record(iteration, value, norm);
-            if (recorder.Check(previous, value, norm) is { } reason)
+            if (recorder.Check(previous, value, norm, next, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }

@@ -81,7 +81,7 @@ public sealed class LbfgsOptimizer : IOptimizer
             f = outcome.Value;
             norm = TensorPrimitives.Norm(g);
             recorder.Record(iteration, -f, norm);
-            if (recorder.Check(previous, -f, norm) is { } reason)
+            if (recorder.Check(previous, -f, norm, newX, x) is { } reason)
             {
                 return recorder.Finish(x, -f, iteration, reason);
             }

@@ -32,16 +32,30 @@ internal sealed class RunRecorder
 
     public long Passes => _problem.Passes - _passesAtStart;
 
-    public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null)
+    public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null) =>
+        Record(new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, Seconds, note));
+
+    /// <summary>Fitting time so far.</summary>
+    public double Seconds => _clock.Elapsed.TotalSeconds;
+
+    /// <summary>Records a record made elsewhere (e.g. by a nested optimiser, with its counts already shifted).</summary>
+    public void Record(TraceRecord record)
     {
-        var record = new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, _clock.Elapsed.TotalSeconds, note);
         _records.Add(record);
         _sink?.Record(record);
     }
 
-    /// <summary>The rule that holds after an iteration from ℓ = <paramref name="previous"/> to <paramref name="current"/>, if any.</summary>
-    public TerminationReason? Check(double previous, double current, double gradientNorm)
+    /// <summary>
+    /// The rule that holds after an iteration from η = <paramref name="previousPoint"/> (ℓ = <paramref name="previous"/>)
+    /// to <paramref name="currentPoint"/> (ℓ = <paramref name="current"/>), if any.
+    /// </summary>
+    public TerminationReason? Check(double previous, double current, double gradientNorm, ReadOnlySpan<double> previousPoint, ReadOnlySpan<double> currentPoint)
     {
+        if (_options.ParameterTolerance > 0 && ParameterChange(previousPoint, currentPoint) <= _options.ParameterTolerance)
+        {
+            return TerminationReason.ParametersConverged;
+        }
+
         if (_options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance)
         {
             return TerminationReason.GradientConverged;
@@ -70,6 +84,24 @@ internal sealed class RunRecorder
         Record(0, logLikelihood, gradientNorm);
         return _options.GradientTolerance > 0 && gradientNorm <= _options.GradientTolerance;
     }
+
+    /// <summary>‖θ(b) − θ(a)‖₂ in the model's natural parameters.</summary>
+    public double ParameterChange(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var before = _problem.NaturalParameters(a);
+        var after = _problem.NaturalParameters(b);
+        double sum = 0;
+        for (int i = 0; i < before.Length; i++)
+        {
+            sum += (after[i] - before[i]) * (after[i] - before[i]);
+        }
+
+        return Math.Sqrt(sum);
+    }
+
+    /// <summary>Whether the run should stop for a parameter change this small (used by methods that test it mid-iteration).</summary>
+    public bool ParametersConverged(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
+        _options.ParameterTolerance > 0 && ParameterChange(a, b) <= _options.ParameterTolerance;
 
     public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason) =>
         new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray());

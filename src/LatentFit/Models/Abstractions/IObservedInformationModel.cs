@@ -1,0 +1,33 @@
+using LatentFit.Data;
+
+namespace LatentFit.Models.Abstractions;
+
+/// <summary>
+/// A model whose E-step can also accumulate the observed-data Hessian ∇²ℓ with respect to η, by Louis' (1982)
+/// identity per observation: ∇² log p(x) = E[∇² log p(x,z) | x] + Cov[∇ log p(x,z) | x]. The sum over rows is
+/// additive, like the statistics. Models without it get a Hessian from finite differences of the gradient.
+/// </summary>
+/// <typeparam name="TParams">Natural parameters θ.</typeparam>
+public interface IObservedInformationModel<TParams>
+{
+    /// <summary>Adds Σₙ wₙ ∇²_η log p(xₙ | θ) for the rows to <paramref name="hessian"/> (P×P, row-major).</summary>
+    void AccumulateHessian(TParams theta, DataBlock rows, Span<double> hessian);
+}
+
+/// <summary>A model that names its natural parameters, for standard errors reported on the scale users read.</summary>
+/// <typeparam name="TParams">Natural parameters θ.</typeparam>
+public interface INaturalParameterization<TParams>
+{
+    /// <summary>Names of the natural parameters, in the order of <see cref="ToNatural"/>.</summary>
+    IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <summary>Writes the natural parameters of θ (e.g. every weight, mean and variance).</summary>
+    void ToNatural(TParams theta, Span<double> natural);
+
+    /// <summary>
+    /// θ from natural parameters, or false when they are not valid (a weight ≤ 0, a rate ≤ 0, a covariance that
+    /// is not positive definite): accelerators that extrapolate in these coordinates fall back to EM then.
+    /// Weights are renormalised to sum to 1.
+    /// </summary>
+    bool TryFromNatural(ReadOnlySpan<double> natural, out TParams theta);
+}

@@ -1,0 +1,62 @@
+namespace LatentFit.Models.Poisson;
+
+/// <summary>Immutable parameters of a K-component Poisson mixture: weights πₖ on the simplex and rates λₖ &gt; 0.</summary>
+public sealed class PoissonMixtureParameters
+{
+    private readonly double[] _weights;
+    private readonly double[] _rates;
+
+    private PoissonMixtureParameters(double[] weights, double[] rates)
+    {
+        _weights = weights;
+        _rates = rates;
+    }
+
+    /// <summary>Number of components K.</summary>
+    public int Components => _weights.Length;
+
+    /// <summary>Mixing weights πₖ.</summary>
+    public ReadOnlySpan<double> Weights => _weights;
+
+    /// <summary>Rates λₖ.</summary>
+    public ReadOnlySpan<double> Rates => _rates;
+
+    /// <summary>Validated parameters.</summary>
+    /// <exception cref="ArgumentException">Lengths differ, weights are not a probability vector, or a rate is not positive and finite.</exception>
+    public static PoissonMixtureParameters Create(ReadOnlySpan<double> weights, ReadOnlySpan<double> rates)
+    {
+        if (weights.Length < 1 || weights.Length != rates.Length)
+        {
+            throw new ArgumentException($"weights and rates: expected the same number (≥ 1) of each, got {weights.Length} and {rates.Length}");
+        }
+
+        double sum = 0;
+        foreach (double w in weights)
+        {
+            if (!(w > 0) || !double.IsFinite(w))
+            {
+                throw new ArgumentException($"weights: every weight must be positive and finite, got {w}");
+            }
+
+            sum += w;
+        }
+
+        if (Math.Abs(sum - 1) > 1e-9)
+        {
+            throw new ArgumentException($"weights: must sum to 1, got {sum:R}");
+        }
+
+        foreach (double r in rates)
+        {
+            if (!(r > 0) || !double.IsFinite(r))
+            {
+                throw new ArgumentException($"rates: every rate must be positive and finite, got {r}");
+            }
+        }
+
+        return new PoissonMixtureParameters(weights.ToArray(), rates.ToArray());
+    }
+
+    /// <summary>Takes ownership of arrays computed by the model.</summary>
+    internal static PoissonMixtureParameters Own(double[] weights, double[] rates) => new(weights, rates);
+}

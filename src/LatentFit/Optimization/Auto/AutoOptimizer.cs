@@ -1,0 +1,140 @@
+using System.Numerics.Tensors;
+using LatentFit.Objectives;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Acceleration;
+using LatentFit.Optimization.Em;
+using LatentFit.Optimization.SecondOrder;
+using LatentFit.Optimization.Stopping;
+using LatentFit.Tracing;
+
+namespace LatentFit.Optimization.Auto;
+
+/// <summary>
+/// A hybrid that starts with EM, estimates EM's linear rate r from the ratio of successive steps (which tends to
+/// the largest fraction of missing information), and then takes the route expected to need the fewest further
+/// passes over the data:
+/// <list type="bullet">
+/// <item>EM itself, when r is small: about log(tol)/log r more steps;</item>
+/// <item>Newton's method, quadratic from close by, at about one Hessian (one pass when analytic, 2P from
+/// differences of the gradient) plus 1.5 passes per iteration, over about six iterations;</item>
+/// <item>Anderson-accelerated EM, one pass per step and, on the problems measured (docs/benchmarks.md), about
+/// 20–25 steps whatever r.</item>
+/// </list>
+/// The choice and the estimates behind it are recorded in the trace.
+/// </summary>
+public sealed class AutoOptimizer : IOptimizer
+{
+    private const int MaxWarmup = 12;
+    private const double NewtonIterations = 6;
+    private const double AndersonPasses = 25;
+
+    /// <inheritdoc/>
+    public string Name => "auto";
+
+    /// <inheritdoc/>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    {
+        var recorder = new RunRecorder(Name, problem, options, sink);
+        bool hasGradient = problem.GradientSupport.IsExact;
+        var eta = start.ToArray();
+        var next = new double[eta.Length];
+        var gradient = new double[eta.Length];
+        double Evaluate(double[] point) => hasGradient ? problem.ValueAndGradient(point, gradient) : problem.Value(point);
+        double Norm() => hasGradient ? TensorPrimitives.Norm(gradient) : double.NaN;
+
+        double value = Evaluate(eta);
+        if (recorder.Begin(value, Norm()))
+        {
+            return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
+        }
+
+        double rate = double.NaN, previousRate = double.NaN, previousStep = double.NaN;
+        int warmup = Math.Min(MaxWarmup, options.MaxIterations);
+        int iteration = 0;
+        while (iteration < warmup)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return recorder.Finish(eta, value, iteration, TerminationReason.Cancelled);
+            }
+
+            iteration++;
+            problem.EmMap(eta, next);
+            double step = Distance(eta, next);
+            (eta, next) = (next, eta);
+            double previous = value;
+            value = Evaluate(eta);
+            recorder.Record(iteration, value, Norm(), "EM (warm-up)");
+            if (recorder.Check(previous, value, Norm(), next, eta) is { } reason)
+            {
+                return recorder.Finish(eta, value, iteration, reason);
+            }
+
+            previousRate = rate;
+            rate = previousStep > 0 ? step / previousStep : double.NaN;
+            previousStep = step;
+            if (iteration >= 3 && Math.Abs(rate - previousRate) <= 0.1 * rate)
+            {
+                break;
+            }
+        }
+
+        if (iteration >= options.MaxIterations)
+        {
+            return recorder.Finish(eta, value, iteration, TerminationReason.IterationLimit);
+        }
+
+        int p = problem.ParameterCount;
+        double hessianPasses = hasGradient ? (problem.HasAnalyticHessian ? 1 : 2 * p) : double.PositiveInfinity;
+        double emPasses = RemainingEmSteps(rate, recorder.ParameterChange(next, eta), options);
+        double newtonPasses = NewtonIterations * (hessianPasses + 1.5);
+        (IOptimizer route, string label) = emPasses <= Math.Min(newtonPasses, AndersonPasses)
+            ? ((IOptimizer)new ExpectationMaximizationOptimizer(), "EM")
+            : newtonPasses <= AndersonPasses
+                ? (new NewtonOptimizer(), "Newton")
+                : (new AndersonOptimizer(), "Anderson-accelerated EM");
+        string decision = $"EM rate r = {rate:F4} after {iteration} EM steps; estimated further passes: EM {emPasses:F0}, Newton {newtonPasses:F0} " +
+            $"({(problem.HasAnalyticHessian ? "analytic" : "finite-difference")} Hessian, P = {p}), Anderson {AndersonPasses:F0}: switching to {label}";
+
+        long passes = recorder.Passes;
+        double seconds = recorder.Seconds;
+        var rest = route.Run(problem, eta, options with { MaxIterations = options.MaxIterations - iteration }, null, cancellationToken);
+        foreach (var record in rest.Trace.Skip(1))
+        {
+            recorder.Record(record with
+            {
+                Iteration = iteration + record.Iteration,
+                Passes = passes + record.Passes,
+                Seconds = seconds + record.Seconds,
+                Note = record.Iteration == 1 ? $"{decision}. {label}: {record.Note}" : record.Note,
+            });
+        }
+
+        return recorder.Finish(rest.Parameters, rest.LogLikelihood, iteration + rest.Iterations, rest.Termination);
+    }
+
+    /// <summary>EM steps until the step falls under the parameter tolerance, or ℓ* − ℓ (which shrinks by r² per step) under the relative tolerance.</summary>
+    private static double RemainingEmSteps(double rate, double lastStep, FitOptions options)
+    {
+        if (!(rate > 0) || rate >= 1)
+        {
+            return double.PositiveInfinity;
+        }
+
+        double target = options.ParameterTolerance > 0
+            ? options.ParameterTolerance / Math.Max(lastStep, double.Epsilon)
+            : Math.Sqrt(Math.Max(options.RelativeTolerance, 1e-16));
+        return target >= 1 ? 1 : Math.Log(target) / Math.Log(rate);
+    }
+
+    private static double Distance(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+
+        return Math.Sqrt(sum);
+    }
+}

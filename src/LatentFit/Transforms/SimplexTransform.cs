@@ -1,0 +1,50 @@
+namespace LatentFit.Transforms;
+
+/// <summary>
+/// Mixing weights on the simplex ↔ K−1 unconstrained log-ratios aₖ = log πₖ − log π_K (the last component is the
+/// reference), with the gradient ∂ℓ/∂aₖ = nₖ − Nπₖ that follows from ∂ℓ/∂πₖ = nₖ/πₖ.
+/// </summary>
+public static class SimplexTransform
+{
+    /// <summary>Writes the K−1 log-ratios of <paramref name="weights"/>.</summary>
+    public static void ToLogRatios(ReadOnlySpan<double> weights, Span<double> eta)
+    {
+        double logLast = Math.Log(weights[^1]);
+        for (int j = 0; j < weights.Length - 1; j++)
+        {
+            eta[j] = Math.Log(weights[j]) - logLast;
+        }
+    }
+
+    /// <summary>Weights from K−1 log-ratios: a softmax with the last logit 0, shifted by the maximum so exp cannot overflow.</summary>
+    public static void FromLogRatios(ReadOnlySpan<double> eta, Span<double> weights)
+    {
+        int k = weights.Length;
+        double max = 0;
+        for (int j = 0; j < k - 1; j++)
+        {
+            max = Math.Max(max, eta[j]);
+        }
+
+        double sum = 0;
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] = Math.Exp((j < k - 1 ? eta[j] : 0) - max);
+            sum += weights[j];
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] /= sum;
+        }
+    }
+
+    /// <summary>∂ℓ/∂aₖ = nₖ − Nπₖ for k &lt; K, from the expected counts nₖ and their total N.</summary>
+    public static void Gradient(ReadOnlySpan<double> componentWeights, double total, ReadOnlySpan<double> weights, Span<double> gradient)
+    {
+        for (int j = 0; j < weights.Length - 1; j++)
+        {
+            gradient[j] = componentWeights[j] - total * weights[j];
+        }
+    }
+}
