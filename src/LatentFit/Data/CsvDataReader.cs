@@ -15,9 +15,13 @@ namespace LatentFit.Data;
 /// </remarks>
 public static class CsvDataReader
 {
-    /// <summary>Reads <paramref name="path"/>; <paramref name="columns"/> selects columns by name, in that order (null: all).</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>; <paramref name="columns"/> selects columns by name, in that order (null: all
+    /// but the weights column); <paramref name="weightsColumn"/> names a column of row frequency weights (counts of
+    /// identical observations, finite and ≥ 0), or null.
+    /// </summary>
     /// <exception cref="DataFormatException">The file is missing, empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null)
+    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
     {
         if (Directory.Exists(path))
         {
@@ -30,12 +34,12 @@ public static class CsvDataReader
         }
 
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return Read(reader, path, columns);
+        return Read(reader, path, columns, weightsColumn);
     }
 
-    /// <summary>Reads CSV text; <paramref name="source"/> names it in messages.</summary>
+    /// <summary>Reads CSV text; <paramref name="source"/> names it in messages. See <see cref="ReadFile"/>.</summary>
     /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null)
+    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
     {
         int lineNumber = 0;
         string? line;
@@ -62,9 +66,25 @@ public static class CsvDataReader
 
         int headerLine = lineNumber;
         ValidateHeader(header, source, headerLine);
-        int[] selected = Select(header, columns, source);
+        int weightIndex = -1;
+        if (weightsColumn is not null)
+        {
+            weightIndex = header.IndexOf(weightsColumn);
+            if (weightIndex < 0)
+            {
+                throw new DataFormatException($"{source}: unknown weights column \"{weightsColumn}\"; available: {string.Join(", ", header)}", source);
+            }
+
+            if (columns?.Contains(weightsColumn) == true)
+            {
+                throw new DataFormatException($"{source}: column \"{weightsColumn}\" cannot be both data and weights", source);
+            }
+        }
+
+        int[] selected = Select(header, columns ?? (weightIndex < 0 ? null : header.Where((_, i) => i != weightIndex).ToArray()), source);
         var names = selected.Select(i => header[i]).ToArray();
         var values = new List<double>();
+        var weights = weightIndex < 0 ? null : new List<double>();
         var fields = new List<Field>();
         int rows = 0;
         while ((line = reader.ReadLine()) is not null)
@@ -97,6 +117,19 @@ public static class CsvDataReader
                 values.Add(ParseNumber(text.Trim(), source, lineNumber, index, header[index], columns is null));
             }
 
+            if (weights is not null)
+            {
+                var field = fields[weightIndex];
+                var text = field.Text is { } quoted ? quoted.AsSpan() : line.AsSpan(field.Start, field.Length);
+                double weight = ParseNumber(text.Trim(), source, lineNumber, weightIndex, header[weightIndex], allColumns: false);
+                if (weight < 0)
+                {
+                    throw new DataFormatException($"{source}:{lineNumber}: column {weightIndex + 1} (\"{header[weightIndex]}\"): weight {weight} is negative; weights count observations", source, lineNumber, weightIndex + 1, header[weightIndex]);
+                }
+
+                weights.Add(weight);
+            }
+
             rows++;
         }
 
@@ -105,7 +138,12 @@ public static class CsvDataReader
             throw new DataFormatException($"{source}: no data rows after the header (line {headerLine})", source, headerLine);
         }
 
-        return new DataSet(source, names, values.ToArray(), rows);
+        if (weights is not null && !(weights.Sum() > 0))
+        {
+            throw new DataFormatException($"{source}: the weights in column \"{weightsColumn}\" are all zero", source);
+        }
+
+        return new DataSet(source, names, values.ToArray(), rows, weights?.ToArray());
     }
 
     private static double ParseNumber(ReadOnlySpan<char> text, string source, int line, int index, string name, bool allColumns)

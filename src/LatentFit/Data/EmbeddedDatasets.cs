@@ -3,24 +3,29 @@ namespace LatentFit.Data;
 /// <summary>Small public data sets embedded in the library (see Data/Datasets/README.md for their sources).</summary>
 public static class EmbeddedDatasets
 {
-    private static readonly Dictionary<string, (string Resource, string[]? DefaultColumns)> Sets = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, (string Resource, string[]? DefaultColumns, string? DefaultWeights)> Sets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["faithful"] = ("LatentFit.Data.Datasets.faithful.csv", null),
-        ["iris"] = ("LatentFit.Data.Datasets.iris.csv", ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]),
+        ["faithful"] = ("LatentFit.Data.Datasets.faithful.csv", null, null),
+        ["iris"] = ("LatentFit.Data.Datasets.iris.csv", ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"], null),
+        ["death_notices"] = ("LatentFit.Data.Datasets.death_notices.csv", ["deaths"], "days"),
     };
 
-    /// <summary>The names: faithful (Old Faithful, 272×2), iris (Fisher's iris, 150×4 measurements).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["faithful", "iris"];
+    /// <summary>
+    /// The names: faithful (Old Faithful, 272×2), iris (Fisher's iris, 150×4 measurements), death_notices
+    /// (deaths per day as a frequency table: 10 rows weighted by <c>days</c>, 1,096 observations).
+    /// </summary>
+    public static IReadOnlyList<string> Names { get; } = ["faithful", "iris", "death_notices"];
 
     /// <summary>Whether <paramref name="name"/> (case-insensitive) is an embedded data set.</summary>
     public static bool Contains(string name) => Sets.ContainsKey(name);
 
     /// <summary>
-    /// Loads an embedded data set. Iris gives its four measurements, the species column left out, unless
-    /// <paramref name="columns"/> says otherwise.
+    /// Loads an embedded data set. Iris gives its four measurements, the species column left out, and
+    /// death_notices its <c>deaths</c> weighted by <c>days</c>, unless <paramref name="columns"/> or
+    /// <paramref name="weightsColumn"/> say otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">No embedded data set has that name.</exception>
-    public static DataSet Load(string name, IReadOnlyList<string>? columns = null)
+    public static DataSet Load(string name, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
     {
         if (!Sets.TryGetValue(name, out var set))
         {
@@ -30,7 +35,8 @@ public static class EmbeddedDatasets
         using var stream = typeof(EmbeddedDatasets).Assembly.GetManifestResourceStream(set.Resource)
             ?? throw new InvalidOperationException($"the resource {set.Resource} is missing from the assembly");
         using var reader = new StreamReader(stream);
-        return CsvDataReader.Read(reader, name.ToLowerInvariant(), columns ?? set.DefaultColumns);
+        bool defaults = columns is null && weightsColumn is null;
+        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn);
     }
 }
 
@@ -39,7 +45,7 @@ public static class DataSource
 {
     /// <summary>An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name.</summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
-    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null)
+    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
     {
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || !EmbeddedDatasets.Contains(nameOrPath))
         {
@@ -48,9 +54,9 @@ public static class DataSource
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns);
+            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn);
         }
 
-        return EmbeddedDatasets.Load(nameOrPath, columns);
+        return EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn);
     }
 }

@@ -143,6 +143,6 @@ public sealed class CsvDataReaderTests
             File.Delete(path);
         }
 
-        Assert.Contains("file not found (embedded data sets: faithful, iris)", Assert.Throws<DataFormatException>(() => DataSource.Load("faithfull")).Message);
+        Assert.Contains("file not found (embedded data sets: faithful, iris, death_notices)", Assert.Throws<DataFormatException>(() => DataSource.Load("faithfull")).Message);
     }
 }

@@ -6,7 +6,7 @@ from exactly those parameters for 1 and for 5 EM iterations (tol=0, reg_covar=1e
 loglik = score(X)*N, the total log-likelihood at the parameters after the last M-step, in sklearn_em5.json.
 
 Regenerate (Debian's python3, where apt's scikit-learn lives):
-    apt-get install -y python3-sklearn
+    apt-get update && apt-get install -y python3-sklearn
     cd tests/LatentFit.Tests/References && /usr/bin/python3 sklearn_em5.py
 """
 import csv, json, os, warnings
