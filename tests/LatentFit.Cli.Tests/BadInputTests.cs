@@ -78,7 +78,7 @@ public sealed class BadInputTests
     public void Fit_UnknownCovariance_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--covariance", "banana"), "\"banana\"", "full, tied, diag, spherical");
 
     [Fact]
-    public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs");
+    public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs, cg, newton, squarem, overrelaxed, anderson, auto");
 
     [Fact]
     public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random");
@@ -87,7 +87,16 @@ public sealed class BadInputTests
     public void Fit_ZeroThreads_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--threads", "0"), "--threads must be at least 1");
 
     [Fact]
-    public void Fit_UnknownModel_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "hmm"), "unknown model \"hmm\"");
+    public void Fit_UnknownModel_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "hmm"), "unknown model \"hmm\"", "gmm, poisson");
+
+    [Fact]
+    public void Fit_UnknownScheme_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "squarem", "--scheme", "S4"), "\"S4\"", "S1, S2, S3");
+
+    [Fact]
+    public void Fit_UnknownWeightsColumn_Exit2() => AssertBadInput(FitFile("a,w\n1,1\n2,1\n3,1\n", "--weights", "v"), "unknown weights column \"v\"");
+
+    [Fact]
+    public void Fit_NegativeWeight_Exit2NamesLineAndColumn() => AssertBadInput(FitFile("a,w\n1,1\n2,-1\n3,1\n", "--weights", "w"), "data.csv:3: column 2 (\"w\")", "negative");
 
     [Fact]
     public void Fit_NegativeTolerance_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--tol", "-1"), "--tol must be a finite number ≥ 0");

@@ -64,16 +64,52 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public void Demo_PrintsBothComparisons()
+    public void Demo_PrintsBothComparisonsAndWritesReports()
     {
-        var (code, stdout, stderr) = CliRunner.Run("demo");
+        using var temp = new TempDirectory();
+        var (code, stdout, stderr) = CliRunner.Run("demo", "--report", temp.Path);
         Assert.True(code == 0, stderr);
         Assert.Contains("faithful: 272 rows × 2 columns", stdout);
-        Assert.Contains("iris: 150 rows × 4 columns", stdout);
-        foreach (string algorithm in new[] { "em", "gradient", "gradient-em", "lbfgs" })
+        Assert.Contains("death_notices: 10 rows × 1 columns", stdout);
+        foreach (string algorithm in LatentFit.Optimization.OptimizerCatalog.Names)
         {
-            Assert.Contains(algorithm, stdout);
+            Assert.Contains($"│ {algorithm} ", stdout);
         }
+
+        Assert.True(File.Exists(Path.Combine(temp.Path, "faithful", "report.md")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "death_notices", "report.md")));
+        Assert.Contains($"report written to {Path.Combine(temp.Path, "death_notices")}", stdout);
+    }
+
+    [Fact]
+    public void Compare_DeathNoticesReport_PlotsDecodeAndReportNamesWinner()
+    {
+        using var temp = new TempDirectory();
+        string report = Path.Combine(temp.Path, "report");
+        var (code, stdout, stderr) = CliRunner.Run("compare", "--data", "death_notices", "--model", "poisson", "-k", "2", "--algorithms", "em,newton,squarem,anderson", "--tol", "0", "--param-tol", "1e-8", "--max-iter", "100000", "--report", report);
+        Assert.True(code == 0, stdout + stderr);
+        foreach (string name in new[] { "convergence-iterations", "convergence-passes", "convergence-seconds", "density" })
+        {
+            using var bitmap = SkiaSharp.SKBitmap.Decode(Path.Combine(report, name + ".png"));
+            Assert.NotNull(bitmap);
+            Assert.Equal((900, 560), (bitmap.Width, bitmap.Height));
+            Assert.Contains("<svg", File.ReadAllText(Path.Combine(report, name + ".svg")));
+        }
+
+        string markdown = File.ReadAllText(Path.Combine(report, "report.md"));
+        Assert.Contains("## Which method won, and why", markdown);
+        Assert.Matches(@"\*\*(newton|anderson)\*\* reached the maximum", markdown);
+        Assert.Contains("largest fraction of missing information: **0.9956", markdown);
+        Assert.Contains("Plain EM needed", markdown);
+        Assert.Empty(Directory.GetDirectories(temp.Path, ".*"));
+    }
+
+    [Fact]
+    public void Compare_ReportIntoMissingParent_Exit2AndNothingWritten()
+    {
+        var (code, _, err) = CliRunner.Run("compare", "--data", "faithful", "--algorithms", "em", "--report", "/nonexistent-parent/report");
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent-parent", err);
     }
 
     [Fact]

@@ -116,4 +116,52 @@ public sealed class FitCommandTests
         Assert.True(code == 0, stderr);
         Assert.Contains("step too large", stdout);
     }
+
+    [Fact]
+    public void Fit_PoissonFrequencyTable_WritesRatesAndStandardErrors()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.File("deaths.csv", "deaths,days\n0,162\n1,267\n2,271\n3,185\n4,111\n5,61\n6,27\n7,8\n8,3\n9,1\n");
+        string output = temp.File("model.json");
+        var (code, stdout, stderr) = CliRunner.Run("fit", "--data", data, "--model", "poisson", "-k", "2", "--columns", "deaths", "--weights", "days", "--algorithm", "auto", "--tol", "0", "--param-tol", "1e-8", "--output", output);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("1096 observations", stdout);
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var root = json.RootElement;
+        Assert.Equal("poisson", root.GetProperty("model").GetString());
+        Assert.Equal(-1989.946, root.GetProperty("logLikelihood").GetDouble(), 1e-3);
+        var rates = root.GetProperty("rates").EnumerateArray().Select(r => r.GetDouble()).Order().ToArray();
+        Assert.Equal(1.25609, rates[0], 1e-4);
+        Assert.Equal(2.66340, rates[1], 1e-4);
+        var errors = root.GetProperty("standardErrors");
+        Assert.True(errors.GetProperty("rate[1]").GetDouble() > 0);
+        Assert.Equal(errors.GetProperty("weight[1]").GetDouble(), errors.GetProperty("weight[2]").GetDouble(), 1e-9);
+        Assert.Contains("Louis", root.GetProperty("standardErrorsFrom").GetString());
+
+        // The output is a valid --init for a Poisson fit.
+        var (again, _, err) = CliRunner.Run("fit", "--data", "death_notices", "--model", "poisson", "--init", output, "--max-iter", "0");
+        Assert.True(again == 0, err);
+    }
+
+    [Fact]
+    public void Fit_PoissonOnNonCounts_Exit2NamesRow()
+    {
+        var (code, _, err) = CliRunner.Run("fit", "--data", "faithful", "--model", "poisson", "--columns", "eruptions");
+        Assert.Equal(2, code);
+        Assert.Contains("data row 1, column \"eruptions\": 3.6 is not a count", err);
+    }
+
+    [Fact]
+    public void Fit_Gmm_WritesStandardErrorsForEveryNaturalParameter()
+    {
+        using var temp = new TempDirectory();
+        string output = temp.File("model.json");
+        var (code, stdout, stderr) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--covariance", "diag", "--output", output);
+        Assert.True(code == 0, stdout + stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var errors = json.RootElement.GetProperty("standardErrors");
+        Assert.Equal(2 + 4 + 4, errors.EnumerateObject().Count());
+        Assert.True(errors.GetProperty("mean[1][2]").GetDouble() > 0);
+        Assert.Contains("finite differences", json.RootElement.GetProperty("standardErrorsFrom").GetString());
+    }
 }

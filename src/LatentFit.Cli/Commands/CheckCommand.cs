@@ -1,19 +1,23 @@
 using System.CommandLine;
 using System.Globalization;
-using Spectre.Console;
 using LatentFit.Cli.Reporting;
 using LatentFit.Diagnostics;
+using LatentFit.Fitting;
+using Spectre.Console;
 
 namespace LatentFit.Cli.Commands;
 
-/// <summary><c>latentfit check</c>: Fisher's identity, Xu &amp; Jordan's P(θ), and EM monotonicity, on the user's data.</summary>
+/// <summary>
+/// <c>latentfit check</c>: Fisher's identity, Xu &amp; Jordan's P(θ) (Gaussian mixtures), EM monotonicity, and EM's
+/// rate against the fraction of missing information, on the user's data.
+/// </summary>
 internal static class CheckCommand
 {
     public static Command Create(CommandContext context)
     {
         var options = new ModelOptions();
         var steps = new Option<int>("--em-steps") { Description = "EM steps for the monotonicity check", DefaultValueFactory = _ => 100 };
-        var command = new Command("check", "Check, at a random θ, that the gradient from the E-step statistics is ∇ℓ (Fisher's identity), that the EM step is P(θ)∇ℓ with P positive definite (Xu & Jordan 1996), and that EM never lowers ℓ. Exits with 1 if any check fails.");
+        var command = new Command("check", "Check, at a random θ, that the gradient from the E-step statistics is ∇ℓ (Fisher's identity), that the EM step is P(θ)∇ℓ with P positive definite (Xu & Jordan 1996; Gaussian mixtures) and that EM never lowers ℓ; and that EM's observed rate equals the largest eigenvalue of the EM map's Jacobian (the largest fraction of missing information). Exits with 1 if any check fails.");
         options.AddTo(command, stopping: false);
         command.Options.Add(steps);
         command.SetAction(parse =>
@@ -24,30 +28,39 @@ internal static class CheckCommand
                 throw new UsageException($"--em-steps must be at least 1, got {emSteps}");
             }
 
-            var settings = options.Settings(parse);
-            var report = GaussianMixtureDiagnostics.Run(settings, emSteps);
+            var specification = options.Specification(parse);
+            var report = ModelDiagnostics.Run(specification, emSteps);
             var console = context.Console;
-            var data = settings.Data;
-            console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns, gmm K={settings.Components}, {settings.Structure.Name} covariances");
-            console.WriteLine(settings.Start is null
-                ? $"θ: random (means at random rows, covariances the data covariance times random factors; seed {settings.Seed}); exact EM map, no covariance regularisation"
-                : $"θ: from {parse.GetValue(options.Init)}; exact EM map, no covariance regularisation");
+            var data = specification.Data;
+            console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns, {specification.Description}");
+            string where = parse.GetValue(options.Init) is { } init
+                ? $"θ: from {init}"
+                : specification is GaussianMixtureSpecification
+                    ? $"θ: random (means at random rows, covariances the data covariance times random factors; seed {specification.Seed})"
+                    : $"θ: random (start 1 of the initialiser; seed {specification.Seed})";
+            console.WriteLine($"{where}; exact EM map{(specification is GaussianMixtureSpecification ? " (no covariance regularisation)" : string.Empty)}");
             var table = Tables.Create("check", "measured", "tolerance", "result");
-            var fisher = report.Fisher;
-            Tables.AddRow(table, "Fisher identity: max |∇ℓ(stats) − ∇ℓ(finite diff.)| / max |∇ℓ|", E(fisher.MaxRelativeError), E(GaussianMixtureDiagnosticsReport.FisherTolerance), Verdict(fisher.Passed(GaussianMixtureDiagnosticsReport.FisherTolerance)));
-            var xj = report.XuJordan;
-            double tol = GaussianMixtureDiagnosticsReport.XuJordanTolerance;
-            Tables.AddRow(table, "Xu–Jordan weights: ‖Δα − P_α∇ℓ‖/‖Δα‖", E(xj.WeightsResidual), E(tol), Verdict(xj.WeightsResidual <= tol));
-            Tables.AddRow(table, "Xu–Jordan means: ‖Δμ − P_μ∇ℓ‖/‖Δμ‖", E(xj.MeansResidual), E(tol), Verdict(xj.MeansResidual <= tol));
-            Tables.AddRow(table, "Xu–Jordan covariances, update centred at current means", E(xj.CovarianceResidualCurrentMeans), E(tol), Verdict(xj.CovarianceResidualCurrentMeans <= tol));
-            Tables.AddRow(table, "Xu–Jordan covariances, EM's usual update (differs by ΔμΔμᵀ)", E(xj.CovarianceResidualUsual), "—", $"info: ‖ΔμΔμᵀ‖ = {E(xj.MeanShiftTermNorm)}");
-            Tables.AddRow(table, "Xu–Jordan covariances, usual update + ΔμΔμᵀ", E(xj.CovarianceResidualUsualCorrected), E(tol), Verdict(xj.CovarianceResidualUsualCorrected <= tol));
-            Tables.AddRow(
-                table,
-                "P positive definite: smallest eigenvalue (weights on the simplex, means, covariances)",
-                $"{E(xj.MinimumEigenvalueWeights)}, {E(xj.MinimumEigenvalueMeans)}, {E(xj.MinimumEigenvalueCovariances)}",
-                "> 0",
-                Verdict(xj.PositiveDefinite));
+            if (report.Fisher is { } fisher)
+            {
+                Tables.AddRow(table, "Fisher identity: max |∇ℓ(stats) − ∇ℓ(finite diff.)| / max |∇ℓ|", E(fisher.MaxRelativeError), E(ModelDiagnosticsReport.FisherTolerance), Verdict(fisher.Passed(ModelDiagnosticsReport.FisherTolerance)));
+            }
+
+            if (report.XuJordan is { } xj)
+            {
+                double tol = ModelDiagnosticsReport.XuJordanTolerance;
+                Tables.AddRow(table, "Xu–Jordan weights: ‖Δα − P_α∇ℓ‖/‖Δα‖", E(xj.WeightsResidual), E(tol), Verdict(xj.WeightsResidual <= tol));
+                Tables.AddRow(table, "Xu–Jordan means: ‖Δμ − P_μ∇ℓ‖/‖Δμ‖", E(xj.MeansResidual), E(tol), Verdict(xj.MeansResidual <= tol));
+                Tables.AddRow(table, "Xu–Jordan covariances, update centred at current means", E(xj.CovarianceResidualCurrentMeans), E(tol), Verdict(xj.CovarianceResidualCurrentMeans <= tol));
+                Tables.AddRow(table, "Xu–Jordan covariances, EM's usual update (differs by ΔμΔμᵀ)", E(xj.CovarianceResidualUsual), "—", $"info: ‖ΔμΔμᵀ‖ = {E(xj.MeanShiftTermNorm)}");
+                Tables.AddRow(table, "Xu–Jordan covariances, usual update + ΔμΔμᵀ", E(xj.CovarianceResidualUsualCorrected), E(tol), Verdict(xj.CovarianceResidualUsualCorrected <= tol));
+                Tables.AddRow(
+                    table,
+                    "P positive definite: smallest eigenvalue (weights on the simplex, means, covariances)",
+                    $"{E(xj.MinimumEigenvalueWeights)}, {E(xj.MinimumEigenvalueMeans)}, {E(xj.MinimumEigenvalueCovariances)}",
+                    "> 0",
+                    Verdict(xj.PositiveDefinite));
+            }
+
             var mono = report.Monotonicity;
             Tables.AddRow(
                 table,
@@ -55,10 +68,25 @@ internal static class CheckCommand
                 E(Math.Max(0, mono.LargestDecrease)),
                 $"≤ {E(mono.Tolerance)}",
                 Verdict(mono.Passed));
+            if (report.Rate is { } rate)
+            {
+                Tables.AddRow(
+                    table,
+                    $"EM rate: observed ‖Δηₜ₊₁‖/‖Δηₜ‖ vs largest eigenvalue of DM at the maximum (ℓ = {Tables.Number(report.OptimumLogLikelihood, "F4")})",
+                    $"{F(rate.ObservedRate)} vs {F(rate.LargestEigenvalue)}",
+                    $"|Δ| ≤ {E(ModelDiagnosticsReport.RateTolerance)}",
+                    Verdict(rate.Discrepancy <= ModelDiagnosticsReport.RateTolerance));
+            }
+
             console.Write(table);
             if (mono.StoppedEarly is { } reason)
             {
                 console.WriteLine($"EM stopped {reason}");
+            }
+
+            if (report.Rate is { } r)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest fraction of missing information: {r.LargestEigenvalue:F4}, so near the maximum each EM step removes about {100 * (1 - r.LargestEigenvalue):F1}% of the remaining error in the slowest direction."));
             }
 
             console.WriteLine(report.Passed ? "all checks passed" : "SOME CHECKS FAILED");
@@ -68,6 +96,8 @@ internal static class CheckCommand
     }
 
     private static string E(double value) => double.IsFinite(value) ? value.ToString("0.00e+00", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string F(double value) => double.IsFinite(value) ? value.ToString("F6", CultureInfo.InvariantCulture) : "n/a";
 
     private static string Verdict(bool passed) => passed ? "pass" : "FAIL";
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentFit.Cli.Reporting;
+using LatentFit.Diagnostics;
 using LatentFit.Fitting;
+using LatentFit.Models.Abstractions;
 using LatentFit.Optimization;
 using LatentFit.Serialization;
 using Spectre.Console;
@@ -11,49 +13,88 @@ namespace LatentFit.Cli.Commands;
 /// <summary><c>latentfit fit</c>: one model, one algorithm, optionally several starts; writes the fit as JSON.</summary>
 internal static class FitCommand
 {
+    // Above this many parameters a finite-difference Hessian (2P passes) is not computed unless asked for.
+    private const int StandardErrorParameterLimit = 200;
+
     public static Command Create(CommandContext context)
     {
         var options = new ModelOptions();
+        var algorithms = new AlgorithmOptions();
         var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.Names)}", DefaultValueFactory = _ => "em" };
         var restarts = new Option<int>("--restarts") { Description = "Number of starts (seeds seed, seed+1, …); the best log-likelihood is kept", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the fit as JSON to this file (atomically)" };
-        var command = new Command("fit", "Fit a model by one algorithm and write the parameters, log-likelihood and trace as JSON.");
+        var errors = new Option<string>("--standard-errors") { Description = "Standard errors from the observed information: auto (unless a finite-difference Hessian would need over 400 passes), yes, no", DefaultValueFactory = _ => "auto" };
+        var command = new Command("fit", "Fit a model by one algorithm and write the parameters, log-likelihood, standard errors and trace as JSON.");
         options.AddTo(command);
+        algorithms.AddTo(command);
         command.Options.Add(algorithm);
         command.Options.Add(restarts);
         command.Options.Add(output);
+        command.Options.Add(errors);
         command.SetAction(parse =>
         {
-            var optimizer = OptimizerCatalog.Create(parse.GetValue(algorithm)!);
-            var settings = options.Settings(parse, parse.GetValue(restarts));
+            var optimizer = algorithms.Create(parse, parse.GetValue(algorithm)!);
+            string errorsChoice = parse.GetValue(errors)!.ToLowerInvariant();
+            if (errorsChoice is not ("auto" or "yes" or "no"))
+            {
+                throw new UsageException($"unknown --standard-errors \"{parse.GetValue(errors)}\"; choose one of: auto, yes, no");
+            }
+
+            var specification = options.Specification(parse, parse.GetValue(restarts));
             var fitOptions = options.FitOptions(parse);
             string? outputPath = parse.GetValue(output);
-            var fit = GaussianMixtureFitter.Fit(settings, optimizer, fitOptions);
+            var fit = ModelFitter.Fit(specification, optimizer, fitOptions);
+            var problem = fit.Problem;
+            var result = fit.Result;
+
+            StandardErrorReport? standardErrors = null;
+            string? standardErrorNote = null;
+            bool affordable = problem.HasAnalyticHessian || problem.ParameterCount <= StandardErrorParameterLimit;
+            if (errorsChoice == "yes" || (errorsChoice == "auto" && affordable && problem.GradientSupport.IsExact))
+            {
+                try
+                {
+                    standardErrors = StandardErrors.Compute(problem, result.Parameters);
+                }
+                catch (ModelFailureException e)
+                {
+                    standardErrorNote = $"no standard errors: {e.Message}";
+                }
+            }
+            else if (errorsChoice == "auto")
+            {
+                standardErrorNote = problem.GradientSupport.IsExact
+                    ? $"standard errors skipped: {problem.ParameterCount} parameters would need {2 * problem.ParameterCount} passes for a finite-difference Hessian (--standard-errors yes to compute them)"
+                    : "no standard errors: the model has no gradient";
+            }
+
             if (outputPath is not null)
             {
-                var metadata = new FitMetadata(
-                    settings.Data.Source,
-                    settings.Data.ColumnNames,
-                    optimizer.Name,
-                    settings.Regularization,
-                    settings.Seed,
-                    settings.Start is null ? settings.Restarts : 1,
-                    options.InitializationLabel(parse));
-                AtomicFile.Write(outputPath, stream => GaussianMixtureJson.Write(stream, fit, metadata));
+                var metadata = new FitMetadata(optimizer.Name, options.InitializationLabel(parse, specification));
+                AtomicFile.Write(outputPath, stream => ModelJson.Write(stream, fit, specification, metadata, standardErrors));
             }
 
             var console = context.Console;
-            var result = fit.Result;
-            var data = settings.Data;
-            console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)})");
-            console.WriteLine($"gmm, K={settings.Components}, {settings.Structure.Name} covariances, algorithm {optimizer.Name}");
+            var data = specification.Data;
+            console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)}){(data.RowWeights is null ? string.Empty : $", {problem.Observations:G} observations (weighted rows)")}");
+            console.WriteLine($"{specification.Description}, algorithm {optimizer.Name}");
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {Tables.Number(result.LogLikelihood)} after {result.Iterations} iterations, {result.Passes} passes over the data, {result.Seconds:F3} s: {Tables.Termination(result)}"));
             if (fit.Restarts.Count > 1)
             {
                 console.WriteLine(Tables.Restarts(fit));
             }
 
-            console.Write(Tables.Parameters(fit.Parameters));
+            console.Write(Tables.Parameters(specification, problem, result.Parameters));
+            if (standardErrors is not null)
+            {
+                console.WriteLine($"standard errors from the observed information ({(standardErrors.AnalyticHessian ? "analytic, Louis 1982" : "finite differences of the gradient")}):");
+                console.Write(Tables.StandardErrors(standardErrors));
+            }
+            else if (standardErrorNote is not null)
+            {
+                console.WriteLine(standardErrorNote);
+            }
+
             if (outputPath is not null)
             {
                 console.WriteLine($"wrote {outputPath}");

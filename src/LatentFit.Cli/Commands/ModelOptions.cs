@@ -4,6 +4,7 @@ using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Fitting;
 using LatentFit.Models.Gaussian;
+using LatentFit.Models.Poisson;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Serialization;
 
@@ -23,13 +24,15 @@ internal sealed class ModelOptions
 
     public Option<string?> Columns { get; } = new("--columns") { Description = "Comma-separated columns to use, in this order (default: all)" };
 
-    public Option<string> Model { get; } = new("--model") { Description = "Model: gmm (Gaussian mixture)", DefaultValueFactory = _ => "gmm" };
+    public Option<string> Model { get; } = new("--model") { Description = "Model: gmm (Gaussian mixture) or poisson (Poisson mixture of counts)", DefaultValueFactory = _ => "gmm" };
+
+    public Option<string?> Weights { get; } = new("--weights") { Description = "Column of row frequency weights (each row counts as that many observations), e.g. a frequency table" };
 
     public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K (default: from --init, else 2)" };
 
     public Option<string> Covariance { get; } = new("--covariance")
     {
-        Description = "Covariance structure: full, tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
+        Description = "Covariance structure of a gmm: full, tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
         DefaultValueFactory = _ => "full",
     };
 
@@ -41,13 +44,15 @@ internal sealed class ModelOptions
 
     public Option<string> InitMethod { get; } = new("--init-method")
     {
-        Description = "Initialisation without --init: kmeans++ or random (random responsibilities)",
+        Description = "Initialisation of a gmm without --init: kmeans++ or random (random responsibilities); a poisson mixture starts from quantiles of the counts",
         DefaultValueFactory = _ => "kmeans++",
     };
 
     public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
 
     public Option<double> GradientTolerance { get; } = new("--gradient-tol") { Description = "Stop when the gradient norm is at most this (0: off)", DefaultValueFactory = _ => 0 };
+
+    public Option<double> ParameterTolerance { get; } = new("--param-tol") { Description = "Stop when the natural parameters move by at most this in one iteration, as the SQUAREM R package does (0: off)", DefaultValueFactory = _ => 0 };
 
     public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => 1000 };
 
@@ -60,6 +65,7 @@ internal sealed class ModelOptions
         command.Options.Add(Data);
         command.Options.Add(Columns);
         command.Options.Add(Model);
+        command.Options.Add(Weights);
         command.Options.Add(Components);
         command.Options.Add(Covariance);
         command.Options.Add(RegCovar);
@@ -71,24 +77,19 @@ internal sealed class ModelOptions
         {
             command.Options.Add(Tolerance);
             command.Options.Add(GradientTolerance);
+            command.Options.Add(ParameterTolerance);
             command.Options.Add(MaxIterations);
             command.Options.Add(Step);
         }
     }
 
-    /// <summary>Reads and validates the options into fit settings (the data are loaded here).</summary>
-    public GaussianMixtureFitSettings Settings(ParseResult parse, int restarts = 1)
+    /// <summary>Reads and validates the options into a model specification (the data are loaded here).</summary>
+    public ModelSpecification Specification(ParseResult parse, int restarts = 1)
     {
-        string model = parse.GetValue(Model)!;
-        if (!string.Equals(model, "gmm", StringComparison.OrdinalIgnoreCase))
+        string model = parse.GetValue(Model)!.ToLowerInvariant();
+        if (model is not ("gmm" or "poisson"))
         {
-            throw new UsageException($"unknown model \"{model}\"; choose one of: gmm");
-        }
-
-        string covarianceName = parse.GetValue(Covariance)!;
-        if (!CovarianceStructure.TryParse(covarianceName, out var structure))
-        {
-            throw new UsageException($"unknown covariance structure \"{covarianceName}\"; choose one of: full, tied, diag, spherical");
+            throw new UsageException($"unknown model \"{parse.GetValue(Model)}\"; choose one of: gmm, poisson");
         }
 
         double regularization = parse.GetValue(RegCovar);
@@ -104,36 +105,56 @@ internal sealed class ModelOptions
             _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random"),
         };
 
-        var data = DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)));
-        GaussianMixtureParameters? start = parse.GetValue(Init) is { } initPath
-            ? GaussianMixtureParameterReader.ReadFile(initPath, structure)
-            : null;
-        int? requested = parse.GetValue(Components);
-        if (start is not null && requested is { } k && k != start.Components)
+        CovarianceStructure structure = FullCovariance.Instance;
+        string covarianceName = parse.GetValue(Covariance)!;
+        if (model == "gmm" && !CovarianceStructure.TryParse(covarianceName, out structure))
         {
-            throw new UsageException($"-k {k} disagrees with the {start.Components} components in {parse.GetValue(Init)}");
+            throw new UsageException($"unknown covariance structure \"{covarianceName}\"; choose one of: full, tied, diag, spherical");
         }
 
+        var data = DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights));
+        string? initPath = parse.GetValue(Init);
+        int? requested = parse.GetValue(Components);
+        int seed = parse.GetValue(Seed);
+        var execution = new ExecutionOptions(threads);
+        if (model == "poisson")
+        {
+            var poissonStart = initPath is null ? null : PoissonMixtureJson.ReadFile(initPath);
+            int k = ResolveComponents(requested, poissonStart?.Components, initPath, data);
+            return new PoissonMixtureSpecification(data, k, seed, restarts, poissonStart, execution);
+        }
+
+        var start = initPath is null ? null : GaussianMixtureParameterReader.ReadFile(initPath, structure);
         if (start is not null && start.Dimension != data.Dimension)
         {
-            throw new UsageException($"{parse.GetValue(Init)} has means of dimension {start.Dimension}, but the data have {data.Dimension} columns ({string.Join(", ", data.ColumnNames)})");
+            throw new UsageException($"{initPath} has means of dimension {start.Dimension}, but the data have {data.Dimension} columns ({string.Join(", ", data.ColumnNames)})");
         }
 
-        int components = requested ?? start?.Components ?? 2;
-        Require(components >= 1, $"-k must be at least 1, got {components}");
-        Require(components <= data.Rows, $"-k {components} is larger than the number of rows ({data.Rows}) in {data.Source}");
-        return new GaussianMixtureFitSettings
+        return new GaussianMixtureSpecification(new GaussianMixtureFitSettings
         {
             Data = data,
-            Components = components,
+            Components = ResolveComponents(requested, start?.Components, initPath, data),
             Structure = structure,
             Regularization = regularization,
             Initialization = initialization,
-            Seed = parse.GetValue(Seed),
+            Seed = seed,
             Restarts = restarts,
             Start = start,
-            Execution = new ExecutionOptions(threads),
-        };
+            Execution = execution,
+        });
+    }
+
+    private static int ResolveComponents(int? requested, int? fromStart, string? initPath, DataSet data)
+    {
+        if (fromStart is { } fixedK && requested is { } k && k != fixedK)
+        {
+            throw new UsageException($"-k {k} disagrees with the {fixedK} components in {initPath}");
+        }
+
+        int components = requested ?? fromStart ?? 2;
+        Require(components >= 1, $"-k must be at least 1, got {components}");
+        Require(components <= data.Rows, $"-k {components} is larger than the number of rows ({data.Rows}) in {data.Source}");
+        return components;
     }
 
     /// <summary>Reads and validates the stopping rules.</summary>
@@ -147,18 +168,23 @@ internal sealed class ModelOptions
         Require(maxIterations >= 0, $"--max-iter must be at least 0, got {maxIterations}");
         double step = parse.GetValue(Step);
         Require(step > 0 && double.IsFinite(step), $"--step must be a finite number > 0, got {Format(step)}");
+        double parameterTolerance = parse.GetValue(ParameterTolerance);
+        Require(parameterTolerance >= 0 && double.IsFinite(parameterTolerance), $"--param-tol must be a finite number ≥ 0, got {Format(parameterTolerance)}");
         return new FitOptions
         {
             RelativeTolerance = tolerance,
             GradientTolerance = gradientTolerance,
+            ParameterTolerance = parameterTolerance,
             MaxIterations = maxIterations,
             Step = step,
         };
     }
 
     /// <summary>How the start was chosen, for outputs.</summary>
-    public string InitializationLabel(ParseResult parse) =>
-        parse.GetValue(Init) is { } path ? $"file:{path}" : parse.GetValue(InitMethod)!.ToLowerInvariant();
+    public string InitializationLabel(ParseResult parse, ModelSpecification specification) =>
+        parse.GetValue(Init) is { } path ? $"file:{path}"
+        : specification is PoissonMixtureSpecification ? "quantiles"
+        : parse.GetValue(InitMethod)!.ToLowerInvariant();
 
     private static IReadOnlyList<string>? ParseColumns(string? columns)
     {

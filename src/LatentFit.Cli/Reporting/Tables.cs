@@ -1,6 +1,7 @@
 using System.Globalization;
 using LatentFit.Fitting;
-using LatentFit.Models.Gaussian;
+using LatentFit.Diagnostics;
+using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -19,7 +20,7 @@ internal static class Tables
         TerminationReason.GradientConverged => "converged (gradient norm)",
         TerminationReason.ParametersConverged => "converged (parameter change)",
         TerminationReason.IterationLimit => "not converged (iteration limit)",
-        TerminationReason.LineSearchFailed => "stopped: line search found no ascent step",
+        TerminationReason.LineSearchFailed => "stopped: no ascent step found (ℓ flat to rounding?)",
         TerminationReason.StepTooLarge => "stopped: ℓ fell, step too large",
         TerminationReason.Cancelled => "cancelled",
         _ => result.Termination.ToString(),
@@ -39,22 +40,30 @@ internal static class Tables
     public static void AddRow(Table table, params string[] cells) =>
         table.AddRow(cells.Select(c => (IRenderable)new Text(c)).ToArray());
 
-    public static Table Parameters(GaussianMixtureParameters theta)
+    public static Table Parameters(ModelSpecification specification, FitProblem problem, ReadOnlySpan<double> eta)
     {
-        var table = Create("component", "weight", "mean", "covariance (diagonal)");
-        var full = theta.FullCovariances();
-        int d = theta.Dimension;
-        for (int k = 0; k < theta.Components; k++)
+        var (headers, rows) = specification.ParameterTable(problem, eta);
+        var table = Create(headers);
+        foreach (var row in rows)
         {
-            var mean = string.Join(", ", theta.Mean(k).ToArray().Select(m => Number(m, "G6")));
-            var variances = string.Join(", ", Enumerable.Range(0, d).Select(i => Number(full[k * d * d + i * d + i], "G6")));
-            AddRow(table, (k + 1).ToString(CultureInfo.InvariantCulture), Number(theta.Weights[k], "F4"), mean, variances);
+            AddRow(table, row);
         }
 
         return table;
     }
 
-    public static string Restarts(GaussianMixtureFit fit)
+    public static Table StandardErrors(StandardErrorReport report)
+    {
+        var table = Create("parameter", "estimate", "standard error");
+        for (int i = 0; i < report.Names.Count; i++)
+        {
+            AddRow(table, report.Names[i], Number(report.Estimates[i], "G6"), Number(report.Errors[i], "G4"));
+        }
+
+        return table;
+    }
+
+    public static string Restarts(ModelFit fit)
     {
         int failed = fit.Restarts.Count(r => r.Failure is not null);
         string lls = string.Join(", ", fit.Restarts.Select(r => r.Failure is null ? Number(r.LogLikelihood, "F4") : "failed"));

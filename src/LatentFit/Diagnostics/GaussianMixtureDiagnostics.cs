@@ -5,44 +5,9 @@ using LatentFit.Objectives;
 
 namespace LatentFit.Diagnostics;
 
-/// <summary>The three checks of the relation between EM and the gradient, at one θ.</summary>
-/// <param name="Parameters">The θ checked.</param>
-/// <param name="Fisher">Gradient from the statistics against finite differences of ℓ.</param>
-/// <param name="XuJordan">EM step against P(θ)∇ℓ.</param>
-/// <param name="Monotonicity">ℓ along EM steps from θ.</param>
-public sealed record GaussianMixtureDiagnosticsReport(GaussianMixtureParameters Parameters, FisherIdentityReport Fisher, XuJordanReport XuJordan, EmMonotonicityReport Monotonicity)
-{
-    /// <summary>Tolerance of the Fisher check (relative).</summary>
-    public const double FisherTolerance = 1e-6;
-
-    /// <summary>Tolerance of the Xu–Jordan residuals (relative).</summary>
-    public const double XuJordanTolerance = 1e-9;
-
-    /// <summary>Whether all three pass.</summary>
-    public bool Passed => Fisher.Passed(FisherTolerance) && XuJordan.Passed(XuJordanTolerance) && Monotonicity.Passed;
-}
-
-/// <summary>Runs the diagnostics for a Gaussian mixture on data, at a random θ.</summary>
+/// <summary>Random parameters for the diagnostics of Gaussian mixtures.</summary>
 public static class GaussianMixtureDiagnostics
 {
-    /// <summary>
-    /// Runs the three checks with the exact EM map, i.e. without covariance regularisation, at the settings'
-    /// fixed start or else at <see cref="RandomParameters"/>.
-    /// </summary>
-    public static GaussianMixtureDiagnosticsReport Run(GaussianMixtureFitSettings settings, int emSteps = 100)
-    {
-        var model = settings.CreateModel();
-        var theta = settings.Start ?? RandomParameters(model, settings.Data, settings.Seed);
-        var exact = new GaussianMixtureModel(model.Components, model.Dimension, model.Structure, regularization: 0);
-        var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(exact, settings.Data, settings.Execution);
-        var eta = problem.ToUnconstrained(theta);
-        return new GaussianMixtureDiagnosticsReport(
-            theta,
-            FisherIdentityCheck.Run(problem, eta),
-            XuJordanCheck.Run(theta, settings.Data, settings.Execution),
-            EmMonotonicityCheck.Run(problem, eta, emSteps));
-    }
-
     /// <summary>
     /// A random θ in the data's range, seeded: means at K distinct random rows, covariances the sample
     /// covariance (in the structure's form) times a random factor in [0.5, 2], weights uniform on [0.5, 1.5]

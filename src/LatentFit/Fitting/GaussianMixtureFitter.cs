@@ -39,38 +39,8 @@ public sealed record GaussianMixtureFitSettings
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
 
     /// <summary>Checks the settings against the data and throws <see cref="ArgumentException"/> with a message a user can act on.</summary>
-    public GaussianMixtureModel CreateModel()
-    {
-        if (Components < 1)
-        {
-            throw new ArgumentException($"the number of components must be at least 1, got {Components}");
-        }
-
-        if (Components > Data.Rows)
-        {
-            throw new ArgumentException($"{Components} components need at least {Components} rows, but {Data.Source} has {Data.Rows}");
-        }
-
-        if (Restarts < 1)
-        {
-            throw new ArgumentException($"the number of restarts must be at least 1, got {Restarts}");
-        }
-
-        if (Start is { } start && (start.Components != Components || start.Dimension != Data.Dimension || start.Structure != Structure))
-        {
-            throw new ArgumentException(
-                $"the initial parameters have K={start.Components}, D={start.Dimension}, {start.Structure.Name} covariances, but the fit asks for K={Components}, D={Data.Dimension}, {Structure.Name}");
-        }
-
-        return new GaussianMixtureModel(Components, Data.Dimension, Structure, Regularization);
-    }
+    public GaussianMixtureModel CreateModel() => new GaussianMixtureSpecification(this).Model;
 }
-
-/// <summary>One start of a fit with restarts.</summary>
-/// <param name="Seed">The seed of this start.</param>
-/// <param name="LogLikelihood">Final ℓ, or NaN when the start failed.</param>
-/// <param name="Failure">Why the start failed, or null.</param>
-public sealed record RestartSummary(int Seed, double LogLikelihood, string? Failure);
 
 /// <summary>The best fit over the starts, with its natural parameters.</summary>
 /// <param name="Parameters">θ at the best fit.</param>
@@ -79,7 +49,7 @@ public sealed record RestartSummary(int Seed, double LogLikelihood, string? Fail
 /// <param name="Restarts">Every start, in order.</param>
 public sealed record GaussianMixtureFit(GaussianMixtureParameters Parameters, GaussianMixtureParameters Initial, FitResult Result, IReadOnlyList<RestartSummary> Restarts);
 
-/// <summary>Fits Gaussian mixtures: initialisation, restarts, and one optimiser run per start.</summary>
+/// <summary>Fits Gaussian mixtures: initialisation, restarts, and one optimiser run per start (through <see cref="ModelFitter"/>).</summary>
 public static class GaussianMixtureFitter
 {
     /// <summary>Initial parameters for start <paramref name="restart"/>: the fixed start, or the initialiser with seed + restart.</summary>
@@ -91,38 +61,8 @@ public static class GaussianMixtureFitter
     /// <exception cref="ModelFailureException">Every start failed; the message is that of the last failure.</exception>
     public static GaussianMixtureFit Fit(GaussianMixtureFitSettings settings, IOptimizer optimizer, FitOptions options, Func<int, ITraceSink?>? sinkForRestart = null, CancellationToken cancellationToken = default)
     {
-        var model = settings.CreateModel();
-        int starts = settings.Start is null ? settings.Restarts : 1;
-        var summaries = new List<RestartSummary>();
-        GaussianMixtureFit? best = null;
-        ModelFailureException? lastFailure = null;
-        for (int restart = 0; restart < starts; restart++)
-        {
-            int seed = settings.Seed + restart;
-            try
-            {
-                var initial = InitialParameters(settings, model, restart);
-                var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, settings.Data, settings.Execution);
-                var result = optimizer.Run(problem, problem.ToUnconstrained(initial), options, sinkForRestart?.Invoke(restart), cancellationToken);
-                summaries.Add(new RestartSummary(seed, result.LogLikelihood, null));
-                if (best is null || result.LogLikelihood > best.Result.LogLikelihood)
-                {
-                    best = new GaussianMixtureFit(problem.ToParameters(result.Parameters), initial, result, summaries);
-                }
-            }
-            catch (ModelFailureException failure)
-            {
-                // A start that collapses is reported and the other starts go on; only if all fail is the fit an error.
-                lastFailure = failure;
-                summaries.Add(new RestartSummary(seed, double.NaN, failure.Message));
-            }
-        }
-
-        if (best is null)
-        {
-            throw new ModelFailureException(starts == 1 ? lastFailure!.Message : $"all {starts} starts failed; the last: {lastFailure!.Message}");
-        }
-
-        return best with { Restarts = summaries.ToArray() };
+        var fit = ModelFitter.Fit(new GaussianMixtureSpecification(settings), optimizer, options, sinkForRestart, cancellationToken);
+        var problem = (FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>)fit.Problem;
+        return new GaussianMixtureFit(problem.ToParameters(fit.Result.Parameters), problem.ToParameters(fit.Initial), fit.Result, fit.Restarts);
     }
 }

@@ -98,6 +98,9 @@ public abstract class FitProblem
     /// <summary>η for natural parameters, or false when they are not valid parameters.</summary>
     public abstract bool TryUnconstrainedFromNatural(ReadOnlySpan<double> natural, Span<double> eta);
 
+    /// <summary>log p(x | θ(η)) of one row x (natural log), e.g. to draw the fitted density; −∞ where it underflows.</summary>
+    public abstract double LogDensity(ReadOnlySpan<double> eta, ReadOnlySpan<double> row);
+
     /// <summary>Throws a clear error when the gradient is not available; called by optimisers that need it.</summary>
     public void RequireGradient(string algorithm)
     {
@@ -167,6 +170,15 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         Model is INaturalParameterization<TParams> natural
             ? natural.NaturalParameterNames
             : Enumerable.Range(1, ParameterCount).Select(i => $"eta[{i}]").ToArray();
+
+    /// <inheritdoc/>
+    public override double LogDensity(ReadOnlySpan<double> eta, ReadOnlySpan<double> row)
+    {
+        // One row's E-step: its ℓ is log p(x); not counted as a pass over the data.
+        var stats = Model.CreateStatistics();
+        Model.Accumulate(Model.FromUnconstrained(eta), new DataBlock(row, 1, row.Length), stats);
+        return stats.LogLikelihood;
+    }
 
     /// <inheritdoc/>
     public override bool HasNaturalParameters => Model is INaturalParameterization<TParams>;

@@ -19,7 +19,6 @@ public static class OptimizerCatalog
         ["lbfgs"] = () => new LbfgsOptimizer(),
         ["cg"] = () => new ConjugateGradientOptimizer(),
         ["newton"] = () => new NewtonOptimizer(),
-        ["squarem"] = () => new SquaremOptimizer(),
         ["overrelaxed"] = () => new OverrelaxedEmOptimizer(),
         ["anderson"] = () => new AndersonOptimizer(),
         ["auto"] = () => new AutoOptimizer(),
@@ -29,8 +28,14 @@ public static class OptimizerCatalog
     public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto"];
 
     /// <summary>The optimiser named <paramref name="name"/> (case-insensitive), or false.</summary>
-    public static bool TryCreate(string name, out IOptimizer optimizer)
+    public static bool TryCreate(string name, out IOptimizer optimizer, SquaremScheme scheme = SquaremScheme.S3)
     {
+        if (string.Equals(name, "squarem", StringComparison.OrdinalIgnoreCase))
+        {
+            optimizer = new SquaremOptimizer(scheme);
+            return true;
+        }
+
         if (Factories.TryGetValue(name, out var factory))
         {
             optimizer = factory();
@@ -41,10 +46,10 @@ public static class OptimizerCatalog
         return false;
     }
 
-    /// <summary>The optimiser named <paramref name="name"/>.</summary>
+    /// <summary>The optimiser named <paramref name="name"/>; <paramref name="scheme"/> applies to squarem.</summary>
     /// <exception cref="ArgumentException">No optimiser has that name; the message lists the names.</exception>
-    public static IOptimizer Create(string name) =>
-        TryCreate(name, out var optimizer)
+    public static IOptimizer Create(string name, SquaremScheme scheme = SquaremScheme.S3) =>
+        TryCreate(name, out var optimizer, scheme)
             ? optimizer
             : throw new ArgumentException($"unknown algorithm \"{name}\"; choose one of: {string.Join(", ", Names)}");
 }

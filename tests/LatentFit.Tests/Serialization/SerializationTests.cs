@@ -19,14 +19,29 @@ public sealed class SerializationTests
     public void WriteThenRead_Parameters_RoundTripExactly(string name)
     {
         Assert.True(CovarianceStructure.TryParse(name, out var structure));
-        var settings = new GaussianMixtureFitSettings { Data = TestData.Iris, Components = 3, Structure = structure };
-        var fit = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), new FitOptions { MaxIterations = 3, RelativeTolerance = 0 });
+        var specification = new GaussianMixtureSpecification(new GaussianMixtureFitSettings { Data = TestData.Iris, Components = 3, Structure = structure });
+        var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { MaxIterations = 3, RelativeTolerance = 0 });
         using var stream = new MemoryStream();
-        GaussianMixtureJson.Write(stream, fit, new FitMetadata("iris", TestData.Iris.ColumnNames, "em", 1e-6, 0, 1, "kmeans++"));
+        ModelJson.Write(stream, fit, specification, new FitMetadata("em", "kmeans++"));
         var back = GaussianMixtureParameterReader.Read(stream.ToArray(), "model.json", structure);
-        Assert.Equal(fit.Parameters.Weights.ToArray(), back.Weights.ToArray());
-        Assert.Equal(fit.Parameters.Means.ToArray(), back.Means.ToArray());
-        Assert.Equal(fit.Parameters.Covariances.ToArray(), back.Covariances.ToArray());
+        var fitted = ((LatentFit.Objectives.FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>)fit.Problem).ToParameters(fit.Result.Parameters);
+        Assert.Equal(fitted.Weights.ToArray(), back.Weights.ToArray());
+        Assert.Equal(fitted.Means.ToArray(), back.Means.ToArray());
+        Assert.Equal(fitted.Covariances.ToArray(), back.Covariances.ToArray());
+    }
+
+    [Fact]
+    public void WriteThenRead_PoissonParameters_RoundTripExactly()
+    {
+        var specification = new PoissonMixtureSpecification(TestData.DeathNotices, 2);
+        var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { MaxIterations = 5, RelativeTolerance = 0 });
+        using var stream = new MemoryStream();
+        ModelJson.Write(stream, fit, specification, new FitMetadata("em", "quantiles"));
+        var back = PoissonMixtureJson.Read(stream.ToArray(), "model.json");
+        var fitted = ((LatentFit.Objectives.FitProblem<LatentFit.Models.Poisson.PoissonMixtureParameters, LatentFit.Models.Poisson.PoissonMixtureStatistics>)fit.Problem).ToParameters(fit.Result.Parameters);
+        Assert.Equal(fitted.Weights.ToArray(), back.Weights.ToArray());
+        Assert.Equal(fitted.Rates.ToArray(), back.Rates.ToArray());
+        Assert.Contains("\"model\": \"poisson\"", System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
     [Fact]

@@ -1,0 +1,43 @@
+using LatentFit.Fitting;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Tracing;
+using Spectre.Console;
+
+namespace LatentFit.Cli.Reporting;
+
+/// <summary>Runs a comparison with a live status line on a terminal; with output redirected it stays quiet.</summary>
+internal static class ComparisonRunner
+{
+    public static AlgorithmComparisonResult Run(IAnsiConsole console, ModelSpecification specification, IReadOnlyList<IOptimizer> optimizers, FitOptions options)
+    {
+        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            return ModelFitter.Compare(specification, optimizers, options);
+        }
+
+        AlgorithmComparisonResult? result = null;
+        console.Status().Start($"{specification.Data.Source}: starting", context =>
+        {
+            result = ModelFitter.Compare(specification, optimizers, options, name => new StatusSink(context, $"{specification.Data.Source}: {name}"));
+        });
+        return result!;
+    }
+
+    /// <summary>Shows the iteration, ℓ and passes, at most every 100 ms.</summary>
+    private sealed class StatusSink(StatusContext context, string label) : ITraceSink
+    {
+        private long _lastUpdate;
+
+        public void Record(TraceRecord record)
+        {
+            long now = Environment.TickCount64;
+            if (now - _lastUpdate < 100 && record.Iteration > 0)
+            {
+                return;
+            }
+
+            _lastUpdate = now;
+            context.Status($"{label}: iteration {record.Iteration}, ℓ = {record.LogLikelihood:F6}, {record.Passes} passes");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using LatentFit.Fitting;
+using LatentFit.Models.Gaussian;
+using LatentFit.Objectives;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.SecondOrder;
+
+namespace LatentFit.Diagnostics;
+
+/// <summary>The diagnostics of <c>latentfit check</c> for one model and data set.</summary>
+/// <param name="Fisher">Gradient from the statistics against finite differences of ℓ, at a random θ; null when the model has no gradient.</param>
+/// <param name="XuJordan">EM step against P(θ)∇ℓ at the same θ; Gaussian mixtures only, else null.</param>
+/// <param name="Monotonicity">ℓ along EM steps from that θ.</param>
+/// <param name="Rate">Observed EM rate against the largest eigenvalue of the EM map's Jacobian at the optimum; null when there is no gradient to find the optimum precisely.</param>
+/// <param name="OptimumLogLikelihood">ℓ at the optimum used for the rate, or NaN.</param>
+public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood)
+{
+    /// <summary>Tolerance of the Fisher check (relative).</summary>
+    public const double FisherTolerance = 1e-6;
+
+    /// <summary>Tolerance of the Xu–Jordan residuals (relative).</summary>
+    public const double XuJordanTolerance = 1e-9;
+
+    /// <summary>Tolerance of |observed rate − largest eigenvalue|.</summary>
+    public const double RateTolerance = 1e-3;
+
+    /// <summary>Whether every check that ran passed.</summary>
+    public bool Passed =>
+        (Fisher?.Passed(FisherTolerance) ?? true)
+        && (XuJordan?.Passed(XuJordanTolerance) ?? true)
+        && Monotonicity.Passed
+        && (Rate is null || Rate.Discrepancy <= RateTolerance);
+}
+
+/// <summary>Runs the diagnostics through a <see cref="ModelSpecification"/>, with the exact EM map (no regularisation).</summary>
+public static class ModelDiagnostics
+{
+    /// <summary>Fisher, Xu–Jordan (Gaussian mixtures), monotonicity from a random θ; the rate from start 0.</summary>
+    public static ModelDiagnosticsReport Run(ModelSpecification specification, int emSteps = 100)
+    {
+        var problem = specification.CreateExactProblem();
+        var eta = specification.RandomParameters(problem);
+        var fisher = problem.GradientSupport.IsExact ? FisherIdentityCheck.Run(problem, eta) : null;
+        XuJordanReport? xuJordan = specification is GaussianMixtureSpecification && problem is FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> gaussian
+            ? XuJordanCheck.Run(gaussian.ToParameters(eta), specification.Data, specification.Execution)
+            : null;
+        var monotonicity = EmMonotonicityCheck.Run(problem, eta, emSteps);
+
+        ConvergenceRateReport? rate = null;
+        double optimumValue = double.NaN;
+        if (problem.GradientSupport.IsExact)
+        {
+            // The rate is a property of the maximum EM converges to: find it precisely with Newton's method from
+            // where EM from start 0 ends, then compare EM's observed rate from start 0 with DM's top eigenvalue.
+            var start = specification.InitialParameters(problem, 0);
+            var near = new Optimization.Em.ExpectationMaximizationOptimizer().Run(problem, start, new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 });
+            var optimum = new NewtonOptimizer().Run(problem, near.Parameters, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-9 * Math.Max(1, problem.Observations), MaxIterations = 100 });
+            optimumValue = optimum.LogLikelihood;
+            rate = ConvergenceRate.Analyze(problem, start, optimum.Parameters);
+        }
+
+        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+using LatentFit.Diagnostics;
+using LatentFit.Models.Gaussian;
+using LatentFit.Objectives;
+using LatentFit.Serialization;
+
+namespace LatentFit.Fitting;
+
+/// <summary>A Gaussian mixture fit, from <see cref="GaussianMixtureFitSettings"/>.</summary>
+public sealed class GaussianMixtureSpecification : ModelSpecification
+{
+    /// <summary>Validates the settings against the data.</summary>
+    /// <exception cref="ArgumentException">K, the restarts or the fixed start do not fit the data.</exception>
+    public GaussianMixtureSpecification(GaussianMixtureFitSettings settings)
+        : base(settings.Data, settings.Components, settings.Seed, settings.Restarts, settings.Execution)
+    {
+        if (settings.Start is { } start && (start.Components != settings.Components || start.Dimension != settings.Data.Dimension || start.Structure != settings.Structure))
+        {
+            throw new ArgumentException(
+                $"the initial parameters have K={start.Components}, D={start.Dimension}, {start.Structure.Name} covariances, but the fit asks for K={settings.Components}, D={settings.Data.Dimension}, {settings.Structure.Name}");
+        }
+
+        Settings = settings;
+        Model = new GaussianMixtureModel(settings.Components, settings.Data.Dimension, settings.Structure, settings.Regularization);
+    }
+
+    /// <summary>The settings.</summary>
+    public GaussianMixtureFitSettings Settings { get; }
+
+    /// <summary>The model.</summary>
+    public GaussianMixtureModel Model { get; }
+
+    /// <inheritdoc/>
+    public override string ModelName => "gmm";
+
+    /// <inheritdoc/>
+    public override string Description => $"Gaussian mixture, K={Components}, {Settings.Structure.Name} covariances";
+
+    /// <inheritdoc/>
+    public override bool HasFixedStart => Settings.Start is not null;
+
+    /// <inheritdoc/>
+    public override FitProblem CreateProblem() => new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(Model, Data, Execution);
+
+    /// <inheritdoc/>
+    public override double[] InitialParameters(FitProblem problem, int restart) =>
+        Typed(problem).ToUnconstrained(GaussianMixtureFitter.InitialParameters(Settings, Model, restart));
+
+    /// <inheritdoc/>
+    public override FitProblem CreateExactProblem() =>
+        new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(new GaussianMixtureModel(Components, Data.Dimension, Settings.Structure, regularization: 0), Data, Execution);
+
+    /// <inheritdoc/>
+    public override double[] RandomParameters(FitProblem problem) =>
+        Typed(problem).ToUnconstrained(Settings.Start ?? GaussianMixtureDiagnostics.RandomParameters(Model, Data, Seed));
+
+    /// <inheritdoc/>
+    public override void WriteDescription(Utf8JsonWriter json)
+    {
+        json.WriteString("covariance", Settings.Structure.Name);
+        json.WriteNumber("dimension", Data.Dimension);
+        json.WriteNumber("regCovar", Settings.Regularization);
+    }
+
+    /// <inheritdoc/>
+    public override void WriteParameters(Utf8JsonWriter json, FitProblem problem, ReadOnlySpan<double> eta) =>
+        GaussianMixtureJson.WriteParameters(json, Typed(problem).ToParameters(eta));
+
+    /// <inheritdoc/>
+    public override (string[] Headers, string[][] Rows) ParameterTable(FitProblem problem, ReadOnlySpan<double> eta)
+    {
+        var theta = Typed(problem).ToParameters(eta);
+        var full = theta.FullCovariances();
+        int d = theta.Dimension;
+        var rows = new string[theta.Components][];
+        for (int k = 0; k < theta.Components; k++)
+        {
+            rows[k] =
+            [
+                (k + 1).ToString(CultureInfo.InvariantCulture),
+                theta.Weights[k].ToString("F4", CultureInfo.InvariantCulture),
+                string.Join(", ", theta.Mean(k).ToArray().Select(m => m.ToString("G6", CultureInfo.InvariantCulture))),
+                string.Join(", ", Enumerable.Range(0, d).Select(i => full[k * d * d + i * d + i].ToString("G6", CultureInfo.InvariantCulture))),
+            ];
+        }
+
+        return (["component", "weight", "mean", "variances"], rows);
+    }
+
+    private static FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> Typed(FitProblem problem) =>
+        (FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>)problem;
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using LatentFit.Data;
+using LatentFit.Execution;
+using LatentFit.Objectives;
+
+namespace LatentFit.Fitting;
+
+/// <summary>
+/// What to fit, in terms every model family shares: the data, K, the seeds and starts, and the hooks that differ
+/// by family (the problem, the initial η of each start, the parameter fields of the JSON, a display table). The
+/// command line and the reports work through this, so a new model family needs a specification and nothing else.
+/// </summary>
+public abstract class ModelSpecification
+{
+    /// <summary>Common settings, validated: K ≥ 1, K ≤ rows, restarts ≥ 1.</summary>
+    /// <exception cref="ArgumentException">A setting does not fit the data; the message says which and why.</exception>
+    protected ModelSpecification(DataSet data, int components, int seed, int restarts, ExecutionOptions? execution)
+    {
+        if (components < 1)
+        {
+            throw new ArgumentException($"the number of components must be at least 1, got {components}");
+        }
+
+        if (components > data.Rows)
+        {
+            throw new ArgumentException($"{components} components need at least {components} rows, but {data.Source} has {data.Rows}");
+        }
+
+        if (restarts < 1)
+        {
+            throw new ArgumentException($"the number of restarts must be at least 1, got {restarts}");
+        }
+
+        Data = data;
+        Components = components;
+        Seed = seed;
+        Restarts = restarts;
+        Execution = execution ?? ExecutionOptions.Default;
+    }
+
+    /// <summary>The data.</summary>
+    public DataSet Data { get; }
+
+    /// <summary>K.</summary>
+    public int Components { get; }
+
+    /// <summary>Seed of start 0; start r uses Seed + r.</summary>
+    public int Seed { get; }
+
+    /// <summary>Number of starts asked for.</summary>
+    public int Restarts { get; }
+
+    /// <summary>E-step execution.</summary>
+    public ExecutionOptions Execution { get; }
+
+    /// <summary>The model's name on the command line and in JSON: gmm, poisson.</summary>
+    public abstract string ModelName { get; }
+
+    /// <summary>One line for people, e.g. "Gaussian mixture, K=2, full covariances".</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Whether the start is fixed (given parameters), so that there is one start whatever <see cref="Restarts"/> says.</summary>
+    public abstract bool HasFixedStart { get; }
+
+    /// <summary>Starts that will run.</summary>
+    public int Starts => HasFixedStart ? 1 : Restarts;
+
+    /// <summary>A fresh problem (its own pass counter) binding the model to the data.</summary>
+    public abstract FitProblem CreateProblem();
+
+    /// <summary>η of start <paramref name="restart"/>: the fixed start, or the seeded initialiser with <see cref="Seed"/> + restart.</summary>
+    public abstract double[] InitialParameters(FitProblem problem, int restart);
+
+    /// <summary>
+    /// A problem whose EM map is the exact one, for the diagnostics that test identities of EM (no regularisation
+    /// of the M-step); the same as <see cref="CreateProblem"/> for models without any.
+    /// </summary>
+    public virtual FitProblem CreateExactProblem() => CreateProblem();
+
+    /// <summary>
+    /// A random η for the diagnostics, seeded: somewhere in the data's range with a gradient and EM steps of the
+    /// data's own scale (the fixed start when there is one). By default, start 1 of the initialiser.
+    /// </summary>
+    public virtual double[] RandomParameters(FitProblem problem) => InitialParameters(problem, HasFixedStart ? 0 : 1);
+
+    /// <summary>Writes the model's descriptive fields (e.g. <c>covariance</c>, <c>regCovar</c>) into the current JSON object.</summary>
+    public abstract void WriteDescription(Utf8JsonWriter json);
+
+    /// <summary>Writes the parameter fields at η, in the shape <c>--init</c> reads back.</summary>
+    public abstract void WriteParameters(Utf8JsonWriter json, FitProblem problem, ReadOnlySpan<double> eta);
+
+    /// <summary>The fitted parameters as a table of plain strings for display, one row per component.</summary>
+    public abstract (string[] Headers, string[][] Rows) ParameterTable(FitProblem problem, ReadOnlySpan<double> eta);
+}
