@@ -21,10 +21,17 @@ p0 <- c(0.3, 1.0, 2.5)
 f1 <- fpiter(par=p0, fixptfn=em1, objfn=nll, y=y, freq=freq, control=list(tol=1e-8, maxiter=100000))
 f2 <- squarem(par=p0, fixptfn=em1, objfn=nll, y=y, freq=freq, control=list(tol=1e-8))
 logfact <- sum(freq * lfactorial(y))
+# Other starts, for the comparison of LatentFit's auto method with SQUAREM from each.
+others <- list(c(0.5, 0.5, 4.0), c(0.8, 1.5, 3.0), c(0.1, 2.0, 2.1), c(0.6, 3.0, 1.0))
+rows <- sapply(others, function(q) {
+  g <- suppressWarnings(squarem(par=q, fixptfn=em1, objfn=nll, y=y, freq=freq, control=list(tol=1e-8)))
+  sprintf('  {"start": [%.17g, %.17g, %.17g], "fpevals": %d, "objfevals": %d, "negLogLikNoFactorial": %.17g}', q[1], q[2], q[3], g$fpevals, g$objfevals, g$value.objfn)
+})
 writeLines(sprintf(paste0('{"generator": "Rscript squarem_poisson.R (SQUAREM %s, %s)", "start": [0.3, 1.0, 2.5], "tolerance": 1e-8,\n',
   ' "logFactorialTerm": %.17g,\n',
   ' "em": {"par": [%.17g, %.17g, %.17g], "negLogLikNoFactorial": %.17g, "fpevals": %d},\n',
-  ' "squarem": {"par": [%.17g, %.17g, %.17g], "negLogLikNoFactorial": %.17g, "fpevals": %d, "objfevals": %d}}'),
+  ' "squarem": {"par": [%.17g, %.17g, %.17g], "negLogLikNoFactorial": %.17g, "fpevals": %d, "objfevals": %d},\n',
+  ' "squaremOtherStarts": [\n%s]}'),
   packageVersion("SQUAREM"), R.version.string, logfact,
   f1$par[1], f1$par[2], f1$par[3], f1$value.objfn, f1$fpevals,
-  f2$par[1], f2$par[2], f2$par[3], f2$value.objfn, f2$fpevals, f2$objfevals), "squarem_poisson.json")
+  f2$par[1], f2$par[2], f2$par[3], f2$value.objfn, f2$fpevals, f2$objfevals, paste(rows, collapse = ",\n")), "squarem_poisson.json")
