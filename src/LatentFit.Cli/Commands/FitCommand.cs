@@ -43,7 +43,7 @@ internal static class FitCommand
             var specification = options.Specification(parse, parse.GetValue(restarts));
             var fitOptions = options.FitOptions(parse);
             string? outputPath = parse.GetValue(output);
-            var fit = ModelFitter.Fit(specification, optimizer, fitOptions);
+            var fit = ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions);
             var problem = fit.Problem;
             var result = fit.Result;
 
@@ -82,6 +82,13 @@ internal static class FitCommand
             if (fit.Restarts.Count > 1)
             {
                 console.WriteLine(Tables.Restarts(fit));
+            }
+
+            if (optimizer.Name == "auto")
+            {
+                string decision = result.Trace.Select(t => t.Note).FirstOrDefault(n => n?.Contains("switching to", StringComparison.Ordinal) == true)?.Split(". ")[0]
+                    ?? "EM converged during the warm-up, so there was nothing to switch to";
+                console.WriteLine($"auto: {decision}");
             }
 
             console.Write(Tables.Parameters(specification, problem, result.Parameters));

@@ -23,6 +23,22 @@ internal static class ComparisonRunner
         return result!;
     }
 
+    /// <summary>Runs a fit with a live status line on a terminal; with output redirected it stays quiet.</summary>
+    public static ModelFit Fit(IAnsiConsole console, ModelSpecification specification, IOptimizer optimizer, FitOptions options)
+    {
+        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            return ModelFitter.Fit(specification, optimizer, options);
+        }
+
+        ModelFit? result = null;
+        console.Status().Start($"{specification.Data.Source}: starting", context =>
+        {
+            result = ModelFitter.Fit(specification, optimizer, options, restart => new StatusSink(context, $"{specification.Data.Source}: {optimizer.Name}, start {restart + 1} of {specification.Starts}"));
+        });
+        return result!;
+    }
+
     /// <summary>Shows the iteration, ℓ and passes, at most every 100 ms.</summary>
     private sealed class StatusSink(StatusContext context, string label) : ITraceSink
     {

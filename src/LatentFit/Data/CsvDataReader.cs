@@ -5,13 +5,18 @@ namespace LatentFit.Data;
 
 /// <summary>
 /// Reads numeric CSV with a header row into a <see cref="DataSet"/>, refusing anything it cannot read exactly:
-/// every error names the file, the physical line (the header is line 1) and the column.
+/// every error is a <see cref="DataFormatException"/> whose message starts with the file and, where they apply,
+/// the physical line (the header is line 1, blank lines count) and the column:
+/// <c>data.csv:5: column 2 ("waiting"): non-numeric value "abc"</c>.
 /// </summary>
 /// <remarks>
-/// Fields are comma-separated and may be double-quoted (with "" for a quote inside); a quoted number is a
-/// number. Blank lines are skipped. Numbers are parsed in the invariant culture. Only the selected columns are
-/// parsed, so text columns can be left out with <c>columns</c>; every row must still have as many fields as
-/// the header.
+/// Fields are comma-separated and may be double-quoted (with "" for a quote inside; a quoted field cannot span
+/// lines); a quoted number is a number. Header names lose their quotes and surrounding whitespace and must be
+/// non-empty and unique. Lines end in \n or \r\n; a UTF-8 byte-order mark is ignored; blank lines are skipped.
+/// Numbers are parsed in the invariant culture (<c>1e-3</c>, <c>-2.5</c>, <c>+3</c>). Refused in a selected
+/// column: empty fields and NA (missing values are not supported yet), NaN and ±Inf, and text. Only the selected
+/// columns are parsed, so text columns can be left out with <c>columns</c>; every row must still have as many
+/// fields as the header. The input is read one line at a time.
 /// </remarks>
 public static class CsvDataReader
 {
@@ -54,7 +59,10 @@ public static class CsvDataReader
 
             if (!string.IsNullOrWhiteSpace(line))
             {
-                header = SplitQuoted(line, source, lineNumber).Select(f => (f.Text ?? string.Empty).Trim()).ToList();
+                var headerFields = new List<Field>();
+                Split(line, headerFields, source, lineNumber);
+                string headerLine = line;
+                header = headerFields.Select(f => FieldText(headerLine, f).ToString()).ToList();
                 break;
             }
         }
@@ -64,8 +72,8 @@ public static class CsvDataReader
             throw new DataFormatException($"{source}: file is empty (expected a header row and at least one data row)", source);
         }
 
-        int headerLine = lineNumber;
-        ValidateHeader(header, source, headerLine);
+        int headerLineNumber = lineNumber;
+        ValidateHeader(header, source, headerLineNumber);
         int weightIndex = -1;
         if (weightsColumn is not null)
         {
@@ -95,16 +103,7 @@ public static class CsvDataReader
                 continue;
             }
 
-            fields.Clear();
-            if (line.Contains('"'))
-            {
-                fields.AddRange(SplitQuoted(line, source, lineNumber));
-            }
-            else
-            {
-                SplitPlain(line, fields);
-            }
-
+            Split(line, fields, source, lineNumber);
             if (fields.Count != header.Count)
             {
                 throw new DataFormatException($"{source}:{lineNumber}: expected {header.Count} fields (as in the header) but found {fields.Count}", source, lineNumber);
@@ -112,16 +111,23 @@ public static class CsvDataReader
 
             foreach (int index in selected)
             {
-                var field = fields[index];
-                var text = field.Text is { } quoted ? quoted.AsSpan() : line.AsSpan(field.Start, field.Length);
-                values.Add(ParseNumber(text.Trim(), source, lineNumber, index, header[index], columns is null));
+                var text = FieldText(line, fields[index]);
+                if (!TryParseFinite(text, out double value))
+                {
+                    throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? reader : null);
+                }
+
+                values.Add(value);
             }
 
             if (weights is not null)
             {
-                var field = fields[weightIndex];
-                var text = field.Text is { } quoted ? quoted.AsSpan() : line.AsSpan(field.Start, field.Length);
-                double weight = ParseNumber(text.Trim(), source, lineNumber, weightIndex, header[weightIndex], allColumns: false);
+                var text = FieldText(line, fields[weightIndex]);
+                if (!TryParseFinite(text, out double weight))
+                {
+                    throw ValueError(text, source, lineNumber, weightIndex, header[weightIndex], rows == 0 ? reader : null);
+                }
+
                 if (weight < 0)
                 {
                     throw new DataFormatException($"{source}:{lineNumber}: column {weightIndex + 1} (\"{header[weightIndex]}\"): weight {weight} is negative; weights count observations", source, lineNumber, weightIndex + 1, header[weightIndex]);
@@ -135,7 +141,7 @@ public static class CsvDataReader
 
         if (rows == 0)
         {
-            throw new DataFormatException($"{source}: no data rows after the header (line {headerLine})", source, headerLine);
+            throw new DataFormatException($"{source}: no data rows after the header (line {headerLineNumber})", source, headerLineNumber);
         }
 
         if (weights is not null && !(weights.Sum() > 0))
@@ -146,48 +152,122 @@ public static class CsvDataReader
         return new DataSet(source, names, values.ToArray(), rows, weights?.ToArray());
     }
 
-    private static double ParseNumber(ReadOnlySpan<char> text, string source, int line, int index, string name, bool allColumns)
+    private static ReadOnlySpan<char> FieldText(string line, Field field) =>
+        (field.Text is { } unquoted ? unquoted.AsSpan() : line.AsSpan(field.Start, field.Length)).Trim();
+
+    /// <summary>The hot path: a finite number, parsed from the span without allocating.</summary>
+    private static bool TryParseFinite(ReadOnlySpan<char> text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    /// <summary>
+    /// The error for a field that is not a finite number: missing, non-finite or non-numeric. On the first data row,
+    /// <paramref name="rest"/> is the rest of the input, scanned to tell a text column (no number in it anywhere,
+    /// like iris's Species) from a stray bad value.
+    /// </summary>
+    private static DataFormatException ValueError(ReadOnlySpan<char> text, string source, int line, int index, string name, TextReader? rest)
     {
         string where = $"{source}:{line}: column {index + 1} (\"{name}\")";
+        DataFormatException Error(string what) => new($"{where}: {what}", source, line, index + 1, name);
+
         if (text.IsEmpty)
         {
-            throw new DataFormatException($"{where}: missing value (empty field); missing values are not supported", source, line, index + 1, name);
+            return Error("missing value (empty field); missing values are not supported (yet)");
         }
 
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        if (IsMissingMarker(text))
         {
-            if (!double.IsFinite(value))
+            return Error($"missing value \"{text}\"; missing values are not supported (yet)");
+        }
+
+        if (IsNonFiniteWord(text))
+        {
+            return Error($"non-finite value \"{text}\"; non-finite values (NaN, Inf) are not allowed");
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            return Error($"value \"{text}\" is too large for a double (it overflows to infinity); non-finite values are not allowed");
+        }
+
+        bool textColumn = rest is not null && !ColumnHasNumber(rest, index);
+        string hint = textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
+        return Error($"non-numeric value \"{text}\"{hint}");
+    }
+
+    /// <summary>R's NA and the common N/A: a missing value, not a typo.</summary>
+    private static bool IsMissingMarker(ReadOnlySpan<char> text) =>
+        text.Equals("NA", StringComparison.OrdinalIgnoreCase) || text.Equals("N/A", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>NaN, Inf, Infinity or ∞, signed or not, in any case.</summary>
+    private static bool IsNonFiniteWord(ReadOnlySpan<char> text)
+    {
+        if (text.Length > 0 && (text[0] == '+' || text[0] == '-'))
+        {
+            text = text[1..];
+        }
+
+        return text.Equals("nan", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("inf", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("infinity", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("∞", StringComparison.Ordinal);
+    }
+
+    /// <summary>Whether any later row has a number in column <paramref name="index"/> (rows that cannot be split are passed over).</summary>
+    private static bool ColumnHasNumber(TextReader rest, int index)
+    {
+        var fields = new List<Field>();
+        string? line;
+        while ((line = rest.ReadLine()) is not null)
+        {
+            if (string.IsNullOrWhiteSpace(line))
             {
-                throw new DataFormatException($"{where}: non-finite value \"{text}\" is not allowed", source, line, index + 1, name);
+                continue;
             }
 
-            return value;
+            fields.Clear();
+            bool split = line.Contains('"') ? TrySplitQuoted(line, fields, out _, out _) : SplitPlain(line, fields);
+            if (split && index < fields.Count && double.TryParse(FieldText(line, fields[index]), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                return true;
+            }
         }
 
-        string lower = text.ToString().ToLowerInvariant().TrimStart('+', '-');
-        if (lower is "nan" or "inf" or "infinity" or "∞")
-        {
-            throw new DataFormatException($"{where}: non-finite value \"{text}\" is not allowed", source, line, index + 1, name);
-        }
-
-        string hint = allColumns ? "; leave text columns out with --columns" : string.Empty;
-        throw new DataFormatException($"{where}: non-numeric value \"{text}\"{hint}", source, line, index + 1, name);
+        return false;
     }
 
     private static void ValidateHeader(List<string> header, string source, int line)
     {
+        var unnamed = Enumerable.Range(0, header.Count).Where(i => header[i].Length == 0).ToList();
+        if (unnamed.Count == 1)
+        {
+            throw new DataFormatException($"{source}:{line}: column {unnamed[0] + 1} of the header has no name", source, line, unnamed[0] + 1);
+        }
+
+        if (unnamed.Count > 1)
+        {
+            throw new DataFormatException($"{source}:{line}: columns {string.Join(", ", unnamed.Select(i => i + 1))} of the header have no name", source, line, unnamed[0] + 1);
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var duplicates = new List<string>();
+        int firstRepeat = -1;
         for (int i = 0; i < header.Count; i++)
         {
-            if (header[i].Length == 0)
+            if (!seen.Add(header[i]))
             {
-                throw new DataFormatException($"{source}:{line}: column {i + 1} of the header has no name", source, line, i + 1);
+                firstRepeat = firstRepeat < 0 ? i : firstRepeat;
+                if (!duplicates.Contains(header[i]))
+                {
+                    duplicates.Add(header[i]);
+                }
             }
         }
 
-        var duplicate = header.GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        if (duplicates.Count > 0)
         {
-            throw new DataFormatException($"{source}:{line}: the header names column \"{duplicate.Key}\" more than once", source, line);
+            string names = string.Join(", ", duplicates.Select(d => $"\"{d}\""));
+            string what = duplicates.Count == 1 ? $"names column {names} more than once" : $"names columns {names} more than once each";
+            throw new DataFormatException($"{source}:{line}: the header {what}; column names must be unique", source, line, firstRepeat + 1, header[firstRepeat]);
         }
     }
 
@@ -209,7 +289,9 @@ public static class CsvDataReader
             int index = header.IndexOf(columns[i]);
             if (index < 0)
             {
-                throw new DataFormatException($"{source}: unknown column \"{columns[i]}\"; available: {string.Join(", ", header)}", source);
+                string? near = header.Find(h => string.Equals(h, columns[i].Trim(), StringComparison.OrdinalIgnoreCase));
+                string suggestion = near is null ? string.Empty : $" (names are case-sensitive; did you mean \"{near}\"?)";
+                throw new DataFormatException($"{source}: unknown column \"{columns[i]}\"; available: {string.Join(", ", header)}{suggestion}", source);
             }
 
             if (indices.AsSpan(0, i).Contains(index))
@@ -223,10 +305,10 @@ public static class CsvDataReader
         return indices;
     }
 
-    /// <summary>A field: a slice of the line, or its unquoted text when it was quoted.</summary>
+    /// <summary>A field: a slice of the line, or its text when it was quoted with "" escapes in it.</summary>
     private readonly record struct Field(int Start, int Length, string? Text);
 
-    private static void SplitPlain(string line, List<Field> fields)
+    private static bool SplitPlain(string line, List<Field> fields)
     {
         int start = 0;
         while (true)
@@ -235,7 +317,7 @@ public static class CsvDataReader
             if (comma < 0)
             {
                 fields.Add(new Field(start, line.Length - start, null));
-                return;
+                return true;
             }
 
             fields.Add(new Field(start, comma - start, null));
@@ -243,77 +325,100 @@ public static class CsvDataReader
         }
     }
 
-    private static List<Field> SplitQuoted(string line, string source, int lineNumber)
+    /// <summary>Splits <paramref name="line"/> into <paramref name="fields"/> (cleared first); quotes take the slow path.</summary>
+    private static void Split(string line, List<Field> fields, string source, int lineNumber)
     {
-        var fields = new List<Field>();
+        fields.Clear();
+        if (!line.Contains('"'))
+        {
+            SplitPlain(line, fields);
+        }
+        else if (!TrySplitQuoted(line, fields, out int column, out string? problem))
+        {
+            throw new DataFormatException($"{source}:{lineNumber}: column {column}: {problem}", source, lineNumber, column);
+        }
+    }
+
+    /// <summary>Splits a line with quotes in it; on failure gives the 1-based column and what is wrong.</summary>
+    private static bool TrySplitQuoted(string line, List<Field> fields, out int column, out string? problem)
+    {
         var text = new StringBuilder();
         int i = 0;
         while (true)
         {
-            while (i < line.Length && line[i] == ' ')
+            while (i < line.Length && IsBlank(line[i]))
             {
                 i++;
             }
 
+            column = fields.Count + 1;
             if (i < line.Length && line[i] == '"')
             {
-                int column = fields.Count + 1;
+                int start = ++i;
+                bool escaped = false;
                 text.Clear();
-                i++;
                 while (true)
                 {
                     if (i >= line.Length)
                     {
-                        throw new DataFormatException($"{source}:{lineNumber}: column {column}: unterminated quoted field", source, lineNumber, column);
+                        problem = "unterminated quoted field (a closing \" is missing; quoted fields cannot span lines)";
+                        return false;
                     }
 
                     if (line[i] == '"')
                     {
                         if (i + 1 < line.Length && line[i + 1] == '"')
                         {
+                            escaped = true;
                             text.Append('"');
                             i += 2;
                             continue;
                         }
 
-                        i++;
                         break;
                     }
 
                     text.Append(line[i++]);
                 }
 
-                while (i < line.Length && line[i] == ' ')
+                // Without "" escapes the field is a slice of the line, like an unquoted one.
+                fields.Add(escaped ? new Field(0, 0, text.ToString()) : new Field(start, i - start, null));
+                i++; // the closing quote
+
+                while (i < line.Length && IsBlank(line[i]))
                 {
                     i++;
                 }
 
                 if (i < line.Length && line[i] != ',')
                 {
-                    throw new DataFormatException($"{source}:{lineNumber}: column {column}: unexpected text after a closing quote", source, lineNumber, column);
+                    problem = "unexpected text after a closing quote";
+                    return false;
                 }
-
-                fields.Add(new Field(0, 0, text.ToString()));
             }
             else
             {
                 int comma = line.IndexOf(',', i);
                 int end = comma < 0 ? line.Length : comma;
-                fields.Add(new Field(i, end - i, line[i..end]));
+                fields.Add(new Field(i, end - i, null));
                 i = end;
             }
 
             if (i >= line.Length)
             {
-                return fields;
+                problem = null;
+                return true;
             }
 
             i++; // the comma
             if (i == line.Length)
             {
-                fields.Add(new Field(i, 0, string.Empty));
-                return fields;
+                fields.Add(new Field(i, 0, null));
+                problem = null;
+                return true;
             }
         }
     }
+
+    private static bool IsBlank(char c) => c is ' ' or '\t';
 }

@@ -20,7 +20,7 @@ public sealed class DataSet
             throw new ArgumentException($"{source}: no rows", nameof(rows));
         }
 
-        if (values.Length != rows * columnNames.Count)
+        if (values.Length != (long)rows * columnNames.Count)
         {
             throw new ArgumentException($"{source}: expected {rows}×{columnNames.Count} values, got {values.Length}", nameof(values));
         }

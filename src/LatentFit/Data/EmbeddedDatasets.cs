@@ -47,6 +47,11 @@ public static class DataSource
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
     public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
     {
+        if (string.IsNullOrWhiteSpace(nameOrPath))
+        {
+            throw new DataFormatException($"no data given: expected a CSV file or an embedded data set ({string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
+        }
+
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || !EmbeddedDatasets.Contains(nameOrPath))
         {
             if (!File.Exists(nameOrPath) && !Directory.Exists(nameOrPath))
