@@ -5,6 +5,7 @@
 # Regenerate:
 #   apt-get install -y r-base-core r-cran-squarem
 #   cd tests/LatentFit.Tests/References && Rscript squarem_poisson.R
+# An optional argument writes the JSON elsewhere (bench/compare-squarem.sh runs it into a temporary folder).
 suppressMessages(library(SQUAREM))
 y <- 0:9; freq <- c(162,267,271,185,111,61,27,8,3,1)
 em1 <- function(p, y, freq) {
@@ -25,7 +26,8 @@ logfact <- sum(freq * lfactorial(y))
 others <- list(c(0.5, 0.5, 4.0), c(0.8, 1.5, 3.0), c(0.1, 2.0, 2.1), c(0.6, 3.0, 1.0))
 rows <- sapply(others, function(q) {
   g <- suppressWarnings(squarem(par=q, fixptfn=em1, objfn=nll, y=y, freq=freq, control=list(tol=1e-8)))
-  sprintf('  {"start": [%.17g, %.17g, %.17g], "fpevals": %d, "objfevals": %d, "negLogLikNoFactorial": %.17g}', q[1], q[2], q[3], g$fpevals, g$objfevals, g$value.objfn)
+  e <- fpiter(par=q, fixptfn=em1, objfn=nll, y=y, freq=freq, control=list(tol=1e-8, maxiter=100000))
+  sprintf('  {"start": [%.17g, %.17g, %.17g], "fpevals": %d, "objfevals": %d, "negLogLikNoFactorial": %.17g, "emFpevals": %d}', q[1], q[2], q[3], g$fpevals, g$objfevals, g$value.objfn, e$fpevals)
 })
 writeLines(sprintf(paste0('{"generator": "Rscript squarem_poisson.R (SQUAREM %s, %s)", "start": [0.3, 1.0, 2.5], "tolerance": 1e-8,\n',
   ' "logFactorialTerm": %.17g,\n',
@@ -34,4 +36,4 @@ writeLines(sprintf(paste0('{"generator": "Rscript squarem_poisson.R (SQUAREM %s,
   ' "squaremOtherStarts": [\n%s]}'),
   packageVersion("SQUAREM"), R.version.string, logfact,
   f1$par[1], f1$par[2], f1$par[3], f1$value.objfn, f1$fpevals,
-  f2$par[1], f2$par[2], f2$par[3], f2$value.objfn, f2$fpevals, f2$objfevals, paste(rows, collapse = ",\n")), "squarem_poisson.json")
+  f2$par[1], f2$par[2], f2$par[3], f2$value.objfn, f2$fpevals, f2$objfevals, paste(rows, collapse = ",\n")), if (length(commandArgs(TRUE)) > 0) commandArgs(TRUE)[1] else "squarem_poisson.json")

@@ -83,7 +83,7 @@ public sealed class GaussianMixtureModel :
         int k = Components, d = Dimension;
         var factors = theta.Factors;
         var means = theta.Means;
-        Span<double> logWeights = stackalloc double[k];
+        var logWeights = new double[k];
         for (int j = 0; j < k; j++)
         {
             logWeights[j] = Math.Log(theta.Weights[j]);

@@ -66,15 +66,8 @@ public sealed class PoissonMixtureModel :
     public void Accumulate(PoissonMixtureParameters theta, DataBlock rows, PoissonMixtureStatistics into)
     {
         int k = Components;
-        Span<double> logTerms = stackalloc double[k];
-        Span<double> logWeights = stackalloc double[k];
-        Span<double> logRates = stackalloc double[k];
-        for (int j = 0; j < k; j++)
-        {
-            logWeights[j] = Math.Log(theta.Weights[j]);
-            logRates[j] = Math.Log(theta.Rates[j]);
-        }
-
+        var logTerms = new double[k];
+        var (logWeights, logRates) = Logarithms(theta);
         for (int n = 0; n < rows.Rows; n++)
         {
             double x = rows.Row(n)[0];
@@ -95,6 +88,20 @@ public sealed class PoissonMixtureModel :
                 into.WeightedSums[j] += w * x;
             }
         }
+    }
+
+    /// <summary>log πₖ and log λₖ, computed once per chunk rather than per row.</summary>
+    private static (double[] LogWeights, double[] LogRates) Logarithms(PoissonMixtureParameters theta)
+    {
+        var logWeights = new double[theta.Components];
+        var logRates = new double[theta.Components];
+        for (int j = 0; j < theta.Components; j++)
+        {
+            logWeights[j] = Math.Log(theta.Weights[j]);
+            logRates[j] = Math.Log(theta.Rates[j]);
+        }
+
+        return (logWeights, logRates);
     }
 
     /// <summary>Writes rₖ(x) to <paramref name="responsibilities"/> and returns log p(x).</summary>
@@ -160,23 +167,17 @@ public sealed class PoissonMixtureModel :
     public void AccumulateHessian(PoissonMixtureParameters theta, DataBlock rows, Span<double> hessian)
     {
         int k = Components, p = ParameterCount;
-        Span<double> responsibilities = stackalloc double[k];
-        Span<double> logWeights = stackalloc double[k];
-        Span<double> logRates = stackalloc double[k];
-        Span<double> score = stackalloc double[p];
-        Span<double> meanScore = stackalloc double[p];
-        for (int j = 0; j < k; j++)
-        {
-            logWeights[j] = Math.Log(theta.Weights[j]);
-            logRates[j] = Math.Log(theta.Rates[j]);
-        }
+        var responsibilities = new double[k];
+        var score = new double[p];
+        var meanScore = new double[p];
+        var (logWeights, logRates) = Logarithms(theta);
 
         for (int n = 0; n < rows.Rows; n++)
         {
             double x = rows.Row(n)[0];
             double weight = rows.RowWeight(n);
             Posterior(theta, x, logWeights, logRates, responsibilities);
-            meanScore.Clear();
+            Array.Clear(meanScore);
 
             // E[S Sᵀ | x]: the complete-data score for z = j is Sₐ = e_j − π (first K−1 entries), S_logλ = e_j (x − λ_j).
             for (int j = 0; j < k; j++)
