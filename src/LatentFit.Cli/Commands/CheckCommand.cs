@@ -84,6 +84,11 @@ internal static class CheckCommand
                 console.WriteLine($"EM stopped {reason}");
             }
 
+            if (report.RateFailure is { } rateFailure)
+            {
+                console.WriteLine($"EM rate not measured: {rateFailure}");
+            }
+
             if (report.Rate is { } r)
             {
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"largest fraction of missing information: {r.LargestEigenvalue:F4}, so near the maximum each EM step removes about {100 * (1 - r.LargestEigenvalue):F1}% of the remaining error in the slowest direction."));

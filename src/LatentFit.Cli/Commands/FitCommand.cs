@@ -23,7 +23,7 @@ internal static class FitCommand
         var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.Names)}", DefaultValueFactory = _ => "em" };
         var restarts = new Option<int>("--restarts") { Description = "Number of starts (seeds seed, seed+1, …); the best log-likelihood is kept", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the fit as JSON to this file (atomically)" };
-        var errors = new Option<string>("--standard-errors") { Description = "Standard errors from the observed information: auto (unless a finite-difference Hessian would need over 400 passes), yes, no", DefaultValueFactory = _ => "auto" };
+        var errors = new Option<string>("--standard-errors") { Description = "Standard errors from the observed information: auto (when there are at most 200 parameters), yes, no", DefaultValueFactory = _ => "auto" };
         var command = new Command("fit", "Fit a model by one algorithm and write the parameters, log-likelihood, standard errors and trace as JSON.");
         options.AddTo(command);
         algorithms.AddTo(command);
@@ -49,7 +49,8 @@ internal static class FitCommand
 
             StandardErrorReport? standardErrors = null;
             string? standardErrorNote = null;
-            bool affordable = problem.HasAnalyticHessian || problem.ParameterCount <= StandardErrorParameterLimit;
+            // An analytic Hessian is one pass but O(P²) work per row and component; either way P bounds the cost.
+            bool affordable = problem.ParameterCount <= StandardErrorParameterLimit;
             if (errorsChoice == "yes" || (errorsChoice == "auto" && affordable && problem.GradientSupport.IsExact))
             {
                 try
@@ -64,7 +65,7 @@ internal static class FitCommand
             else if (errorsChoice == "auto")
             {
                 standardErrorNote = problem.GradientSupport.IsExact
-                    ? $"standard errors skipped: {problem.ParameterCount} parameters would need {2 * problem.ParameterCount} passes for a finite-difference Hessian (--standard-errors yes to compute them)"
+                    ? $"standard errors skipped: with {problem.ParameterCount} parameters the Hessian would cost {(problem.HasAnalyticHessian ? "O(P²) per row and component" : $"{2 * problem.ParameterCount} passes")} (--standard-errors yes to compute them)"
                     : "no standard errors: the model has no gradient";
             }
 

@@ -28,6 +28,11 @@ internal static class ComparisonReport
                 Tables.Termination(result));
         }
 
+        foreach (var failure in comparison.Failures)
+        {
+            Tables.AddRow(table, failure.Algorithm, "—", "—", "—", "—", "—", $"failed: {failure.Reason}");
+        }
+
         console.Write(table);
         console.WriteLine("ℓ* is the best final ℓ in this table; passes count E-step evaluations over the data (line-search probes included).");
     }

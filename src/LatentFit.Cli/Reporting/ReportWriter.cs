@@ -71,8 +71,19 @@ internal static class ReportWriter
             files.Add("density.svg");
         }
 
-        var rate = Rate(specification, comparison);
-        File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(specification, comparison, winner, rate, density is not null), new UTF8Encoding(false));
+        ConvergenceRateReport? rate;
+        string? rateFailure = null;
+        try
+        {
+            rate = Rate(specification, comparison);
+        }
+        catch (Models.Abstractions.ModelFailureException failure)
+        {
+            rate = null;
+            rateFailure = failure.Message;
+        }
+
+        File.WriteAllText(Path.Combine(directory, "report.md"), Markdown(specification, comparison, winner, rate, rateFailure, density is not null), new UTF8Encoding(false));
         files.Add("report.md");
         foreach (var result in comparison.Results)
         {
@@ -108,7 +119,7 @@ internal static class ReportWriter
         return ConvergenceRate.Analyze(problem, comparison.Initial, optimum.Parameters);
     }
 
-    private static string Markdown(ModelSpecification specification, AlgorithmComparisonResult comparison, FitResult winner, ConvergenceRateReport? rate, bool hasDensity)
+    private static string Markdown(ModelSpecification specification, AlgorithmComparisonResult comparison, FitResult winner, ConvergenceRateReport? rate, string? rateFailure, bool hasDensity)
     {
         var data = specification.Data;
         var text = new StringBuilder();
@@ -123,6 +134,11 @@ internal static class ReportWriter
         foreach (var r in comparison.Results)
         {
             text.AppendLine(culture, $"| {r.Algorithm} | {r.LogLikelihood:F6} | {best - r.LogLikelihood:0.0e+00} | {r.Iterations} | {r.Passes} | {r.Seconds:F3} | {Tables.Termination(r)} |");
+        }
+
+        foreach (var failure in comparison.Failures)
+        {
+            text.AppendLine(culture, $"| {failure.Algorithm} | — | — | — | — | — | failed: {failure.Reason} |");
         }
 
         text.AppendLine();
@@ -146,6 +162,14 @@ internal static class ReportWriter
             text.AppendLine();
             text.AppendLine(culture, $"- observed linear rate of EM, ‖ηₜ₊₁ − ηₜ‖ / ‖ηₜ − ηₜ₋₁‖ near its limit: **{rate.ObservedRate:F6}**");
             text.AppendLine(culture, $"- largest eigenvalue of the Jacobian of the EM map at the maximum (SEM, Meng & Rubin 1991), the largest fraction of missing information: **{rate.LargestEigenvalue:F6}**");
+            text.AppendLine();
+        }
+
+        if (rateFailure is not null)
+        {
+            text.AppendLine("## EM's rate and the missing information");
+            text.AppendLine();
+            text.AppendLine(culture, $"Not measured: {rateFailure}");
             text.AppendLine();
         }
 

@@ -12,7 +12,8 @@ namespace LatentFit.Diagnostics;
 /// <param name="Monotonicity">ℓ along EM steps from that θ.</param>
 /// <param name="Rate">Observed EM rate against the largest eigenvalue of the EM map's Jacobian at the optimum; null when there is no gradient to find the optimum precisely.</param>
 /// <param name="OptimumLogLikelihood">ℓ at the optimum used for the rate, or NaN.</param>
-public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood)
+/// <param name="RateFailure">Why the rate could not be measured (EM or Newton failed on the way to the maximum), or null.</param>
+public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null)
 {
     /// <summary>Tolerance of the Fisher check (relative).</summary>
     public const double FisherTolerance = 1e-6;
@@ -47,17 +48,26 @@ public static class ModelDiagnostics
 
         ConvergenceRateReport? rate = null;
         double optimumValue = double.NaN;
+        string? rateFailure = null;
         if (problem.GradientSupport.IsExact)
         {
-            // The rate is a property of the maximum EM converges to: find it precisely with Newton's method from
-            // where EM from start 0 ends, then compare EM's observed rate from start 0 with DM's top eigenvalue.
-            var start = specification.InitialParameters(problem, 0);
-            var near = new Optimization.Em.ExpectationMaximizationOptimizer().Run(problem, start, new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 });
-            var optimum = new NewtonOptimizer().Run(problem, near.Parameters, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-9 * Math.Max(1, problem.Observations), MaxIterations = 100 });
-            optimumValue = optimum.LogLikelihood;
-            rate = ConvergenceRate.Analyze(problem, start, optimum.Parameters);
+            try
+            {
+                // The rate is a property of the maximum EM converges to: find it precisely with Newton's method from
+                // where EM from start 0 ends, then compare EM's observed rate from start 0 with DM's top eigenvalue.
+                var start = specification.InitialParameters(problem, 0);
+                var near = new Optimization.Em.ExpectationMaximizationOptimizer().Run(problem, start, new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 });
+                var optimum = new NewtonOptimizer().Run(problem, near.Parameters, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-9 * Math.Max(1, problem.Observations), MaxIterations = 100 });
+                optimumValue = optimum.LogLikelihood;
+                rate = ConvergenceRate.Analyze(problem, start, optimum.Parameters);
+            }
+            catch (Models.Abstractions.ModelFailureException failure)
+            {
+                // The other checks stand on their own; say why this one could not be made.
+                rateFailure = failure.Message;
+            }
         }
 
-        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue);
+        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure);
     }
 }

@@ -18,10 +18,16 @@ public sealed record RestartSummary(int Seed, double LogLikelihood, string? Fail
 /// <param name="Restarts">Every start, in order.</param>
 public sealed record ModelFit(FitProblem Problem, double[] Initial, FitResult Result, IReadOnlyList<RestartSummary> Restarts);
 
+/// <summary>An optimiser that could not finish in a comparison, and why.</summary>
+/// <param name="Algorithm">The optimiser's name.</param>
+/// <param name="Reason">The failure's message.</param>
+public sealed record AlgorithmFailure(string Algorithm, string Reason);
+
 /// <summary>The runs of several optimisers from one initial η.</summary>
 /// <param name="Initial">The common start.</param>
-/// <param name="Results">One result per optimiser, in the order given.</param>
-public sealed record AlgorithmComparisonResult(double[] Initial, IReadOnlyList<FitResult> Results)
+/// <param name="Results">One result per optimiser that finished, in the order given.</param>
+/// <param name="Failures">The optimisers that failed numerically (a collapsed component, a singular covariance), with why.</param>
+public sealed record AlgorithmComparisonResult(double[] Initial, IReadOnlyList<FitResult> Results, IReadOnlyList<AlgorithmFailure> Failures)
 {
     /// <summary>The highest final ℓ over the runs.</summary>
     public double BestLogLikelihood => Results.Max(r => r.LogLikelihood);
@@ -67,17 +73,34 @@ public static class ModelFitter
         return best with { Restarts = summaries.ToArray() };
     }
 
-    /// <summary>Runs each optimiser from start 0, each on a fresh problem (its own pass counter).</summary>
+    /// <summary>
+    /// Runs each optimiser from start 0, each on a fresh problem (its own pass counter). An optimiser that fails
+    /// numerically is reported among the failures and the others go on.
+    /// </summary>
+    /// <exception cref="ModelFailureException">Every optimiser failed; the message lists why.</exception>
     public static AlgorithmComparisonResult Compare(ModelSpecification specification, IReadOnlyList<IOptimizer> optimizers, FitOptions options, Func<string, ITraceSink?>? sinkForAlgorithm = null, CancellationToken cancellationToken = default)
     {
         var initial = specification.InitialParameters(specification.CreateProblem(), 0);
         var results = new List<FitResult>();
+        var failures = new List<AlgorithmFailure>();
         foreach (var optimizer in optimizers)
         {
             var problem = specification.CreateProblem();
-            results.Add(optimizer.Run(problem, initial, options, sinkForAlgorithm?.Invoke(optimizer.Name), cancellationToken));
+            try
+            {
+                results.Add(optimizer.Run(problem, initial, options, sinkForAlgorithm?.Invoke(optimizer.Name), cancellationToken));
+            }
+            catch (ModelFailureException failure)
+            {
+                failures.Add(new AlgorithmFailure(optimizer.Name, failure.Message));
+            }
         }
 
-        return new AlgorithmComparisonResult(initial, results);
+        if (results.Count == 0)
+        {
+            throw new ModelFailureException($"every algorithm failed: {string.Join("; ", failures.Select(f => $"{f.Algorithm}: {f.Reason}"))}");
+        }
+
+        return new AlgorithmComparisonResult(initial, results, failures);
     }
 }

@@ -121,6 +121,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     private TStats? _cachedStats;
     private double _cachedValue;
     private double[]? _cachedGradient;
+    private string? _cachedFailure;
 
     /// <summary>Binds a model to data.</summary>
     public FitProblem(ILatentVariableModel<TParams, TStats> model, DataSet data, ExecutionOptions? execution = null)
@@ -278,7 +279,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         Evaluate(eta);
         if (_cachedStats is null || !double.IsFinite(_cachedValue))
         {
-            throw new ModelFailureException("the log-likelihood at the current parameters is not finite, so no EM step can be taken from them; start from other parameters.");
+            throw new ModelFailureException(_cachedFailure ?? "the log-likelihood at the current parameters is not finite, so no EM step can be taken from them; start from other parameters.");
         }
 
         var updated = Model.Maximize(_cachedTheta!, _cachedStats);
@@ -298,6 +299,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         _cachedStats = default;
         _cachedTheta = default;
         _cachedValue = double.NegativeInfinity;
+        _cachedFailure = null;
         foreach (double v in eta)
         {
             if (!double.IsFinite(v))
@@ -314,9 +316,11 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             _cachedStats = stats;
             _cachedValue = double.IsNaN(stats.LogLikelihood) ? double.NegativeInfinity : stats.LogLikelihood;
         }
-        catch (SingularCovarianceException)
+        catch (SingularCovarianceException failure)
         {
             // A probe whose parameters are numerically invalid has ℓ = −∞: line searches step back from it.
+            // The reason is kept for an EM step asked of this point.
+            _cachedFailure = failure.Message;
         }
     }
 }

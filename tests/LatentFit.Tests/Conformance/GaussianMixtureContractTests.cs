@@ -51,6 +51,28 @@ public sealed class GaussianMixtureContractTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void FisherIdentity_WithVarianceFloor_GradientMatchesFiniteDifferences(string structure, int seed)
+    {
+        // With regularisation ε the covariance coordinates are ½ log(Lᵢᵢ² − ε): take ε at half of θ's smallest
+        // conditional variance, so the floor changes the chain rule by a factor of about 2 where it binds most.
+        var (_, plain, theta) = RandomCase(structure, seed);
+        double floor = 0.5 * theta.Factors.SmallestConditionalVariance;
+        var model = new GaussianMixtureModel(theta.Components, theta.Dimension, theta.Structure, floor);
+        var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, plain.Data);
+        var eta = problem.ToUnconstrained(theta);
+        var back = problem.ToParameters(eta).FullCovariances();
+        var original = theta.FullCovariances();
+        for (int i = 0; i < original.Length; i++)
+        {
+            Assert.Equal(original[i], back[i], 1e-12 * (1 + Math.Abs(original[i])));
+        }
+
+        var report = FisherIdentityCheck.Run(problem, eta);
+        Assert.True(report.MaxRelativeError <= 1e-6, $"max relative error {report.MaxRelativeError:E3}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void XuJordan_RandomTheta_EmStepIsPreconditionedGradient(string structure, int seed)
     {
         var (_, problem, theta) = RandomCase(structure, seed);

@@ -123,6 +123,10 @@ public sealed class OptimizerTests
         Assert.Equal(TerminationReason.StepTooLarge, result.Termination);
         Assert.False(result.Converged);
         Assert.Contains("reduce --step", result.Trace[^1].Note);
+
+        // The trace ends at the point returned, not at the rejected one.
+        Assert.Equal(result.LogLikelihood, result.Trace[^1].LogLikelihood);
+        Assert.Equal(result.Iterations, result.Trace[^1].Iteration);
         Assert.True(result.LogLikelihood >= result.Trace[0].LogLikelihood);
         Assert.Equal(result.LogLikelihood, problem.Value(result.Parameters));
     }

@@ -85,14 +85,22 @@ public abstract class CovarianceStructure
     /// <summary>The amount by which the usual M-step is below the one centred at current means: ΔμΔμᵀ in the covariance layout (pooled over components for tied).</summary>
     internal abstract void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term);
 
-    /// <summary>Writes the covariance part of η.</summary>
-    internal abstract void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta);
+    /// <summary>
+    /// Writes the covariance part of η. With a variance floor ε each conditional variance is ε + e^{2η} (Lᵢᵢ =
+    /// √(ε + e^{2ηᵢᵢ}) for a Cholesky factor, σ² = ε + e^{2η} otherwise), so every η respects the floor; a
+    /// variance at the floor itself (a collapsed component) maps to ε·10⁻¹² above it.
+    /// </summary>
+    internal abstract void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta);
 
-    /// <summary>Covariances from the covariance part of η.</summary>
-    internal abstract void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances);
+    /// <summary>Covariances from the covariance part of η (see <see cref="ToUnconstrained"/> for the floor).</summary>
+    internal abstract void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, double floor, Span<double> covariances);
 
     /// <summary>∂ℓ/∂η for the covariance part of η, from the scatter: the Fisher-identity gradient.</summary>
-    internal abstract void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient);
+    internal abstract void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient);
+
+    /// <summary>½ log(v − ε), the unconstrained coordinate of a (conditional) variance v above the floor ε.</summary>
+    internal static double LogExcess(double variance, double floor) =>
+        0.5 * Math.Log(floor > 0 ? Math.Max(variance - floor, 1e-12 * floor) : variance);
 
     /// <summary>∂ℓ/∂Σ in the covariance layout: ½Λ(S − nΣ)Λ for full matrices (the symmetric-matrix derivative), its diagonal or trace analogue otherwise.</summary>
     internal abstract void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient);
@@ -120,8 +128,18 @@ public abstract class CovarianceStructure
 }
 
 /// <summary>Per-E-step factorisation of the covariances.</summary>
-internal sealed class CovarianceFactors(double[] inverseFactors, double[] logNormalizers)
+internal sealed class CovarianceFactors(double[] inverseFactors, double[] logNormalizers, double smallestConditionalVariance, int smallestComponent)
 {
+    /// <summary>
+    /// The smallest conditional variance over all components: Lᵢᵢ² for a Cholesky factor L (the variance of one
+    /// coordinate given the ones before it), the variance itself for diagonal and spherical structures. A Gaussian
+    /// mixture's likelihood is unbounded as it goes to 0, so the model keeps it above a floor.
+    /// </summary>
+    public double SmallestConditionalVariance { get; } = smallestConditionalVariance;
+
+    /// <summary>Zero-based component with <see cref="SmallestConditionalVariance"/> (0 for a tied covariance).</summary>
+    public int SmallestComponent { get; } = smallestComponent;
+
     /// <summary>
     /// Full and tied: L⁻¹ per block (D×D, lower triangular) with Σ = LLᵀ, so that ‖L⁻¹(x − μ)‖² is the
     /// Mahalanobis term; diagonal: 1/σ per variance; spherical: 1/σ per component.

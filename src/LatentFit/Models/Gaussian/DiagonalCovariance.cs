@@ -51,7 +51,13 @@ public sealed class DiagonalCovariance : CovarianceStructure
             normalizers[k] = -0.5 * (dimension * Math.Log(2 * Math.PI) + logDeterminant);
         }
 
-        return new CovarianceFactors(inverse, normalizers);
+        int smallest = 0;
+        for (int i = 1; i < inverse.Length; i++)
+        {
+            smallest = inverse[i] > inverse[smallest] ? i : smallest;
+        }
+
+        return new CovarianceFactors(inverse, normalizers, 1 / (inverse[smallest] * inverse[smallest]), smallest / dimension);
     }
 
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
@@ -114,31 +120,32 @@ public sealed class DiagonalCovariance : CovarianceStructure
         }
     }
 
-    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta)
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta)
     {
         for (int i = 0; i < components * dimension; i++)
         {
-            eta[i] = 0.5 * Math.Log(covariances[i]);
+            eta[i] = LogExcess(covariances[i], floor);
         }
     }
 
-    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances)
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, double floor, Span<double> covariances)
     {
         for (int i = 0; i < components * dimension; i++)
         {
-            covariances[i] = Math.Exp(2 * eta[i]);
+            covariances[i] = floor + Math.Exp(2 * eta[i]);
         }
     }
 
-    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient)
     {
-        // ∂ℓ/∂σ² = ½(S − nσ²)/σ⁴ and dσ²/d log σ = 2σ², so ∂ℓ/∂ log σ = S/σ² − n.
+        // ∂ℓ/∂σ² = ½(S − nσ²)/σ⁴ and σ² = ε + e^{2η}, dσ²/dη = 2(σ² − ε): ∂ℓ/∂η = (S/σ² − n)(σ² − ε)/σ².
         for (int k = 0; k < componentWeights.Length; k++)
         {
             for (int d = 0; d < dimension; d++)
             {
                 int i = k * dimension + d;
-                gradient[i] = scatter[i] / covariances[i] - componentWeights[k];
+                double variance = covariances[i];
+                gradient[i] = (scatter[i] / variance - componentWeights[k]) * (variance - floor) / variance;
             }
         }
     }

@@ -44,7 +44,8 @@ public sealed class FullCovariance : CovarianceStructure
             normalizers[k] = -0.5 * (dimension * Math.Log(2 * Math.PI) + logDeterminant);
         }
 
-        return new CovarianceFactors(inverse, normalizers);
+        var (smallest, component) = FullMatrixBlock.SmallestConditionalVariance(inverse, components, dimension);
+        return new CovarianceFactors(inverse, normalizers, smallest, component);
     }
 
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
@@ -106,30 +107,30 @@ public sealed class FullCovariance : CovarianceStructure
         }
     }
 
-    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta)
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta)
     {
         int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
         for (int k = 0; k < components; k++)
         {
-            FullMatrixBlock.ToUnconstrained(covariances.Slice(k * size, size), dimension, eta.Slice(k * block, block));
+            FullMatrixBlock.ToUnconstrained(covariances.Slice(k * size, size), dimension, floor, eta.Slice(k * block, block));
         }
     }
 
-    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances)
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, double floor, Span<double> covariances)
     {
         int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
         for (int k = 0; k < components; k++)
         {
-            FullMatrixBlock.FromUnconstrained(eta.Slice(k * block, block), dimension, covariances.Slice(k * size, size));
+            FullMatrixBlock.FromUnconstrained(eta.Slice(k * block, block), dimension, floor, covariances.Slice(k * size, size));
         }
     }
 
-    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient)
     {
         int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
         for (int k = 0; k < componentWeights.Length; k++)
         {
-            FullMatrixBlock.Gradient(factors.InverseFactors.AsSpan(k * size, size), scatter.Slice(k * size, size), componentWeights[k], dimension, gradient.Slice(k * block, block));
+            FullMatrixBlock.Gradient(factors.InverseFactors.AsSpan(k * size, size), scatter.Slice(k * size, size), componentWeights[k], dimension, floor, gradient.Slice(k * block, block));
         }
     }
 

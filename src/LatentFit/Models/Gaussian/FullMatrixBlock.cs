@@ -26,6 +26,28 @@ internal static class FullMatrixBlock
         return double.IsFinite(logDeterminant);
     }
 
+    /// <summary>min over blocks and i of Lᵢᵢ² = 1/(L⁻¹)ᵢᵢ², and its block.</summary>
+    public static (double Value, int Block) SmallestConditionalVariance(ReadOnlySpan<double> inverseFactors, int blocks, int dimension)
+    {
+        double smallest = double.PositiveInfinity;
+        int block = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int i = 0; i < dimension; i++)
+            {
+                double inverse = inverseFactors[b * dimension * dimension + i * dimension + i];
+                double variance = 1 / (inverse * inverse);
+                if (variance < smallest)
+                {
+                    smallest = variance;
+                    block = b;
+                }
+            }
+        }
+
+        return (smallest, block);
+    }
+
     /// <summary>‖L⁻¹(x − μ)‖² for a lower-triangular L⁻¹.</summary>
     public static double MahalanobisSquared(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, int dimension, Span<double> centred)
     {
@@ -90,8 +112,8 @@ internal static class FullMatrixBlock
         }
     }
 
-    /// <summary>η block: lower triangle of chol(Σ), row by row, log on the diagonal.</summary>
-    public static void ToUnconstrained(ReadOnlySpan<double> sigma, int dimension, Span<double> eta)
+    /// <summary>η block: lower triangle of chol(Σ), row by row, ½ log(Lᵢᵢ² − ε) on the diagonal.</summary>
+    public static void ToUnconstrained(ReadOnlySpan<double> sigma, int dimension, double floor, Span<double> eta)
     {
         var lower = sigma[..(dimension * dimension)].ToArray();
         if (!DenseMatrix.TryCholesky(lower, dimension))
@@ -107,12 +129,12 @@ internal static class FullMatrixBlock
                 eta[index++] = lower[i * dimension + j];
             }
 
-            eta[index++] = Math.Log(lower[i * dimension + i]);
+            eta[index++] = CovarianceStructure.LogExcess(lower[i * dimension + i] * lower[i * dimension + i], floor);
         }
     }
 
-    /// <summary>Σ = LLᵀ from an η block.</summary>
-    public static void FromUnconstrained(ReadOnlySpan<double> eta, int dimension, Span<double> sigma)
+    /// <summary>Σ = LLᵀ from an η block, with Lᵢᵢ = √(ε + e^{2ηᵢᵢ}).</summary>
+    public static void FromUnconstrained(ReadOnlySpan<double> eta, int dimension, double floor, Span<double> sigma)
     {
         var lower = new double[dimension * dimension];
         int index = 0;
@@ -123,7 +145,8 @@ internal static class FullMatrixBlock
                 lower[i * dimension + j] = eta[index++];
             }
 
-            lower[i * dimension + i] = Math.Exp(eta[index++]);
+            double excess = Math.Exp(2 * eta[index++]);
+            lower[i * dimension + i] = Math.Sqrt(floor + excess);
         }
 
         DenseMatrix.MultiplyTransposedRight(lower, lower, dimension, sigma);
@@ -150,8 +173,11 @@ internal static class FullMatrixBlock
         return residual;
     }
 
-    /// <summary>∂ℓ/∂η for one block: ∂ℓ/∂Lᵢⱼ = (L⁻ᵀM)ᵢⱼ below the diagonal and Lᵢᵢ(L⁻ᵀM)ᵢᵢ for log Lᵢᵢ.</summary>
-    public static void Gradient(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension, Span<double> gradient)
+    /// <summary>
+    /// ∂ℓ/∂η for one block: ∂ℓ/∂Lᵢⱼ = (L⁻ᵀM)ᵢⱼ below the diagonal, and on it ∂ℓ/∂ηᵢᵢ = (L⁻ᵀM)ᵢᵢ·(Lᵢᵢ² − ε)/Lᵢᵢ since
+    /// Lᵢᵢ = √(ε + e^{2ηᵢᵢ}).
+    /// </summary>
+    public static void Gradient(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension, double floor, Span<double> gradient)
     {
         var residual = WhitenedResidual(inverseFactor, scatterUpper, count, dimension);
         var gradientL = new double[dimension * dimension];
@@ -164,8 +190,9 @@ internal static class FullMatrixBlock
                 gradient[index++] = gradientL[i * dimension + j];
             }
 
-            // Lᵢᵢ = 1/(L⁻¹)ᵢᵢ; chain rule for the log-diagonal.
-            gradient[index++] = gradientL[i * dimension + i] / inverseFactor[i * dimension + i];
+            // Lᵢᵢ = 1/(L⁻¹)ᵢᵢ; chain rule for the diagonal coordinate.
+            double diagonal = 1 / inverseFactor[i * dimension + i];
+            gradient[index++] = gradientL[i * dimension + i] * (diagonal - floor / diagonal);
         }
     }
 

@@ -10,7 +10,8 @@ namespace LatentFit.Models.Gaussian;
 /// </summary>
 /// <remarks>
 /// η = (a₁..a_{K−1}, μ, covariance part): log-ratio weights aₖ = log αₖ − log α_K, the means as they are, and
-/// the structure's covariance parameterisation (log-diagonal Cholesky factors, or log σ). Gradients with respect
+/// the structure's covariance parameterisation (Cholesky factors with ½ log(Lᵢᵢ² − ε) on the diagonal, or
+/// ½ log(σ² − ε)), where ε is the regularisation: every η then has all conditional variances above ε. Gradients with respect
 /// to η follow from the statistics by Fisher's identity: ∂ℓ/∂aₖ = nₖ − Nαₖ, ∇_μₖℓ = Λₖs₁ₖ, and the structure's part.
 /// </remarks>
 public sealed class GaussianMixtureModel :
@@ -82,6 +83,7 @@ public sealed class GaussianMixtureModel :
 
         int k = Components, d = Dimension;
         var factors = theta.Factors;
+        CheckVarianceFloor(factors);
         var means = theta.Means;
         var logWeights = new double[k];
         for (int j = 0; j < k; j++)
@@ -191,6 +193,23 @@ public sealed class GaussianMixtureModel :
         return next;
     }
 
+    /// <summary>
+    /// With regularisation ε, every parameter the model accepts has all conditional variances (Lᵢᵢ² of each Cholesky
+    /// factor) at least ε (less a relative 10⁻⁹ for rounding). EM's M-step, S/n + εI, always satisfies it; for the
+    /// gradient methods it bounds the likelihood, which is otherwise unbounded as a component collapses onto a
+    /// point, so that EM and the gradient methods maximise ℓ over the same set and a collapsed component ends at
+    /// the same variance ε whichever method fits it. A point below the floor is invalid: ℓ there is −∞ to a line search.
+    /// </summary>
+    private void CheckVarianceFloor(CovarianceFactors factors)
+    {
+        if (Regularization > 0 && !(factors.SmallestConditionalVariance >= (1 - 1e-9) * Regularization))
+        {
+            throw new SingularCovarianceException(
+                factors.SmallestComponent,
+                $"a conditional variance of {factors.SmallestConditionalVariance:G3} is below --reg-covar ({Regularization:G3}), the floor below which the likelihood is unbounded");
+        }
+    }
+
     /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from μₜ.</summary>
     internal double[] MeanShifts(GaussianMixtureStatistics stats)
     {
@@ -216,7 +235,7 @@ public sealed class GaussianMixtureModel :
 
         var meanGradient = gradient.Slice(k - 1, k * d);
         MeanGradient(current, stats, meanGradient);
-        Structure.Gradient(current.Covariances, current.Factors, stats.Scatter, stats.ComponentWeights, total, d, gradient[(k - 1 + k * d)..]);
+        Structure.Gradient(current.Covariances, current.Factors, stats.Scatter, stats.ComponentWeights, total, d, Regularization, gradient[(k - 1 + k * d)..]);
     }
 
     /// <summary>∇_μₖℓ = Λₖ s₁ₖ, by two triangular solves with the Cholesky factor (Λ = L⁻ᵀL⁻¹).</summary>
@@ -244,7 +263,7 @@ public sealed class GaussianMixtureModel :
         SimplexTransform.ToLogRatios(theta.Weights, eta);
 
         theta.Means.CopyTo(eta.Slice(k - 1, k * d));
-        Structure.ToUnconstrained(theta.Covariances, k, d, eta[(k - 1 + k * d)..]);
+        Structure.ToUnconstrained(theta.Covariances, k, d, Regularization, eta[(k - 1 + k * d)..]);
     }
 
     /// <inheritdoc/>
@@ -261,7 +280,7 @@ public sealed class GaussianMixtureModel :
 
         var means = eta.Slice(k - 1, k * d).ToArray();
         var covariances = new double[Structure.CovarianceLength(k, d)];
-        Structure.FromUnconstrained(eta[(k - 1 + k * d)..], k, d, covariances);
+        Structure.FromUnconstrained(eta[(k - 1 + k * d)..], k, d, Regularization, covariances);
         return GaussianMixtureParameters.Own(Structure, k, d, weights, means, covariances);
     }
 

@@ -45,7 +45,13 @@ public sealed class SphericalCovariance : CovarianceStructure
             normalizers[k] = -0.5 * dimension * (Math.Log(2 * Math.PI) + Math.Log(variance));
         }
 
-        return new CovarianceFactors(inverse, normalizers);
+        int smallest = 0;
+        for (int i = 1; i < inverse.Length; i++)
+        {
+            smallest = inverse[i] > inverse[smallest] ? i : smallest;
+        }
+
+        return new CovarianceFactors(inverse, normalizers, 1 / (inverse[smallest] * inverse[smallest]), smallest / 1);
     }
 
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
@@ -115,28 +121,29 @@ public sealed class SphericalCovariance : CovarianceStructure
         }
     }
 
-    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta)
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta)
     {
         for (int k = 0; k < components; k++)
         {
-            eta[k] = 0.5 * Math.Log(covariances[k]);
+            eta[k] = LogExcess(covariances[k], floor);
         }
     }
 
-    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances)
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, double floor, Span<double> covariances)
     {
         for (int k = 0; k < components; k++)
         {
-            covariances[k] = Math.Exp(2 * eta[k]);
+            covariances[k] = floor + Math.Exp(2 * eta[k]);
         }
     }
 
-    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient)
     {
-        // ∂ℓ/∂ log σ = tr(S)/σ² − nD.
+        // σ² = ε + e^{2η}: ∂ℓ/∂η = (tr(S)/σ² − nD)(σ² − ε)/σ².
         for (int k = 0; k < componentWeights.Length; k++)
         {
-            gradient[k] = scatter[k] / covariances[k] - componentWeights[k] * dimension;
+            double variance = covariances[k];
+            gradient[k] = (scatter[k] / variance - componentWeights[k] * dimension) * (variance - floor) / variance;
         }
     }
 

@@ -39,7 +39,8 @@ public sealed class TiedCovariance : CovarianceStructure
 
         var normalizers = new double[components];
         Array.Fill(normalizers, -0.5 * (dimension * Math.Log(2 * Math.PI) + logDeterminant));
-        return new CovarianceFactors(inverse, normalizers);
+        var (smallest, _) = FullMatrixBlock.SmallestConditionalVariance(inverse, 1, dimension);
+        return new CovarianceFactors(inverse, normalizers, smallest, 0);
     }
 
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
@@ -111,14 +112,14 @@ public sealed class TiedCovariance : CovarianceStructure
         }
     }
 
-    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, Span<double> eta) =>
-        FullMatrixBlock.ToUnconstrained(covariances, dimension, eta);
+    internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta) =>
+        FullMatrixBlock.ToUnconstrained(covariances, dimension, floor, eta);
 
-    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, Span<double> covariances) =>
-        FullMatrixBlock.FromUnconstrained(eta, dimension, covariances);
+    internal override void FromUnconstrained(ReadOnlySpan<double> eta, int components, int dimension, double floor, Span<double> covariances) =>
+        FullMatrixBlock.FromUnconstrained(eta, dimension, floor, covariances);
 
-    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient) =>
-        FullMatrixBlock.Gradient(factors.InverseFactors, scatter, totalWeight, dimension, gradient);
+    internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient) =>
+        FullMatrixBlock.Gradient(factors.InverseFactors, scatter, totalWeight, dimension, floor, gradient);
 
     internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient) =>
         FullMatrixBlock.NaturalGradient(factors.InverseFactors, scatter, totalWeight, dimension, gradient);

@@ -24,7 +24,8 @@ namespace LatentFit.Optimization.Auto;
 /// </summary>
 public sealed class AutoOptimizer : IOptimizer
 {
-    private const int MaxWarmup = 12;
+    private const int MinWarmup = 5;
+    private const int MaxWarmup = 30;
     private const double NewtonIterations = 6;
     private const double AndersonPasses = 25;
 
@@ -73,7 +74,8 @@ public sealed class AutoOptimizer : IOptimizer
             previousRate = rate;
             rate = previousStep > 0 ? step / previousStep : double.NaN;
             previousStep = step;
-            if (iteration >= 3 && Math.Abs(rate - previousRate) <= 0.1 * rate)
+            // Early ratios mix the fast directions in; wait until two successive estimates agree to 2%.
+            if (iteration >= MinWarmup && Math.Abs(rate - previousRate) <= 0.02 * rate)
             {
                 break;
             }
@@ -96,9 +98,26 @@ public sealed class AutoOptimizer : IOptimizer
         string decision = $"EM rate r = {rate:F4} after {iteration} EM steps; estimated further passes: EM {emPasses:F0}, Newton {newtonPasses:F0} " +
             $"({(problem.HasAnalyticHessian ? "analytic" : "finite-difference")} Hessian, P = {p}), Anderson {AndersonPasses:F0}: switching to {label}";
 
+        // EM is given twice its estimate; if the estimate was too hopeful the run moves on to Anderson acceleration.
+        int budget = options.MaxIterations - iteration;
+        var rest = Continue(recorder, problem, route, eta, options with { MaxIterations = label == "EM" ? (int)Math.Min(budget, 2 * emPasses + 10) : budget }, iteration, decision + ". " + label, cancellationToken);
+        iteration += rest.Iterations;
+        if (label == "EM" && rest.Termination == TerminationReason.IterationLimit && iteration < options.MaxIterations)
+        {
+            string overrun = $"EM overran its estimate of {emPasses:F0} passes: switching to Anderson-accelerated EM";
+            rest = Continue(recorder, problem, new AndersonOptimizer(), rest.Parameters, options with { MaxIterations = options.MaxIterations - iteration }, iteration, overrun, cancellationToken);
+            iteration += rest.Iterations;
+        }
+
+        return recorder.Finish(rest.Parameters, rest.LogLikelihood, iteration, rest.Termination);
+    }
+
+    /// <summary>Runs <paramref name="route"/> from η and copies its trace after <paramref name="iteration"/>, counts shifted.</summary>
+    private static FitResult Continue(RunRecorder recorder, FitProblem problem, IOptimizer route, double[] eta, FitOptions options, int iteration, string note, CancellationToken cancellationToken)
+    {
         long passes = recorder.Passes;
         double seconds = recorder.Seconds;
-        var rest = route.Run(problem, eta, options with { MaxIterations = options.MaxIterations - iteration }, null, cancellationToken);
+        var rest = route.Run(problem, eta, options, null, cancellationToken);
         foreach (var record in rest.Trace.Skip(1))
         {
             recorder.Record(record with
@@ -106,11 +125,11 @@ public sealed class AutoOptimizer : IOptimizer
                 Iteration = iteration + record.Iteration,
                 Passes = passes + record.Passes,
                 Seconds = seconds + record.Seconds,
-                Note = record.Iteration == 1 ? $"{decision}. {label}: {record.Note}" : record.Note,
+                Note = record.Iteration == 1 ? $"{note}: {record.Note}" : record.Note,
             });
         }
 
-        return recorder.Finish(rest.Parameters, rest.LogLikelihood, iteration + rest.Iterations, rest.Termination);
+        return rest;
     }
 
     /// <summary>EM steps until the step falls under the parameter tolerance, or ℓ* − ℓ (which shrinks by r² per step) under the relative tolerance.</summary>

@@ -117,6 +117,22 @@ public sealed class LbfgsOptimizer : IOptimizer
 
         public void Push(ReadOnlySpan<double> x, ReadOnlySpan<double> newX, ReadOnlySpan<double> g, ReadOnlySpan<double> newG)
         {
+            double sy = 0, ss = 0, yy = 0;
+            for (int i = 0; i < dimension; i++)
+            {
+                double si = newX[i] - x[i], yi = newG[i] - g[i];
+                sy += si * yi;
+                ss += si * si;
+                yy += yi * yi;
+            }
+
+            // Keep only pairs with positive curvature (guaranteed by Wolfe up to rounding), so H stays positive
+            // definite; a rejected pair must not overwrite the oldest pair still in use.
+            if (!(sy > 1e-12 * Math.Sqrt(ss * yy)))
+            {
+                return;
+            }
+
             int slot = (_newest + 1) % capacity;
             var s = _s[slot];
             var y = _y[slot];
@@ -124,13 +140,6 @@ public sealed class LbfgsOptimizer : IOptimizer
             {
                 s[i] = newX[i] - x[i];
                 y[i] = newG[i] - g[i];
-            }
-
-            double sy = TensorPrimitives.Dot(s, y);
-            // Keep only pairs with positive curvature (guaranteed by Wolfe up to rounding), so H stays positive definite.
-            if (!(sy > 1e-12 * TensorPrimitives.Norm(s) * TensorPrimitives.Norm(y)))
-            {
-                return;
             }
 
             _rho[slot] = 1 / sy;

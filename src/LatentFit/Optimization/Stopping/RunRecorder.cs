@@ -35,6 +35,13 @@ internal sealed class RunRecorder
     public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null) =>
         Record(new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, Seconds, note));
 
+    /// <summary>Adds a note to the last record (e.g. why the run stopped there), keeping it paired with its point.</summary>
+    public void AnnotateLast(string note)
+    {
+        var last = _records[^1];
+        _records[^1] = last with { Note = last.Note is null ? note : $"{last.Note}; {note}" };
+    }
+
     /// <summary>Fitting time so far.</summary>
     public double Seconds => _clock.Elapsed.TotalSeconds;
 
