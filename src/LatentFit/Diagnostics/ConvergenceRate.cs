@@ -86,9 +86,10 @@ public static class ConvergenceRate
         var point = optimum.ToArray();
         var plus = new double[p];
         var minus = new double[p];
+        var steps = problem.FiniteDifferenceSteps(optimum, 1e-5);
         for (int j = 0; j < p; j++)
         {
-            double h = 1e-5 * Math.Max(1, Math.Abs(optimum[j]));
+            double h = steps[j];
             point[j] = optimum[j] + h;
             problem.EmMap(point, plus);
             point[j] = optimum[j] - h;

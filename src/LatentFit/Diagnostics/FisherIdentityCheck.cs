@@ -16,7 +16,8 @@ public sealed record FisherIdentityReport(double MaxRelativeError, double Gradie
 /// <summary>
 /// Checks Fisher's identity ∇ℓ(θₜ) = ∇Q(θ | θₜ)|θ=θₜ numerically: the gradient the model computes from the E-step
 /// statistics against fourth-order central differences of ℓ itself,
-/// (−ℓ(η+2heᵢ) + 8ℓ(η+heᵢ) − 8ℓ(η−heᵢ) + ℓ(η−2heᵢ)) / 12h, with h = 10⁻⁴·max(1, |ηᵢ|).
+/// (−ℓ(η+2heᵢ) + 8ℓ(η+heᵢ) − 8ℓ(η−heᵢ) + ℓ(η−2heᵢ)) / 12h, with h = 10⁻⁴ of the coordinate's natural scale
+/// (<see cref="FitProblem.FiniteDifferenceSteps"/>).
 /// </summary>
 public static class FisherIdentityCheck
 {
@@ -29,11 +30,12 @@ public static class FisherIdentityCheck
         var gradient = new double[p];
         problem.ValueAndGradient(eta, gradient);
         var origin = eta.ToArray();
+        var steps = problem.FiniteDifferenceSteps(eta, 1e-4);
         var point = eta.ToArray();
         double maxDifference = 0, maxFiniteDifference = 0, squaredNorm = 0;
         for (int i = 0; i < p; i++)
         {
-            double h = 1e-4 * Math.Max(1, Math.Abs(eta[i]));
+            double h = steps[i];
             double At(double offset)
             {
                 point[i] = origin[i] + offset;

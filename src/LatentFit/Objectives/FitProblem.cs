@@ -35,6 +35,25 @@ public abstract class FitProblem
     /// <exception cref="ModelFailureException">The M-step cannot be taken (a collapsed component, a singular covariance, ℓ(η) = −∞).</exception>
     public abstract double EmMap(ReadOnlySpan<double> eta, Span<double> next);
 
+    /// <summary>
+    /// The step for a finite difference in coordinate i of η: <paramref name="fraction"/> of the coordinate's
+    /// natural scale where the model gives one (see <see cref="IParameterScales{TParams}"/>), otherwise of max(1, |ηᵢ|).
+    /// </summary>
+    public double[] FiniteDifferenceSteps(ReadOnlySpan<double> eta, double fraction)
+    {
+        var steps = new double[eta.Length];
+        Scales(eta, steps);
+        for (int i = 0; i < steps.Length; i++)
+        {
+            steps[i] = fraction * (steps[i] > 0 && double.IsFinite(steps[i]) ? steps[i] : Math.Max(1, Math.Abs(eta[i])));
+        }
+
+        return steps;
+    }
+
+    /// <summary>Writes each coordinate's natural scale, or 0 where the model gives none.</summary>
+    protected abstract void Scales(ReadOnlySpan<double> eta, Span<double> scales);
+
     /// <summary>Whether <see cref="Hessian"/> is analytic (the model accumulates it by Louis' identity) rather than finite differences of the gradient.</summary>
     public abstract bool HasAnalyticHessian { get; }
 
@@ -55,9 +74,10 @@ public abstract class FitProblem
         var point = eta.ToArray();
         var plus = new double[p];
         var minus = new double[p];
+        var steps = FiniteDifferenceSteps(eta, 1e-5);
         for (int j = 0; j < p; j++)
         {
-            double h = 1e-5 * Math.Max(1, Math.Abs(eta[j]));
+            double h = steps[j];
             point[j] = eta[j] + h;
             ValueAndGradient(point, plus);
             point[j] = eta[j] - h;
@@ -179,6 +199,19 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         var stats = Model.CreateStatistics();
         Model.Accumulate(Model.FromUnconstrained(eta), new DataBlock(row, 1, row.Length), stats);
         return stats.LogLikelihood;
+    }
+
+    /// <inheritdoc/>
+    protected override void Scales(ReadOnlySpan<double> eta, Span<double> scales)
+    {
+        if (Model is IParameterScales<TParams> scaled)
+        {
+            scaled.Scales(Model.FromUnconstrained(eta), scales);
+        }
+        else
+        {
+            scales.Clear();
+        }
     }
 
     /// <inheritdoc/>

@@ -94,6 +94,26 @@ public sealed class RateAndErrorTests
     }
 
     [Fact]
+    public void Diagnostics_DataFarFromOrigin_SameAsCentred()
+    {
+        // Translating the data changes nothing in the model but the means, so the gradient check, Newton's path
+        // and every standard error must be the same; finite differences must step by a parameter's spread, not
+        // its size, for that to hold.
+        var shifted = new LatentFit.Data.DataSet("shifted", TestData.Faithful.ColumnNames, TestData.Faithful.Values.ToArray().Select((v, i) => v + (i % 2 == 0 ? 1e4 : 1e7)).ToArray(), TestData.Faithful.Rows);
+        var model = new GaussianMixtureModel(2, 2, FullCovariance.Instance, regularization: 0);
+        var (problem, start) = Faithful(FullCovariance.Instance);
+        var far = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, shifted);
+        var farStart = far.ToUnconstrained(GaussianMixtureInitializer.KMeansPlusPlus(model, shifted, 0));
+        Assert.True(FisherIdentityCheck.Run(far, farStart).MaxRelativeError <= 1e-6);
+        var near = StandardErrors.Compute(problem, Optimum(problem, start));
+        var away = StandardErrors.Compute(far, Optimum(far, farStart));
+        for (int i = 0; i < near.Errors.Count; i++)
+        {
+            Assert.True(Math.Abs(near.Errors[i] - away.Errors[i]) <= 1e-4 * near.Errors[i], $"{near.Names[i]}: {near.Errors[i]:R} vs {away.Errors[i]:R}");
+        }
+    }
+
+    [Fact]
     public void StandardErrors_PoissonUsesAnalyticInformation() =>
         Assert.True(StandardErrors.Compute(DeathNotices().Problem, Optimum(DeathNotices().Problem, DeathNotices().Start)).AnalyticHessian);
 

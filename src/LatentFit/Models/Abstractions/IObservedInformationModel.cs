@@ -31,3 +31,15 @@ public interface INaturalParameterization<TParams>
     /// </summary>
     bool TryFromNatural(ReadOnlySpan<double> natural, out TParams theta);
 }
+
+/// <summary>
+/// A model that knows the natural scale of each coordinate of η (e.g. a mean's standard deviation), so that
+/// finite differences step by a fraction of that scale rather than of the coordinate's size: a mean of 10⁵ with a
+/// spread of 6 needs a step of 10⁻⁴·6, not 10⁻⁴·10⁵.
+/// </summary>
+/// <typeparam name="TParams">Natural parameters θ.</typeparam>
+public interface IParameterScales<TParams>
+{
+    /// <summary>Writes a positive scale for each coordinate of η at θ.</summary>
+    void Scales(TParams theta, Span<double> scales);
+}

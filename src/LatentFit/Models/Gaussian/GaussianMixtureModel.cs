@@ -16,7 +16,8 @@ namespace LatentFit.Models.Gaussian;
 /// </remarks>
 public sealed class GaussianMixtureModel :
     ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
-    INaturalParameterization<GaussianMixtureParameters>
+    INaturalParameterization<GaussianMixtureParameters>,
+    IParameterScales<GaussianMixtureParameters>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache.
     private const int BlockRows = 256;
@@ -342,6 +343,42 @@ public sealed class GaussianMixtureModel :
         {
             theta = null!;
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Log-ratios and the log-variance coordinates: 1. A mean coordinate: its component's standard deviation in
+    /// that direction. An off-diagonal Cholesky entry Lᵢⱼ: √Σᵢᵢ, the scale of row i.
+    /// </summary>
+    public void Scales(GaussianMixtureParameters theta, Span<double> scales)
+    {
+        int k = Components, d = Dimension;
+        scales.Fill(1);
+        var full = theta.FullCovariances();
+        for (int j = 0; j < k; j++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                scales[k - 1 + j * d + c] = Math.Sqrt(full[j * d * d + c * d + c]);
+            }
+        }
+
+        if (Structure is FullCovariance or TiedCovariance)
+        {
+            int blocks = Structure is FullCovariance ? k : 1, size = d * (d + 1) / 2, offset = k - 1 + k * d;
+            for (int b = 0; b < blocks; b++)
+            {
+                int index = offset + b * size;
+                for (int i = 0; i < d; i++)
+                {
+                    for (int c = 0; c < i; c++)
+                    {
+                        scales[index++] = Math.Sqrt(full[b * d * d + i * d + i]);
+                    }
+
+                    index++;
+                }
+            }
         }
     }
 }
