@@ -10,16 +10,20 @@ namespace LatentFit.Execution;
 /// </summary>
 public static class ChunkedEStep
 {
-    /// <summary>Statistics of every row of <paramref name="data"/> under θ.</summary>
-    public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, ExecutionOptions options)
+    /// <summary>
+    /// Statistics of every row of <paramref name="data"/> under θ; <paramref name="create"/> makes each chunk's empty
+    /// statistics (the model's <see cref="ILatentVariableModel{TParams, TStats}.CreateStatistics"/> by default).
+    /// </summary>
+    public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, ExecutionOptions options, Func<TStats>? create = null)
         where TStats : ISufficientStatistics<TStats>
     {
+        create ??= model.CreateStatistics;
         int chunkRows = Math.Max(1, options.ChunkRows);
         int chunks = (data.Rows + chunkRows - 1) / chunkRows;
         if (chunks <= 1 || options.Threads <= 1)
         {
-            var stats = model.CreateStatistics();
-            var partial = model.CreateStatistics();
+            var stats = create();
+            var partial = create();
             for (int c = 0; c < chunks; c++)
             {
                 // Same chunking and merge order as the parallel path, so one thread gives identical bits.
@@ -44,7 +48,7 @@ public static class ChunkedEStep
         {
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, c =>
             {
-                var stats = model.CreateStatistics();
+                var stats = create();
                 AccumulateChunk(model, theta, data, c, chunkRows, stats);
                 results[c] = stats;
             });

@@ -315,7 +315,15 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             throw new ModelFailureException(_cachedFailure ?? "the log-likelihood at the current parameters is not finite, so no EM step can be taken from them; start from other parameters.");
         }
 
-        var updated = Model.Maximize(_cachedTheta!, _cachedStats);
+        var stats = _cachedStats;
+        if (Model is IRecentringModel<TParams, TStats> recentring && recentring.Recentre(_cachedTheta!, stats) is { } create)
+        {
+            // One more pass, with θₜ's responsibilities and moments about the new means (see IRecentringModel).
+            Passes++;
+            stats = ChunkedEStep.Run(Model, _cachedTheta!, Data, _execution, create);
+        }
+
+        var updated = Model.Maximize(_cachedTheta!, stats);
         Model.ToUnconstrained(updated, next);
         return _cachedValue;
     }

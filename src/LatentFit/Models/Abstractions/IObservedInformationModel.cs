@@ -43,3 +43,16 @@ public interface IParameterScales<TParams>
     /// <summary>Writes a positive scale for each coordinate of η at θ.</summary>
     void Scales(TParams theta, Span<double> scales);
 }
+
+/// <summary>
+/// A model whose statistics are moments about a centre (the current means), which lose precision in the M-step
+/// when the centre moves far in one step (S/n − ΔμΔμᵀ with |Δμ| ≫ σ). It can ask for the E-step again, with the
+/// same responsibilities (those of θₜ) but moments about the new centre, which makes the update exact.
+/// </summary>
+/// <typeparam name="TParams">Natural parameters θ.</typeparam>
+/// <typeparam name="TStats">The statistics.</typeparam>
+public interface IRecentringModel<TParams, TStats>
+{
+    /// <summary>A factory of empty statistics centred where the M-step from <paramref name="stats"/> moves the means, or null when the update is precise as it is.</summary>
+    Func<TStats>? Recentre(TParams current, TStats stats);
+}

@@ -82,6 +82,9 @@ public abstract class CovarianceStructure
     /// </summary>
     internal abstract void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances);
 
+    /// <summary>tr(Sⱼ), the total scatter of component j about the centre (for tied, of all components pooled).</summary>
+    internal abstract double ScatterTrace(ReadOnlySpan<double> scatter, int component, int dimension);
+
     /// <summary>The amount by which the usual M-step is below the one centred at current means: ΔμΔμᵀ in the covariance layout (pooled over components for tied).</summary>
     internal abstract void MeanShiftTerm(ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> term);
 

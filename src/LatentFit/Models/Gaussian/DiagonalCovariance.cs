@@ -236,4 +236,15 @@ public sealed class DiagonalCovariance : CovarianceStructure
             }
         }
     }
+
+    internal override double ScatterTrace(ReadOnlySpan<double> scatter, int component, int dimension)
+    {
+        double trace = 0;
+        for (int c = 0; c < dimension; c++)
+        {
+            trace += scatter[component * dimension + c];
+        }
+
+        return trace;
+    }
 }

@@ -175,4 +175,15 @@ public sealed class FullCovariance : CovarianceStructure
 
     internal override void ProjectFullMatrices(ReadOnlySpan<double> full, int components, int dimension, Span<double> covariances) =>
         full[..(components * dimension * dimension)].CopyTo(covariances);
+
+    internal override double ScatterTrace(ReadOnlySpan<double> scatter, int component, int dimension)
+    {
+        double trace = 0;
+        for (int c = 0; c < dimension; c++)
+        {
+            trace += scatter[component * dimension * dimension + c * dimension + c];
+        }
+
+        return trace;
+    }
 }

@@ -17,7 +17,8 @@ namespace LatentFit.Models.Gaussian;
 public sealed class GaussianMixtureModel :
     ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
     INaturalParameterization<GaussianMixtureParameters>,
-    IParameterScales<GaussianMixtureParameters>
+    IParameterScales<GaussianMixtureParameters>,
+    IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache.
     private const int BlockRows = 256;
@@ -86,6 +87,7 @@ public sealed class GaussianMixtureModel :
         var factors = theta.Factors;
         CheckVarianceFloor(factors);
         var means = theta.Means;
+        ReadOnlySpan<double> centres = into.Centres ?? theta.Means;
         var logWeights = new double[k];
         for (int j = 0; j < k; j++)
         {
@@ -135,7 +137,7 @@ public sealed class GaussianMixtureModel :
                     double w = weight * responsibility;
                     into.ComponentWeights[j] += w;
                     var first = into.FirstMoments.AsSpan(j * d, d);
-                    var mean = means.Slice(j * d, d);
+                    var mean = centres.Slice(j * d, d);
                     for (int c = 0; c < d; c++)
                     {
                         first[c] += w * (x[c] - mean[c]);
@@ -143,7 +145,7 @@ public sealed class GaussianMixtureModel :
                 }
             }
 
-            Structure.AccumulateScatter(block, logDensities, means, k, into.Scatter, scratch);
+            Structure.AccumulateScatter(block, logDensities, centres, k, into.Scatter, scratch);
         }
     }
 
@@ -178,12 +180,13 @@ public sealed class GaussianMixtureModel :
         var weights = new double[k];
         var shifts = MeanShifts(stats);
         var means = new double[k * d];
+        ReadOnlySpan<double> centres = stats.Centres ?? current.Means;
         for (int j = 0; j < k; j++)
         {
             weights[j] = stats.ComponentWeights[j] / total;
             for (int c = 0; c < d; c++)
             {
-                means[j * d + c] = current.Means[j * d + c] + shifts[j * d + c];
+                means[j * d + c] = centres[j * d + c] + shifts[j * d + c];
             }
         }
 
@@ -209,6 +212,56 @@ public sealed class GaussianMixtureModel :
                 factors.SmallestComponent,
                 $"a conditional variance of {factors.SmallestConditionalVariance:G3} is below --reg-covar ({Regularization:G3}), the floor below which the likelihood is unbounded");
         }
+    }
+
+    /// <summary>
+    /// In S/n − ΔμΔμᵀ rounding costs about 2⁻⁵² · |Δμ|²/σ² of σ², relatively; past |Δμ|² = 10⁴σ² (a mean moving
+    /// a hundred standard deviations in one step, as from a start far from the data) that exceeds 10⁻¹², and the
+    /// moments are taken again about the new means.
+    /// </summary>
+    public Func<GaussianMixtureStatistics>? Recentre(GaussianMixtureParameters current, GaussianMixtureStatistics stats)
+    {
+        if (stats.Centres is not null || !double.IsFinite(stats.LogLikelihood))
+        {
+            return null;
+        }
+
+        int k = Components, d = Dimension;
+        bool far = false;
+        for (int j = 0; j < k && !far; j++)
+        {
+            double n = stats.ComponentWeights[j];
+            if (!(n > CollapseThreshold * stats.Weight))
+            {
+                return null;
+            }
+
+            double shift = 0;
+            for (int c = 0; c < d; c++)
+            {
+                double delta = stats.FirstMoments[j * d + c] / n;
+                shift += delta * delta;
+            }
+
+            double variance = Structure.ScatterTrace(stats.Scatter, j, d) / n;
+
+            // The spread about the new mean, variance − shift, is what rounding is measured against.
+            far = shift > 1e4 * Math.Max(variance - shift, 0);
+        }
+
+        if (!far)
+        {
+            return null;
+        }
+
+        var centres = current.Means.ToArray();
+        var shifts = MeanShifts(stats);
+        for (int i = 0; i < centres.Length; i++)
+        {
+            centres[i] += shifts[i];
+        }
+
+        return () => new GaussianMixtureStatistics(Structure, k, d, centres);
     }
 
     /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from μₜ.</summary>

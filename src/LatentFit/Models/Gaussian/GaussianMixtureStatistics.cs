@@ -10,9 +10,10 @@ namespace LatentFit.Models.Gaussian;
 /// </summary>
 public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMixtureStatistics>
 {
-    /// <summary>Zeroed statistics for K components in D dimensions.</summary>
-    public GaussianMixtureStatistics(CovarianceStructure structure, int components, int dimension)
+    /// <summary>Zeroed statistics for K components in D dimensions, with moments about θ's means or about <paramref name="centres"/> (K×D).</summary>
+    public GaussianMixtureStatistics(CovarianceStructure structure, int components, int dimension, double[]? centres = null)
     {
+        Centres = centres;
         Structure = structure;
         Components = components;
         Dimension = dimension;
@@ -20,6 +21,9 @@ public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMi
         FirstMoments = new double[components * dimension];
         Scatter = new double[structure.CovarianceLength(components, dimension)];
     }
+
+    /// <summary>The points the moments are taken about (K×D), or null for the means of the θ the E-step runs at.</summary>
+    public double[]? Centres { get; }
 
     /// <summary>The covariance structure whose scatter layout is used.</summary>
     public CovarianceStructure Structure { get; }
@@ -58,7 +62,7 @@ public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMi
     /// <inheritdoc/>
     public void Add(GaussianMixtureStatistics other)
     {
-        if (other.Structure != Structure || other.Components != Components || other.Dimension != Dimension)
+        if (other.Structure != Structure || other.Components != Components || other.Dimension != Dimension || !ReferenceEquals(other.Centres, Centres))
         {
             throw new ArgumentException("statistics of different shapes cannot be added", nameof(other));
         }

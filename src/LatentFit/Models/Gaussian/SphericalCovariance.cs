@@ -227,4 +227,6 @@ public sealed class SphericalCovariance : CovarianceStructure
             covariances[k] = trace / dimension;
         }
     }
+
+    internal override double ScatterTrace(ReadOnlySpan<double> scatter, int component, int dimension) => scatter[component];
 }

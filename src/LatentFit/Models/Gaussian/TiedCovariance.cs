@@ -167,4 +167,15 @@ public sealed class TiedCovariance : CovarianceStructure
             }
         }
     }
+
+    internal override double ScatterTrace(ReadOnlySpan<double> scatter, int component, int dimension)
+    {
+        double trace = 0;
+        for (int c = 0; c < dimension; c++)
+        {
+            trace += scatter[c * dimension + c];
+        }
+
+        return trace;
+    }
 }

@@ -209,6 +209,56 @@ public sealed class GaussianMixtureModelTests
         Assert.Throws<ArgumentException>(() => GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [0.3, 0.3], [0, 0, 1, 1], [1, 0, 0, 1, 1, 0, 0, 1], 2));
     }
 
+    [Theory]
+    [InlineData("full")]
+    [InlineData("tied")]
+    [InlineData("diag")]
+    [InlineData("spherical")]
+    public void EmStep_StartFarFromData_CovarianceAsPreciseAsTwoPassVariance(string name)
+    {
+        // 200 draws near 0 and a start at 10⁷: S/n − ΔμΔμᵀ would lose everything to rounding; the model takes the
+        // moments again about the new mean, so one EM step gives the sample covariance (a two-pass computation).
+        var random = new Random(31);
+        var values = Enumerable.Range(0, 400).Select(_ => RandomProblems.Normal(random)).ToArray();
+        var data = new DataSet("near-zero", ["x", "y"], values, 200);
+        var structure = Structure(name);
+        var model = new GaussianMixtureModel(1, 2, structure, regularization: 0);
+        var start = GaussianMixtureParameters.FromFullCovariances(structure, [1.0], [1e7, -1e7], [1, 0, 0, 1], 2);
+        var problem = new LatentFit.Objectives.FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data);
+        var next = new double[model.ParameterCount];
+        problem.EmMap(problem.ToUnconstrained(start), next);
+        var theta = problem.ToParameters(next);
+        double mx = 0, my = 0;
+        for (int n = 0; n < 200; n++)
+        {
+            mx += values[2 * n] / 200;
+            my += values[2 * n + 1] / 200;
+        }
+
+        double sxx = 0, syy = 0, sxy = 0;
+        for (int n = 0; n < 200; n++)
+        {
+            sxx += (values[2 * n] - mx) * (values[2 * n] - mx) / 200;
+            syy += (values[2 * n + 1] - my) * (values[2 * n + 1] - my) / 200;
+            sxy += (values[2 * n] - mx) * (values[2 * n + 1] - my) / 200;
+        }
+
+        var full = theta.FullCovariances();
+        double[] expected = structure switch
+        {
+            SphericalCovariance => [(sxx + syy) / 2, 0, 0, (sxx + syy) / 2],
+            DiagonalCovariance => [sxx, 0, 0, syy],
+            _ => [sxx, sxy, sxy, syy],
+        };
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - full[i]) <= 1e-9, $"entry {i}: {full[i]:R} vs {expected[i]:R}");
+        }
+
+        Assert.Equal(mx, theta.Means[0], 1e-9);
+        Assert.Equal(2, problem.Passes);
+    }
+
     [Fact]
     public void ChunkedEStep_OneTwoThreeThreads_BitIdentical()
     {
