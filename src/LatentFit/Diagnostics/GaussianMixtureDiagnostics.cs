@@ -62,6 +62,12 @@ public static class GaussianMixtureDiagnostics
             weights[j] /= total;
         }
 
+        var check = covariance.ToArray();
+        if (!Numerics.DenseMatrix.TryCholesky(check, d))
+        {
+            throw new ArgumentException($"{data.Source}: the columns' sample covariance is singular (a constant column, or a column that is a linear combination of others), so there is no random θ of the data's scale to check at; leave such columns out with --columns");
+        }
+
         var covariances = new double[model.Structure.CovarianceLength(k, d)];
         model.Structure.ProjectFullMatrices(full, k, d, covariances);
         return GaussianMixtureParameters.Create(model.Structure, weights, means, covariances, d);

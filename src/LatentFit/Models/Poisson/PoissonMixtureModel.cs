@@ -52,9 +52,10 @@ public sealed class PoissonMixtureModel :
         for (int n = 0; n < data.Rows; n++)
         {
             double x = data.Row(n)[0];
-            if (x < 0 || x != Math.Floor(x))
+            // Counts above 2⁵³ are no longer exact integers in a double.
+            if (x < 0 || x != Math.Floor(x) || x > 9007199254740992.0)
             {
-                throw new DataFormatException($"{data.Source}: data row {n + 1}, column \"{data.ColumnNames[0]}\": {x} is not a count (a non-negative integer)", data.Source, null, 1, data.ColumnNames[0]);
+                throw new DataFormatException($"{data.Source}: data row {n + 1}, column \"{data.ColumnNames[0]}\": {x} is not a count (a non-negative integer, at most 2^53)", data.Source, null, 1, data.ColumnNames[0]);
             }
         }
     }
