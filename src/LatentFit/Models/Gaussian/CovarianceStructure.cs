@@ -69,10 +69,13 @@ public abstract class CovarianceStructure
     internal abstract CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension);
 
     /// <summary>logp[n·K + k] = log N(xₙ | μₖ, Σₖ) for every row of the block.</summary>
-    internal abstract void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch);
+    internal abstract void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities);
 
-    /// <summary>Adds Σₙ wₙ rₙₖ (xₙ − μₖ)(xₙ − μₖ)ᵀ (or its diagonal or trace) to <paramref name="scatter"/>.</summary>
-    internal abstract void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch);
+    /// <summary>
+    /// Adds the first moments Σₙ wₙrₙₖ(xₙ − cₖ) to <paramref name="firstMoments"/> (K×D) and the scatter
+    /// Σₙ wₙrₙₖ(xₙ − cₖ)(xₙ − cₖ)ᵀ (or its diagonal or trace) to <paramref name="scatter"/>, about the centres cₖ.
+    /// </summary>
+    internal abstract void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter);
 
     /// <summary>
     /// M-step for the covariances. With <paramref name="centreAtNewMeans"/> (EM's usual update) the scatter is

@@ -60,7 +60,7 @@ public sealed class DiagonalCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, 1 / (inverse[smallest] * inverse[smallest]), smallest / dimension);
     }
 
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
         var inverse = factors.InverseFactors.AsSpan();
@@ -81,7 +81,7 @@ public sealed class DiagonalCovariance : CovarianceStructure
         }
     }
 
-    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
         for (int n = 0; n < rows.Rows; n++)
@@ -93,7 +93,8 @@ public sealed class DiagonalCovariance : CovarianceStructure
                 double weight = rowWeight * responsibilities[n * components + k];
                 for (int d = 0; d < dimension; d++)
                 {
-                    double centred = x[d] - means[k * dimension + d];
+                    double centred = x[d] - centres[k * dimension + d];
+                    firstMoments[k * dimension + d] += weight * centred;
                     scatter[k * dimension + d] += weight * centred * centred;
                 }
             }

@@ -21,6 +21,18 @@ internal static class FullMatrixBlock
             return false;
         }
 
+        // Numerically singular: a conditional variance below 10⁻¹³ of its coordinate's variance leaves the
+        // Mahalanobis terms with too few correct digits for ℓ (or its monotonicity under EM) to mean anything.
+        for (int i = 0; i < dimension; i++)
+        {
+            double pivot = lower[i * dimension + i];
+            if (!(pivot * pivot >= 1e-13 * sigma[i * dimension + i]))
+            {
+                logDeterminant = double.NaN;
+                return false;
+            }
+        }
+
         logDeterminant = DenseMatrix.LogDeterminantFromCholesky(lower, dimension);
         DenseMatrix.InvertLower(lower, dimension, inverseFactor);
         return double.IsFinite(logDeterminant);

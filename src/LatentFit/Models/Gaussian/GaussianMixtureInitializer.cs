@@ -188,7 +188,7 @@ public static class GaussianMixtureInitializer
 
         // Scatter about the responsibility-weighted means, so s₁ = 0 and the M-step below leaves the means as they are.
         var block = new DataBlock(data.Values.Span, rows, d, rowWeights);
-        model.Structure.AccumulateScatter(block, responsibilities, means, k, stats.Scatter, new double[d]);
+        model.Structure.AccumulateMoments(block, responsibilities, means, k, stats.FirstMoments, stats.Scatter);
         var uniform = new double[k];
         Array.Fill(uniform, 1.0 / k);
         var identity = new double[k * d * d];

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Numerics;
@@ -94,58 +96,76 @@ public sealed class GaussianMixtureModel :
             logWeights[j] = Math.Log(theta.Weights[j]);
         }
 
-        var buffer = new double[Math.Min(BlockRows, rows.Rows) * k];
-        var scratch = new double[d];
-        for (int start = 0; start < rows.Rows; start += BlockRows)
+        var buffer = ArrayPool<double>.Shared.Rent(Math.Min(BlockRows, rows.Rows) * k);
+        var maxima = ArrayPool<double>.Shared.Rent(BlockRows);
+        try
         {
-            int count = Math.Min(BlockRows, rows.Rows - start);
-            var block = new DataBlock(
-                rows.Values.Slice(start * d, count * d),
-                count,
-                d,
-                rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
-            var logDensities = buffer.AsSpan(0, count * k);
-            Structure.LogDensities(factors, means, k, block, logDensities, scratch);
-
-            // Log-space E-step: rₙₖ = exp(log αₖ + log N(xₙ|μₖ,Σₖ) − log Σⱼ αⱼ N(xₙ|μⱼ,Σⱼ)).
-            for (int n = 0; n < count; n++)
+            for (int start = 0; start < rows.Rows; start += BlockRows)
             {
-                var row = logDensities.Slice(n * k, k);
-                for (int j = 0; j < k; j++)
-                {
-                    row[j] += logWeights[j];
-                }
+                int count = Math.Min(BlockRows, rows.Rows - start);
+                var block = new DataBlock(
+                    rows.Values.Slice(start * d, count * d),
+                    count,
+                    d,
+                    rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
+                var logDensities = buffer.AsSpan(0, count * k);
+                Structure.LogDensities(factors, means, k, block, logDensities);
+                Responsibilities(block, logDensities, logWeights, maxima, into);
+                Structure.AccumulateMoments(block, logDensities, centres, k, into.FirstMoments, into.Scatter);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+            ArrayPool<double>.Shared.Return(maxima);
+        }
+    }
 
-                double logMarginal = LogSpace.LogSumExp(row);
-                double weight = block.RowWeight(n);
-                if (!double.IsFinite(logMarginal))
-                {
-                    // Underflow of every component density (absurd parameters, e.g. a line-search probe):
-                    // ℓ is −∞ and this row carries no statistics.
-                    into.LogLikelihood = double.NegativeInfinity;
-                    row.Clear();
-                    continue;
-                }
+    /// <summary>
+    /// Log-space E-step on a block, in place: rₙₖ = exp(log αₖ + log N(xₙ|μₖ,Σₖ) − log Σⱼ αⱼ N(xₙ|μⱼ,Σⱼ)), by log-sum-exp
+    /// with each row's maximum taken out first, and with the exponentials of the whole block in one vectorised call.
+    /// Adds ℓ, the total weight and nₖ to the statistics.
+    /// </summary>
+    private void Responsibilities(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, Span<double> maxima, GaussianMixtureStatistics into)
+    {
+        int k = Components, count = block.Rows;
+        for (int n = 0; n < count; n++)
+        {
+            var row = logDensities.Slice(n * k, k);
+            TensorPrimitives.Add(row, logWeights, row);
+            double max = TensorPrimitives.Max<double>(row);
+            maxima[n] = max;
+            if (double.IsFinite(max))
+            {
+                TensorPrimitives.Subtract(row, max, row);
+            }
+            else
+            {
+                // Underflow of every component density (absurd parameters, e.g. a line-search probe): ℓ is −∞
+                // and this row carries no statistics.
+                row.Fill(double.NegativeInfinity);
+            }
+        }
 
-                into.LogLikelihood += weight * logMarginal;
-                into.Weight += weight;
-                var x = block.Row(n);
-                for (int j = 0; j < k; j++)
-                {
-                    double responsibility = Math.Exp(row[j] - logMarginal);
-                    row[j] = responsibility;
-                    double w = weight * responsibility;
-                    into.ComponentWeights[j] += w;
-                    var first = into.FirstMoments.AsSpan(j * d, d);
-                    var mean = centres.Slice(j * d, d);
-                    for (int c = 0; c < d; c++)
-                    {
-                        first[c] += w * (x[c] - mean[c]);
-                    }
-                }
+        TensorPrimitives.Exp(logDensities, logDensities);
+        for (int n = 0; n < count; n++)
+        {
+            var row = logDensities.Slice(n * k, k);
+            if (!double.IsFinite(maxima[n]))
+            {
+                into.LogLikelihood = double.NegativeInfinity;
+                continue;
             }
 
-            Structure.AccumulateScatter(block, logDensities, centres, k, into.Scatter, scratch);
+            double sum = TensorPrimitives.Sum<double>(row);
+            double weight = block.RowWeight(n);
+            into.LogLikelihood += weight * (maxima[n] + Math.Log(sum));
+            into.Weight += weight;
+            TensorPrimitives.Multiply(row, 1 / sum, row);
+            for (int j = 0; j < k; j++)
+            {
+                into.ComponentWeights[j] += weight * row[j];
+            }
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class SphericalCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, 1 / (inverse[smallest] * inverse[smallest]), smallest / 1);
     }
 
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
         for (int n = 0; n < rows.Rows; n++)
@@ -75,7 +75,7 @@ public sealed class SphericalCovariance : CovarianceStructure
         }
     }
 
-    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
         for (int n = 0; n < rows.Rows; n++)
@@ -84,14 +84,16 @@ public sealed class SphericalCovariance : CovarianceStructure
             double rowWeight = rows.RowWeight(n);
             for (int k = 0; k < components; k++)
             {
+                double weight = rowWeight * responsibilities[n * components + k];
                 double squared = 0;
                 for (int d = 0; d < dimension; d++)
                 {
-                    double centred = x[d] - means[k * dimension + d];
+                    double centred = x[d] - centres[k * dimension + d];
+                    firstMoments[k * dimension + d] += weight * centred;
                     squared += centred * centred;
                 }
 
-                scatter[k] += rowWeight * responsibilities[n * components + k] * squared;
+                scatter[k] += weight * squared;
             }
         }
     }

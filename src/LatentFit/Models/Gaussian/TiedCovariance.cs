@@ -43,36 +43,26 @@ public sealed class TiedCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, smallest, 0);
     }
 
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities, Span<double> scratch)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
-        for (int n = 0; n < rows.Rows; n++)
+        using var block = new ColumnBlock(rows);
+        for (int k = 0; k < components; k++)
         {
-            var x = rows.Row(n);
-            for (int k = 0; k < components; k++)
-            {
-                double squared = FullMatrixBlock.MahalanobisSquared(factors.InverseFactors, x, means.Slice(k * dimension, dimension), dimension, scratch);
-                logDensities[n * components + k] = factors.LogNormalizers[k] - 0.5 * squared;
-            }
+            block.Centre(means.Slice(k * dimension, dimension));
+            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities, components, k);
         }
     }
 
-    internal override void AccumulateScatter(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> means, int components, Span<double> scatter, Span<double> scratch)
+    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
-        for (int n = 0; n < rows.Rows; n++)
+        using var block = new ColumnBlock(rows);
+        for (int k = 0; k < components; k++)
         {
-            var x = rows.Row(n);
-            double rowWeight = rows.RowWeight(n);
-            for (int k = 0; k < components; k++)
-            {
-                double weight = rowWeight * responsibilities[n * components + k];
-                if (weight != 0)
-                {
-                    // Pooled over components, each centred at its own current mean: still additive over chunks.
-                    FullMatrixBlock.AddScatter(x, means.Slice(k * dimension, dimension), weight, dimension, scatter, scratch);
-                }
-            }
+            // Pooled over components, each centred at its own current mean: still additive over chunks.
+            block.Centre(centres.Slice(k * dimension, dimension));
+            block.AddMoments(rows, responsibilities, components, k, firstMoments.Slice(k * dimension, dimension), scatter);
         }
     }
 
