@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 using LatentFit.Data;
@@ -19,6 +20,7 @@ internal sealed class ColumnBlock : IDisposable
     private readonly double[] _sum;
 
     /// <summary>Transposes the block's rows into columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ColumnBlock(DataBlock rows)
     {
         Rows = rows.Rows;
@@ -46,6 +48,7 @@ internal sealed class ColumnBlock : IDisposable
     private Span<double> Column(double[] buffer, int c) => buffer.AsSpan(c * Rows, Rows);
 
     /// <summary>Centres every column at <paramref name="mean"/> into the working columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Centre(ReadOnlySpan<double> mean)
     {
         for (int c = 0; c < Dimension; c++)
@@ -55,13 +58,14 @@ internal sealed class ColumnBlock : IDisposable
     }
 
     /// <summary>
-    /// After <see cref="Centre"/>: writes log N(xₙ | μ, Σ) = normalizer − ½‖L⁻¹(xₙ − μ)‖² to
-    /// <paramref name="logDensities"/>[n·stride + offset], with L⁻¹ lower triangular (D×D, row-major).
+    /// After <see cref="Centre"/>: writes log N(xₙ | μ, Σ) = normalizer − ½‖L⁻¹(xₙ − μ)‖² to <paramref name="logDensities"/>[n]
+    /// (one component's column of the block), with L⁻¹ lower triangular (D×D, row-major).
     /// </summary>
-    public void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities, int stride, int offset)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities)
     {
         int d = Dimension, b = Rows;
-        var squared = _sum.AsSpan(0, b);
+        var squared = logDensities[..b];
         var z = _work.AsSpan(0, b);
         squared.Clear();
         for (int i = 0; i < d; i++)
@@ -76,25 +80,37 @@ internal sealed class ColumnBlock : IDisposable
             TensorPrimitives.MultiplyAdd(z, z, squared, squared);
         }
 
-        for (int n = 0; n < b; n++)
+        // normalizer − ½ q, in place.
+        TensorPrimitives.Multiply(squared, -0.5, squared);
+        TensorPrimitives.Add(squared, normalizer, squared);
+    }
+
+    /// <summary>wₙ = rₙ × the row weight, into the block's weight buffer.</summary>
+    private Span<double> Weights(DataBlock rows, ReadOnlySpan<double> responsibilities)
+    {
+        var weights = _sum.AsSpan(0, Rows);
+        if (rows.RowWeights.IsEmpty)
         {
-            logDensities[n * stride + offset] = normalizer - 0.5 * squared[n];
+            responsibilities[..Rows].CopyTo(weights);
         }
+        else
+        {
+            TensorPrimitives.Multiply(responsibilities[..Rows], rows.RowWeights, weights);
+        }
+
+        return weights;
     }
 
     /// <summary>
     /// After <see cref="Centre"/>: adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ (xₙ − μ)(xₙ − μ)ᵀ to the
-    /// upper triangle of <paramref name="scatter"/>, with wₙ = <paramref name="responsibilities"/>[n·stride + offset]
-    /// times the row weight.
+    /// upper triangle of <paramref name="scatter"/>, with wₙ = <paramref name="responsibilities"/>[n] (one component's
+    /// column) times the row weight.
     /// </summary>
-    public void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, int stride, int offset, Span<double> firstMoment, Span<double> scatter)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter)
     {
         int d = Dimension, b = Rows;
-        var weights = _sum.AsSpan(0, b);
-        for (int n = 0; n < b; n++)
-        {
-            weights[n] = rows.RowWeight(n) * responsibilities[n * stride + offset];
-        }
+        var weights = Weights(rows, responsibilities);
 
         var weighted = _work.AsSpan(0, b);
         for (int i = 0; i < d; i++)
@@ -106,6 +122,45 @@ internal sealed class ColumnBlock : IDisposable
             {
                 row[j] += TensorPrimitives.Dot(weighted, Column(_centred, j));
             }
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="Centre"/>: log N(xₙ | μ, diag(σ²)) = normalizer − ½Σ_c ((xₙc − μc)/σc)², with
+    /// <paramref name="inverseScales"/> = 1/σ per coordinate (one value repeated for a spherical covariance).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void DiagonalLogDensities(ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities)
+    {
+        int b = Rows;
+        var squared = logDensities[..b];
+        var z = _work.AsSpan(0, b);
+        squared.Clear();
+        for (int c = 0; c < Dimension; c++)
+        {
+            TensorPrimitives.Multiply(Column(_centred, c), inverseScales[inverseScales.Length == 1 ? 0 : c], z);
+            TensorPrimitives.MultiplyAdd(z, z, squared, squared);
+        }
+
+        TensorPrimitives.Multiply(squared, -0.5, squared);
+        TensorPrimitives.Add(squared, normalizer, squared);
+    }
+
+    /// <summary>
+    /// After <see cref="Centre"/>: adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ(xₙc − μc)² to
+    /// <paramref name="scatter"/>[c] (or, when it has length 1, their sum over c, for a spherical covariance).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter)
+    {
+        var weights = Weights(rows, responsibilities);
+        var weighted = _work.AsSpan(0, Rows);
+        for (int c = 0; c < Dimension; c++)
+        {
+            var column = Column(_centred, c);
+            TensorPrimitives.Multiply(column, weights, weighted);
+            firstMoment[c] += TensorPrimitives.Sum<double>(weighted);
+            scatter[scatter.Length == 1 ? 0 : c] += TensorPrimitives.Dot(weighted, column);
         }
     }
 

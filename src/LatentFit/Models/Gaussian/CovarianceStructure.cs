@@ -68,11 +68,12 @@ public abstract class CovarianceStructure
     /// <exception cref="Abstractions.SingularCovarianceException">A covariance is not numerically positive definite.</exception>
     internal abstract CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension);
 
-    /// <summary>logp[n·K + k] = log N(xₙ | μₖ, Σₖ) for every row of the block.</summary>
+    /// <summary>logp[k·B + n] = log N(xₙ | μₖ, Σₖ) for every row n of the block of B rows (component by component).</summary>
     internal abstract void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities);
 
     /// <summary>
-    /// Adds the first moments Σₙ wₙrₙₖ(xₙ − cₖ) to <paramref name="firstMoments"/> (K×D) and the scatter
+    /// With responsibilities rₙₖ at [k·B + n] (component by component), adds the first moments Σₙ wₙrₙₖ(xₙ − cₖ) to
+    /// <paramref name="firstMoments"/> (K×D) and the scatter
     /// Σₙ wₙrₙₖ(xₙ − cₖ)(xₙ − cₖ)ᵀ (or its diagonal or trace) to <paramref name="scatter"/>, about the centres cₖ.
     /// </summary>
     internal abstract void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 
@@ -60,44 +61,27 @@ public sealed class DiagonalCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, 1 / (inverse[smallest] * inverse[smallest]), smallest / dimension);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
-        var inverse = factors.InverseFactors.AsSpan();
-        for (int n = 0; n < rows.Rows; n++)
+        using var block = new ColumnBlock(rows);
+        for (int k = 0; k < components; k++)
         {
-            var x = rows.Row(n);
-            for (int k = 0; k < components; k++)
-            {
-                double squared = 0;
-                for (int d = 0; d < dimension; d++)
-                {
-                    double z = (x[d] - means[k * dimension + d]) * inverse[k * dimension + d];
-                    squared += z * z;
-                }
-
-                logDensities[n * components + k] = factors.LogNormalizers[k] - 0.5 * squared;
-            }
+            block.Centre(means.Slice(k * dimension, dimension));
+            block.DiagonalLogDensities(factors.InverseFactors.AsSpan(k * dimension, dimension), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
-        for (int n = 0; n < rows.Rows; n++)
+        using var block = new ColumnBlock(rows);
+        for (int k = 0; k < components; k++)
         {
-            var x = rows.Row(n);
-            double rowWeight = rows.RowWeight(n);
-            for (int k = 0; k < components; k++)
-            {
-                double weight = rowWeight * responsibilities[n * components + k];
-                for (int d = 0; d < dimension; d++)
-                {
-                    double centred = x[d] - centres[k * dimension + d];
-                    firstMoments[k * dimension + d] += weight * centred;
-                    scatter[k * dimension + d] += weight * centred * centred;
-                }
-            }
+            block.Centre(centres.Slice(k * dimension, dimension));
+            block.AddDiagonalMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * dimension, dimension));
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 
@@ -48,6 +49,7 @@ public sealed class FullCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, smallest, component);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
@@ -56,10 +58,11 @@ public sealed class FullCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            block.LogDensities(factors.InverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], logDensities, components, k);
+            block.LogDensities(factors.InverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
@@ -68,7 +71,7 @@ public sealed class FullCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(centres.Slice(k * dimension, dimension));
-            block.AddMoments(rows, responsibilities, components, k, firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * size, size));
+            block.AddMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * size, size));
         }
     }
 

@@ -188,7 +188,17 @@ public static class GaussianMixtureInitializer
 
         // Scatter about the responsibility-weighted means, so s₁ = 0 and the M-step below leaves the means as they are.
         var block = new DataBlock(data.Values.Span, rows, d, rowWeights);
-        model.Structure.AccumulateMoments(block, responsibilities, means, k, stats.FirstMoments, stats.Scatter);
+        // The moment kernels take responsibilities component by component.
+        var byComponent = new double[rows * k];
+        for (int n = 0; n < rows; n++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                byComponent[j * rows + n] = responsibilities[n * k + j];
+            }
+        }
+
+        model.Structure.AccumulateMoments(block, byComponent, means, k, stats.FirstMoments, stats.Scatter);
         var uniform = new double[k];
         Array.Fill(uniform, 1.0 / k);
         var identity = new double[k * d * d];

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 using LatentFit.Data;
@@ -77,6 +78,7 @@ public sealed class GaussianMixtureModel :
     public GaussianMixtureStatistics CreateStatistics() => new(Structure, Components, Dimension);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Accumulate(GaussianMixtureParameters theta, DataBlock rows, GaussianMixtureStatistics into)
     {
         CheckShape(theta);
@@ -97,7 +99,7 @@ public sealed class GaussianMixtureModel :
         }
 
         var buffer = ArrayPool<double>.Shared.Rent(Math.Min(BlockRows, rows.Rows) * k);
-        var maxima = ArrayPool<double>.Shared.Rent(BlockRows);
+        var maxima = ArrayPool<double>.Shared.Rent(2 * BlockRows);
         try
         {
             for (int start = 0; start < rows.Rows; start += BlockRows)
@@ -110,7 +112,7 @@ public sealed class GaussianMixtureModel :
                     rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
                 var logDensities = buffer.AsSpan(0, count * k);
                 Structure.LogDensities(factors, means, k, block, logDensities);
-                Responsibilities(block, logDensities, logWeights, maxima, into);
+                Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * BlockRows), into);
                 Structure.AccumulateMoments(block, logDensities, centres, k, into.FirstMoments, into.Scatter);
             }
         }
@@ -122,49 +124,81 @@ public sealed class GaussianMixtureModel :
     }
 
     /// <summary>
-    /// Log-space E-step on a block, in place: rₙₖ = exp(log αₖ + log N(xₙ|μₖ,Σₖ) − log Σⱼ αⱼ N(xₙ|μⱼ,Σⱼ)), by log-sum-exp
-    /// with each row's maximum taken out first, and with the exponentials of the whole block in one vectorised call.
-    /// Adds ℓ, the total weight and nₖ to the statistics.
+    /// Log-space E-step on a block of B rows, in place, component by component (logp[k·B + n]):
+    /// rₙₖ = exp(log αₖ + log N(xₙ|μₖ,Σₖ) − log Σⱼ αⱼ N(xₙ|μⱼ,Σⱼ)), by log-sum-exp with each row's maximum taken out
+    /// first. Every step runs over the block's rows with SIMD, so the cost does not hinge on K. Adds ℓ, the total
+    /// weight and nₖ to the statistics.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Responsibilities(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, Span<double> maxima, GaussianMixtureStatistics into)
     {
-        int k = Components, count = block.Rows;
-        for (int n = 0; n < count; n++)
+        int k = Components, b = block.Rows;
+        var max = maxima[..b];
+        Span<double> Column(Span<double> all, int j) => all.Slice(j * b, b);
+        for (int j = 0; j < k; j++)
         {
-            var row = logDensities.Slice(n * k, k);
-            TensorPrimitives.Add(row, logWeights, row);
-            double max = TensorPrimitives.Max<double>(row);
-            maxima[n] = max;
-            if (double.IsFinite(max))
-            {
-                TensorPrimitives.Subtract(row, max, row);
-            }
-            else
-            {
-                // Underflow of every component density (absurd parameters, e.g. a line-search probe): ℓ is −∞
-                // and this row carries no statistics.
-                row.Fill(double.NegativeInfinity);
-            }
+            TensorPrimitives.Add(Column(logDensities, j), logWeights[j], Column(logDensities, j));
         }
 
-        TensorPrimitives.Exp(logDensities, logDensities);
-        for (int n = 0; n < count; n++)
+        Column(logDensities, 0).CopyTo(max);
+        for (int j = 1; j < k; j++)
         {
-            var row = logDensities.Slice(n * k, k);
-            if (!double.IsFinite(maxima[n]))
-            {
-                into.LogLikelihood = double.NegativeInfinity;
-                continue;
-            }
+            TensorPrimitives.Max(max, Column(logDensities, j), max);
+        }
 
-            double sum = TensorPrimitives.Sum<double>(row);
-            double weight = block.RowWeight(n);
-            into.LogLikelihood += weight * (maxima[n] + Math.Log(sum));
-            into.Weight += weight;
-            TensorPrimitives.Multiply(row, 1 / sum, row);
+        bool underflow = false;
+        foreach (double m in max)
+        {
+            underflow |= !double.IsFinite(m);
+        }
+
+        if (underflow)
+        {
+            // Every component density underflowed for some row (absurd parameters, e.g. a line-search probe):
+            // ℓ is −∞; the statistics are not used.
+            into.LogLikelihood = double.NegativeInfinity;
+            logDensities[..(k * b)].Clear();
+            return;
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            TensorPrimitives.Subtract(Column(logDensities, j), max, Column(logDensities, j));
+        }
+
+        TensorPrimitives.Exp(logDensities[..(k * b)], logDensities[..(k * b)]);
+        var sum = maxima.Slice(BlockRows, b);
+        Column(logDensities, 0).CopyTo(sum);
+        for (int j = 1; j < k; j++)
+        {
+            TensorPrimitives.Add(sum, Column(logDensities, j), sum);
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            TensorPrimitives.Divide(Column(logDensities, j), sum, Column(logDensities, j));
+        }
+
+        // log marginal = max + log Σ; weighted sums in row order.
+        TensorPrimitives.Log(sum, sum);
+        TensorPrimitives.Add(sum, max, sum);
+        var weights = block.RowWeights;
+        if (weights.IsEmpty)
+        {
+            into.LogLikelihood += TensorPrimitives.Sum<double>(sum);
+            into.Weight += b;
             for (int j = 0; j < k; j++)
             {
-                into.ComponentWeights[j] += weight * row[j];
+                into.ComponentWeights[j] += TensorPrimitives.Sum<double>(Column(logDensities, j));
+            }
+        }
+        else
+        {
+            into.LogLikelihood += TensorPrimitives.Dot(sum, weights);
+            into.Weight += TensorPrimitives.Sum(weights);
+            for (int j = 0; j < k; j++)
+            {
+                into.ComponentWeights[j] += TensorPrimitives.Dot(Column(logDensities, j), weights);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 
@@ -43,6 +44,7 @@ public sealed class TiedCovariance : CovarianceStructure
         return new CovarianceFactors(inverse, normalizers, smallest, 0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
     {
         int dimension = rows.Dimension;
@@ -50,10 +52,11 @@ public sealed class TiedCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities, components, k);
+            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
@@ -62,7 +65,7 @@ public sealed class TiedCovariance : CovarianceStructure
         {
             // Pooled over components, each centred at its own current mean: still additive over chunks.
             block.Centre(centres.Slice(k * dimension, dimension));
-            block.AddMoments(rows, responsibilities, components, k, firstMoments.Slice(k * dimension, dimension), scatter);
+            block.AddMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter);
         }
     }
 

@@ -73,6 +73,104 @@ public sealed class GaussianMixtureModelTests
         }
     }
 
+    public static TheoryData<string, int, int> KernelShapes()
+    {
+        var data = new TheoryData<string, int, int>();
+        foreach (var structure in CovarianceStructure.All)
+        {
+            foreach (var (d, k) in new[] { (1, 1), (3, 2), (7, 3), (9, 1), (17, 4) })
+            {
+                data.Add(structure.Name, d, k);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelShapes))]
+    public void Accumulate_VectorKernels_MatchStraightforwardSums(string name, int d, int k)
+    {
+        // 300 rows: one full block of 256 and a remainder; D not a multiple of any vector width; K = 1 included.
+        var random = new Random(100 * d + k);
+        var data = RandomProblems.MixtureData(random, 300, d, k);
+        var theta = RandomProblems.Parameters(random, data, k, Structure(name));
+        var model = new GaussianMixtureModel(k, d, Structure(name));
+        var stats = EStep(model, theta, data);
+        var rows = data.Values.ToArray();
+        var full = theta.FullCovariances();
+        var first = new double[k * d];
+        var scatter = new double[k * d * d];
+        double logLikelihood = 0;
+        for (int n = 0; n < data.Rows; n++)
+        {
+            var r = ReferenceGaussianMixture.Responsibilities(rows, d, n, theta.Weights.ToArray(), theta.Means.ToArray(), full, out double logMarginal);
+            logLikelihood += logMarginal;
+            for (int j = 0; j < k; j++)
+            {
+                for (int a = 0; a < d; a++)
+                {
+                    double da = rows[n * d + a] - theta.Means[j * d + a];
+                    first[j * d + a] += r[j] * da;
+                    for (int b = 0; b < d; b++)
+                    {
+                        scatter[j * d * d + a * d + b] += r[j] * da * (rows[n * d + b] - theta.Means[j * d + b]);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(logLikelihood, stats.LogLikelihood, 1e-12 * Math.Abs(logLikelihood));
+        AssertClose(first, stats.FirstMoments, 1e-11);
+
+        // The reference scatter in the structure's layout: every matrix, pooled, diagonals, or traces.
+        var expected = new double[stats.Scatter.Length];
+        for (int j = 0; j < k; j++)
+        {
+            for (int a = 0; a < d; a++)
+            {
+                for (int b = a; b < d; b++)
+                {
+                    double value = scatter[j * d * d + a * d + b];
+                    switch (model.Structure)
+                    {
+                        case FullCovariance:
+                            expected[j * d * d + a * d + b] = value;
+                            break;
+                        case TiedCovariance:
+                            expected[a * d + b] += value;
+                            break;
+                        case DiagonalCovariance when a == b:
+                            expected[j * d + a] = value;
+                            break;
+                        case SphericalCovariance when a == b:
+                            expected[j] += value;
+                            break;
+                    }
+                }
+            }
+        }
+
+        var actual = stats.Scatter.ToArray();
+        if (model.Structure is FullCovariance or TiedCovariance)
+        {
+            // Only the upper triangle is accumulated.
+            int blocks = model.Structure is FullCovariance ? k : 1;
+            for (int j = 0; j < blocks; j++)
+            {
+                for (int a = 0; a < d; a++)
+                {
+                    for (int b = 0; b < a; b++)
+                    {
+                        actual[j * d * d + a * d + b] = 0;
+                    }
+                }
+            }
+        }
+
+        AssertClose(expected, actual, 1e-12);
+    }
+
     [Theory]
     [MemberData(nameof(Structures))]
     public void Add_RandomSplit_EqualsStatisticsOfAllRows(string name)
