@@ -121,6 +121,23 @@ public abstract class FitProblem
     /// <summary>log p(x | θ(η)) of one row x (natural log), e.g. to draw the fitted density; −∞ where it underflows.</summary>
     public abstract double LogDensity(ReadOnlySpan<double> eta, ReadOnlySpan<double> row);
 
+    /// <summary>
+    /// ℓ(η), with ∇ℓ(η) written to <paramref name="gradient"/> and its norm returned in <paramref name="gradientNorm"/>
+    /// when the model has a gradient (NaN otherwise): what EM-type methods record in their traces.
+    /// </summary>
+    public double ValueAndGradientIfAny(ReadOnlySpan<double> eta, Span<double> gradient, out double gradientNorm)
+    {
+        if (!GradientSupport.IsExact)
+        {
+            gradientNorm = double.NaN;
+            return Value(eta);
+        }
+
+        double value = ValueAndGradient(eta, gradient);
+        gradientNorm = System.Numerics.Tensors.TensorPrimitives.Norm<double>(gradient);
+        return value;
+    }
+
     /// <summary>Throws a clear error when the gradient is not available; called by optimisers that need it.</summary>
     public void RequireGradient(string algorithm)
     {

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.Acceleration;
@@ -40,11 +39,8 @@ public sealed class AutoOptimizer : IOptimizer
         var eta = start.ToArray();
         var next = new double[eta.Length];
         var gradient = new double[eta.Length];
-        double Evaluate(double[] point) => hasGradient ? problem.ValueAndGradient(point, gradient) : problem.Value(point);
-        double Norm() => hasGradient ? TensorPrimitives.Norm(gradient) : double.NaN;
-
-        double value = Evaluate(eta);
-        if (recorder.Begin(value, Norm()))
+        double value = problem.ValueAndGradientIfAny(eta, gradient, out double norm);
+        if (recorder.Begin(value, norm))
         {
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }
@@ -64,9 +60,9 @@ public sealed class AutoOptimizer : IOptimizer
             double step = Distance(eta, next);
             (eta, next) = (next, eta);
             double previous = value;
-            value = Evaluate(eta);
-            recorder.Record(iteration, value, Norm(), "EM (warm-up)");
-            if (recorder.Check(previous, value, Norm(), next, eta) is { } reason)
+            value = problem.ValueAndGradientIfAny(eta, gradient, out norm);
+            recorder.Record(iteration, value, norm, "EM (warm-up)");
+            if (recorder.Check(previous, value, norm, next, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.Stopping;
@@ -19,16 +18,11 @@ public sealed class ExpectationMaximizationOptimizer : IOptimizer
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
         var recorder = new RunRecorder(Name, problem, options, sink);
-        bool hasGradient = problem.GradientSupport.IsExact;
         var eta = start.ToArray();
         var next = new double[eta.Length];
         var gradient = new double[eta.Length];
-
-        double Evaluate(double[] point) => hasGradient ? problem.ValueAndGradient(point, gradient) : problem.Value(point);
-        double Norm() => hasGradient ? TensorPrimitives.Norm(gradient) : double.NaN;
-
-        double value = Evaluate(eta);
-        if (recorder.Begin(value, Norm()))
+        double value = problem.ValueAndGradientIfAny(eta, gradient, out double norm);
+        if (recorder.Begin(value, norm))
         {
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }
@@ -43,9 +37,9 @@ public sealed class ExpectationMaximizationOptimizer : IOptimizer
             problem.EmMap(eta, next);
             (eta, next) = (next, eta);
             double previous = value;
-            value = Evaluate(eta);
-            recorder.Record(iteration, value, Norm());
-            if (recorder.Check(previous, value, Norm(), next, eta) is { } reason)
+            value = problem.ValueAndGradientIfAny(eta, gradient, out norm);
+            recorder.Record(iteration, value, norm);
+            if (recorder.Check(previous, value, norm, next, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }

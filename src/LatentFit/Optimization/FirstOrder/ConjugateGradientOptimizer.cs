@@ -27,7 +27,7 @@ public sealed class ConjugateGradientOptimizer : IOptimizer
         var x = start.ToArray();
         var g = new double[n];
         double logLikelihood = problem.ValueAndGradient(x, g);
-        Negate(g);
+        TensorPrimitives.Negate(g, g);
         double f = -logLikelihood;
         double norm = TensorPrimitives.Norm(g);
         if (recorder.Begin(logLikelihood, norm))
@@ -105,19 +105,5 @@ public sealed class ConjugateGradientOptimizer : IOptimizer
         return recorder.Finish(x, -f, options.MaxIterations, TerminationReason.IterationLimit);
     }
 
-    private static void Negate(Span<double> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = -values[i];
-        }
-    }
-
-    private static void Steepest(ReadOnlySpan<double> g, Span<double> direction)
-    {
-        for (int i = 0; i < g.Length; i++)
-        {
-            direction[i] = -g[i];
-        }
-    }
+    private static void Steepest(ReadOnlySpan<double> g, Span<double> direction) => TensorPrimitives.Negate(g, direction);
 }

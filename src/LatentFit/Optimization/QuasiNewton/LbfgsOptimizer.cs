@@ -30,7 +30,7 @@ public sealed class LbfgsOptimizer : IOptimizer
         var x = start.ToArray();
         var g = new double[n];
         double logLikelihood = problem.ValueAndGradient(x, g);
-        Negate(g);
+        TensorPrimitives.Negate(g, g);
         double f = -logLikelihood;
         double norm = TensorPrimitives.Norm(g);
         if (recorder.Begin(logLikelihood, norm))
@@ -88,14 +88,6 @@ public sealed class LbfgsOptimizer : IOptimizer
         }
 
         return recorder.Finish(x, -f, options.MaxIterations, TerminationReason.IterationLimit);
-    }
-
-    private static void Negate(Span<double> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = -values[i];
-        }
     }
 
     /// <summary>The m most recent pairs sₖ = xₖ₊₁ − xₖ, yₖ = ∇fₖ₊₁ − ∇fₖ in a ring.</summary>
