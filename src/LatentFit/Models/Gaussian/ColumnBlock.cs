@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Buffers;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using LatentFit.Data;
 
@@ -64,6 +65,12 @@ internal sealed class ColumnBlock : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities)
     {
+        if (Vector512.IsHardwareAccelerated && Rows % Vector512<double>.Count == 0)
+        {
+            LogDensities512(inverseFactor, normalizer, logDensities);
+            return;
+        }
+
         int d = Dimension, b = Rows;
         var squared = logDensities[..b];
         var z = _work.AsSpan(0, b);
@@ -83,6 +90,36 @@ internal sealed class ColumnBlock : IDisposable
         // normalizer − ½ q, in place.
         TensorPrimitives.Multiply(squared, -0.5, squared);
         TensorPrimitives.Add(squared, normalizer, squared);
+    }
+
+    /// <summary>
+    /// The same with eight rows at a time in 512-bit registers: zᵢ and ‖z‖² never leave the registers, so each load of
+    /// a column slice feeds a multiply-add rather than a load, a multiply-add and a store.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LogDensities512(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities)
+    {
+        int d = Dimension, b = Rows, width = Vector512<double>.Count;
+        ReadOnlySpan<double> columns = _centred;
+        var half = Vector512.Create(-0.5);
+        var offset = Vector512.Create(normalizer);
+        for (int n = 0; n < b; n += width)
+        {
+            var squared = Vector512<double>.Zero;
+            for (int i = 0; i < d; i++)
+            {
+                var row = inverseFactor.Slice(i * d, i + 1);
+                var z = Vector512.Create(columns.Slice(n, width)) * row[0];
+                for (int j = 1; j <= i; j++)
+                {
+                    z = Vector512.FusedMultiplyAdd(Vector512.Create(columns.Slice((j * b) + n, width)), Vector512.Create(row[j]), z);
+                }
+
+                squared = Vector512.FusedMultiplyAdd(z, z, squared);
+            }
+
+            Vector512.FusedMultiplyAdd(squared, half, offset).CopyTo(logDensities.Slice(n, width));
+        }
     }
 
     /// <summary>wₙ = rₙ × the row weight, into the block's weight buffer.</summary>
@@ -113,14 +150,88 @@ internal sealed class ColumnBlock : IDisposable
         var weights = Weights(rows, responsibilities);
 
         var weighted = _work.AsSpan(0, b);
+        bool tiles = Vector512.IsHardwareAccelerated && b % Vector512<double>.Count == 0;
+        int tiled = tiles ? d - (d % 4) : 0;
         for (int i = 0; i < d; i++)
         {
             TensorPrimitives.Multiply(Column(_centred, i), weights, weighted);
             firstMoment[i] += TensorPrimitives.Sum<double>(weighted);
             var row = scatter.Slice(i * d, d);
-            for (int j = i; j < d; j++)
+
+            // Entries inside the 4×4 tiles below are left to them.
+            int from = i < tiled ? tiled : i;
+            for (int j = from; j < d; j++)
             {
                 row[j] += TensorPrimitives.Dot(weighted, Column(_centred, j));
+            }
+        }
+
+        for (int i0 = 0; i0 < tiled; i0 += 4)
+        {
+            for (int j0 = i0; j0 < tiled; j0 += 4)
+            {
+                Tile512(weights, i0, j0, scatter);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds Σₙ wₙ cᵢ[n] cⱼ[n] for i in i0..i0+3 and j in j0..j0+3 (j ≥ i) to the scatter, eight rows at a time with the
+    /// sixteen sums in 512-bit registers: eight loads feed sixteen fused multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tile512(ReadOnlySpan<double> weights, int i0, int j0, Span<double> scatter)
+    {
+        int d = Dimension, b = Rows, width = Vector512<double>.Count;
+        ReadOnlySpan<double> c = _centred;
+        Vector512<double> s00 = default, s01 = default, s02 = default, s03 = default;
+        Vector512<double> s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<double> s20 = default, s21 = default, s22 = default, s23 = default;
+        Vector512<double> s30 = default, s31 = default, s32 = default, s33 = default;
+        for (int n = 0; n < b; n += width)
+        {
+            var w = Vector512.Create(weights.Slice(n, width));
+            var a0 = Vector512.Create(c.Slice((i0 * b) + n, width)) * w;
+            var a1 = Vector512.Create(c.Slice(((i0 + 1) * b) + n, width)) * w;
+            var a2 = Vector512.Create(c.Slice(((i0 + 2) * b) + n, width)) * w;
+            var a3 = Vector512.Create(c.Slice(((i0 + 3) * b) + n, width)) * w;
+            var b0 = Vector512.Create(c.Slice((j0 * b) + n, width));
+            var b1 = Vector512.Create(c.Slice(((j0 + 1) * b) + n, width));
+            var b2 = Vector512.Create(c.Slice(((j0 + 2) * b) + n, width));
+            var b3 = Vector512.Create(c.Slice(((j0 + 3) * b) + n, width));
+            s00 = Vector512.FusedMultiplyAdd(a0, b0, s00);
+            s01 = Vector512.FusedMultiplyAdd(a0, b1, s01);
+            s02 = Vector512.FusedMultiplyAdd(a0, b2, s02);
+            s03 = Vector512.FusedMultiplyAdd(a0, b3, s03);
+            s10 = Vector512.FusedMultiplyAdd(a1, b0, s10);
+            s11 = Vector512.FusedMultiplyAdd(a1, b1, s11);
+            s12 = Vector512.FusedMultiplyAdd(a1, b2, s12);
+            s13 = Vector512.FusedMultiplyAdd(a1, b3, s13);
+            s20 = Vector512.FusedMultiplyAdd(a2, b0, s20);
+            s21 = Vector512.FusedMultiplyAdd(a2, b1, s21);
+            s22 = Vector512.FusedMultiplyAdd(a2, b2, s22);
+            s23 = Vector512.FusedMultiplyAdd(a2, b3, s23);
+            s30 = Vector512.FusedMultiplyAdd(a3, b0, s30);
+            s31 = Vector512.FusedMultiplyAdd(a3, b1, s31);
+            s32 = Vector512.FusedMultiplyAdd(a3, b2, s32);
+            s33 = Vector512.FusedMultiplyAdd(a3, b3, s33);
+        }
+
+        ReadOnlySpan<double> sums =
+        [
+            Vector512.Sum(s00), Vector512.Sum(s01), Vector512.Sum(s02), Vector512.Sum(s03),
+            Vector512.Sum(s10), Vector512.Sum(s11), Vector512.Sum(s12), Vector512.Sum(s13),
+            Vector512.Sum(s20), Vector512.Sum(s21), Vector512.Sum(s22), Vector512.Sum(s23),
+            Vector512.Sum(s30), Vector512.Sum(s31), Vector512.Sum(s32), Vector512.Sum(s33),
+        ];
+        for (int t = 0; t < 4; t++)
+        {
+            for (int u = 0; u < 4; u++)
+            {
+                if (j0 + u >= i0 + t)
+                {
+                    scatter[((i0 + t) * d) + j0 + u] += sums[(t * 4) + u];
+                }
             }
         }
     }
