@@ -112,13 +112,14 @@ public static class GaussianMixtureInitializer
         }
 
         ReassignEmptyClusters(data, assignment, centres, k, d);
-        var responsibilities = new double[rows * k];
-        for (int n = 0; n < rows; n++)
+        return FromResponsibilityBlocks(model, data, (start, count, target) =>
         {
-            responsibilities[n * k + assignment[n]] = 1;
-        }
-
-        return FromResponsibilities(model, data, responsibilities);
+            target.Clear();
+            for (int n = 0; n < count; n++)
+            {
+                target[n * k + assignment[start + n]] = 1;
+            }
+        });
     }
 
     /// <summary>Uniform random responsibilities, normalised per row, then one M-step.</summary>
@@ -153,22 +154,44 @@ public static class GaussianMixtureInitializer
     /// <exception cref="ComponentCollapsedException">A component has no responsibility at all.</exception>
     public static GaussianMixtureParameters FromResponsibilities(GaussianMixtureModel model, DataSet data, ReadOnlySpan<double> responsibilities)
     {
+        int k = model.Components;
+        var all = responsibilities.ToArray();
+        return FromResponsibilityBlocks(model, data, (start, count, target) => all.AsSpan(start * k, count * k).CopyTo(target));
+    }
+
+    /// <summary>Writes the responsibilities of rows start..start+count−1 (row-major, count×K) to <paramref name="target"/>.</summary>
+    private delegate void ResponsibilityFill(int start, int count, Span<double> target);
+
+    /// <summary>
+    /// The M-step for responsibilities supplied block by block, in two passes (weighted means, then moments about
+    /// them), so that no N×K array is needed: k-means++ gives its hard assignments one block at a time.
+    /// </summary>
+    private static GaussianMixtureParameters FromResponsibilityBlocks(GaussianMixtureModel model, DataSet data, ResponsibilityFill fill)
+    {
+        const int BlockRows = 1024;
         int k = model.Components, d = model.Dimension, rows = data.Rows;
         var stats = model.CreateStatistics();
         var means = new double[k * d];
         var rowWeights = data.RowWeights is { } weights ? weights.Span : default;
-        for (int n = 0; n < rows; n++)
+        var rowMajor = new double[Math.Min(BlockRows, rows) * k];
+        var byComponent = new double[rowMajor.Length];
+        for (int start = 0; start < rows; start += BlockRows)
         {
-            double w = rowWeights.IsEmpty ? 1.0 : rowWeights[n];
-            stats.Weight += w;
-            var x = data.Row(n);
-            for (int j = 0; j < k; j++)
+            int count = Math.Min(BlockRows, rows - start);
+            fill(start, count, rowMajor.AsSpan(0, count * k));
+            for (int n = 0; n < count; n++)
             {
-                double r = w * responsibilities[n * k + j];
-                stats.ComponentWeights[j] += r;
-                for (int c = 0; c < d; c++)
+                double w = rowWeights.IsEmpty ? 1.0 : rowWeights[start + n];
+                stats.Weight += w;
+                var x = data.Row(start + n);
+                for (int j = 0; j < k; j++)
                 {
-                    means[j * d + c] += r * x[c];
+                    double r = w * rowMajor[n * k + j];
+                    stats.ComponentWeights[j] += r;
+                    for (int c = 0; c < d; c++)
+                    {
+                        means[j * d + c] += r * x[c];
+                    }
                 }
             }
         }
@@ -186,19 +209,24 @@ public static class GaussianMixtureInitializer
             }
         }
 
-        // Scatter about the responsibility-weighted means, so s₁ = 0 and the M-step below leaves the means as they are.
-        var block = new DataBlock(data.Values.Span, rows, d, rowWeights);
-        // The moment kernels take responsibilities component by component.
-        var byComponent = new double[rows * k];
-        for (int n = 0; n < rows; n++)
+        // Moments about the responsibility-weighted means, so s₁ ≈ 0 and the M-step below leaves the means as they
+        // are; the moment kernels take responsibilities component by component.
+        for (int start = 0; start < rows; start += BlockRows)
         {
-            for (int j = 0; j < k; j++)
+            int count = Math.Min(BlockRows, rows - start);
+            fill(start, count, rowMajor.AsSpan(0, count * k));
+            for (int n = 0; n < count; n++)
             {
-                byComponent[j * rows + n] = responsibilities[n * k + j];
+                for (int j = 0; j < k; j++)
+                {
+                    byComponent[j * count + n] = rowMajor[n * k + j];
+                }
             }
+
+            var block = new DataBlock(data.RowRange(start, count), count, d, rowWeights.IsEmpty ? default : rowWeights.Slice(start, count));
+            model.Structure.AccumulateMoments(block, byComponent.AsSpan(0, count * k), means, k, stats.FirstMoments, stats.Scatter);
         }
 
-        model.Structure.AccumulateMoments(block, byComponent, means, k, stats.FirstMoments, stats.Scatter);
         var uniform = new double[k];
         Array.Fill(uniform, 1.0 / k);
         var identity = new double[k * d * d];
