@@ -31,7 +31,7 @@ public static class StandardErrors
 
         if (!DenseMatrix.TryCholesky(information, p))
         {
-            throw new Models.Abstractions.ModelFailureException("the observed information is not positive definite at these parameters, so they are not a strict maximum of the log-likelihood (or the model is not identified there); no standard errors.");
+            throw new Models.Abstractions.ModelFailureException("the observed information is not positive definite at these parameters, so they are not a strict maximum of the log-likelihood (or the model is not identified there).");
         }
 
         var estimates = problem.NaturalParameters(optimum);

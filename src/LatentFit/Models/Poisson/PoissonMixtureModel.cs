@@ -169,63 +169,65 @@ public sealed class PoissonMixtureModel :
     {
         int k = Components, p = ParameterCount;
         var responsibilities = new double[k];
-        var score = new double[p];
         var meanScore = new double[p];
         var (logWeights, logRates) = Logarithms(theta);
+        var weights = theta.Weights;
+        var rates = theta.Rates;
 
         for (int n = 0; n < rows.Rows; n++)
         {
             double x = rows.Row(n)[0];
             double weight = rows.RowWeight(n);
             Posterior(theta, x, logWeights, logRates, responsibilities);
-            Array.Clear(meanScore);
 
-            // E[S Sᵀ | x]: the complete-data score for z = j is Sₐ = e_j − π (first K−1 entries), S_logλ = e_j (x − λ_j).
-            for (int j = 0; j < k; j++)
-            {
-                for (int i = 0; i < k - 1; i++)
-                {
-                    score[i] = (i == j ? 1 : 0) - theta.Weights[i];
-                }
-
-                for (int i = 0; i < k; i++)
-                {
-                    score[k - 1 + i] = i == j ? x - theta.Rates[i] : 0;
-                }
-
-                double r = weight * responsibilities[j];
-                for (int a = 0; a < p; a++)
-                {
-                    meanScore[a] += responsibilities[j] * score[a];
-                    for (int b = 0; b < p; b++)
-                    {
-                        hessian[a * p + b] += r * score[a] * score[b];
-                    }
-                }
-            }
-
-            // − E[S|x] E[S|x]ᵀ completes the conditional covariance of the score.
-            for (int a = 0; a < p; a++)
-            {
-                for (int b = 0; b < p; b++)
-                {
-                    hessian[a * p + b] -= weight * meanScore[a] * meanScore[b];
-                }
-            }
-
-            // E[∇² log p(x,z) | x]: −(diag π − ππᵀ) for the logits, −rⱼλⱼ on the log-rate diagonal.
+            // The complete-data score for z = j is S = (e_j − π, (x − λⱼ)e_j) in (logits, log-rates), so each block of
+            // E[SSᵀ | x] has a closed form and the row costs O(P²), not O(K·P²):
+            //   logits × logits    diag(r′) − r′πᵀ − πr′ᵀ + ππᵀ        (r′: the first K−1 responsibilities)
+            //   logits × log λₘ    rₘ(x − λₘ)(e_m − π)
+            //   log λₘ × log λₘ    rₘ(x − λₘ)²  (zero off the diagonal)
             for (int a = 0; a < k - 1; a++)
             {
-                for (int b = 0; b < k - 1; b++)
+                meanScore[a] = responsibilities[a] - weights[a];
+            }
+
+            for (int m = 0; m < k; m++)
+            {
+                meanScore[k - 1 + m] = responsibilities[m] * (x - rates[m]);
+            }
+
+            for (int a = 0; a < k - 1; a++)
+            {
+                var row = hessian.Slice(a * p, p);
+                for (int b2 = 0; b2 < k - 1; b2++)
                 {
-                    hessian[a * p + b] -= weight * ((a == b ? theta.Weights[a] : 0) - theta.Weights[a] * theta.Weights[b]);
+                    double second = (a == b2 ? responsibilities[a] : 0) - responsibilities[a] * weights[b2] - weights[a] * responsibilities[b2] + weights[a] * weights[b2];
+
+                    // E[∇² log p(x,z) | x] for the logits: −(diag π − ππᵀ).
+                    double curvature = (a == b2 ? weights[a] : 0) - weights[a] * weights[b2];
+                    row[b2] += weight * (second - meanScore[a] * meanScore[b2] - curvature);
+                }
+
+                for (int m = 0; m < k; m++)
+                {
+                    double second = responsibilities[m] * (x - rates[m]) * ((a == m ? 1 : 0) - weights[a]);
+                    double value = weight * (second - meanScore[a] * meanScore[k - 1 + m]);
+                    row[k - 1 + m] += value;
+                    hessian[(k - 1 + m) * p + a] += value;
                 }
             }
 
-            for (int j = 0; j < k; j++)
+            for (int m = 0; m < k; m++)
             {
-                int i = k - 1 + j;
-                hessian[i * p + i] -= weight * responsibilities[j] * theta.Rates[j];
+                var row = hessian.Slice((k - 1 + m) * p, p);
+                double centred = x - rates[m];
+                for (int m2 = 0; m2 < k; m2++)
+                {
+                    double second = m == m2 ? responsibilities[m] * centred * centred : 0;
+
+                    // E[∇² log p(x,z) | x] for the log-rates: −rₘλₘ on the diagonal.
+                    double curvature = m == m2 ? responsibilities[m] * rates[m] : 0;
+                    row[k - 1 + m2] += weight * (second - meanScore[k - 1 + m] * meanScore[k - 1 + m2] - curvature);
+                }
             }
         }
     }
