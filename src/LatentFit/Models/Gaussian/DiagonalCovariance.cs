@@ -68,8 +68,7 @@ public sealed class DiagonalCovariance : CovarianceStructure
         using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
-            block.Centre(means.Slice(k * dimension, dimension));
-            block.DiagonalLogDensities(factors.InverseFactors.AsSpan(k * dimension, dimension), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
+            block.DiagonalLogDensities(means.Slice(k * dimension, dimension), factors.InverseFactors.AsSpan(k * dimension, dimension), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
         }
     }
 
@@ -80,8 +79,7 @@ public sealed class DiagonalCovariance : CovarianceStructure
         using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
-            block.Centre(centres.Slice(k * dimension, dimension));
-            block.AddDiagonalMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * dimension, dimension));
+            block.AddDiagonalMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), centres.Slice(k * dimension, dimension), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * dimension, dimension));
         }
     }
 
