@@ -106,7 +106,42 @@ internal sealed class ColumnBlock : IDisposable
         for (int n = 0; n < b; n += width)
         {
             var squared = Vector512<double>.Zero;
-            for (int i = 0; i < d; i++)
+
+            // Four rows of L⁻¹ at a time: each column slice loaded feeds up to four multiply-adds.
+            int i0 = 0;
+            for (; i0 + 4 <= d; i0 += 4)
+            {
+                var z0 = Vector512<double>.Zero;
+                var z1 = Vector512<double>.Zero;
+                var z2 = Vector512<double>.Zero;
+                var z3 = Vector512<double>.Zero;
+                int r0 = i0 * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
+                for (int j = 0; j <= i0; j++)
+                {
+                    var column = Vector512.Create(columns.Slice((j * b) + n, width));
+                    z0 = Vector512.FusedMultiplyAdd(column, Vector512.Create(inverseFactor[r0 + j]), z0);
+                    z1 = Vector512.FusedMultiplyAdd(column, Vector512.Create(inverseFactor[r1 + j]), z1);
+                    z2 = Vector512.FusedMultiplyAdd(column, Vector512.Create(inverseFactor[r2 + j]), z2);
+                    z3 = Vector512.FusedMultiplyAdd(column, Vector512.Create(inverseFactor[r3 + j]), z3);
+                }
+
+                // The triangle's corner: columns i0+1..i0+3 reach only the later rows.
+                var c1 = Vector512.Create(columns.Slice(((i0 + 1) * b) + n, width));
+                var c2 = Vector512.Create(columns.Slice(((i0 + 2) * b) + n, width));
+                var c3 = Vector512.Create(columns.Slice(((i0 + 3) * b) + n, width));
+                z1 = Vector512.FusedMultiplyAdd(c1, Vector512.Create(inverseFactor[r1 + i0 + 1]), z1);
+                z2 = Vector512.FusedMultiplyAdd(c1, Vector512.Create(inverseFactor[r2 + i0 + 1]), z2);
+                z2 = Vector512.FusedMultiplyAdd(c2, Vector512.Create(inverseFactor[r2 + i0 + 2]), z2);
+                z3 = Vector512.FusedMultiplyAdd(c1, Vector512.Create(inverseFactor[r3 + i0 + 1]), z3);
+                z3 = Vector512.FusedMultiplyAdd(c2, Vector512.Create(inverseFactor[r3 + i0 + 2]), z3);
+                z3 = Vector512.FusedMultiplyAdd(c3, Vector512.Create(inverseFactor[r3 + i0 + 3]), z3);
+                squared = Vector512.FusedMultiplyAdd(z0, z0, squared);
+                squared = Vector512.FusedMultiplyAdd(z1, z1, squared);
+                squared = Vector512.FusedMultiplyAdd(z2, z2, squared);
+                squared = Vector512.FusedMultiplyAdd(z3, z3, squared);
+            }
+
+            for (int i = i0; i < d; i++)
             {
                 var row = inverseFactor.Slice(i * d, i + 1);
                 var z = Vector512.Create(columns.Slice(n, width)) * row[0];
