@@ -62,21 +62,19 @@ public sealed class DiagonalCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities)
     {
-        int dimension = rows.Dimension;
-        using var block = new ColumnBlock(rows);
+        int dimension = block.Dimension;
         for (int k = 0; k < components; k++)
         {
-            block.DiagonalLogDensities(means.Slice(k * dimension, dimension), factors.InverseFactors.AsSpan(k * dimension, dimension), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
+            block.DiagonalLogDensities(means.Slice(k * dimension, dimension), factors.InverseFactors.AsSpan(k * dimension, dimension), factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+    internal override void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
-        using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
             block.AddDiagonalMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), centres.Slice(k * dimension, dimension), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * dimension, dimension));

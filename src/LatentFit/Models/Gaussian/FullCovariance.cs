@@ -50,24 +50,22 @@ public sealed class FullCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities)
     {
-        int dimension = rows.Dimension;
+        int dimension = block.Dimension;
         int size = dimension * dimension;
-        using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            block.LogDensities(factors.InverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
+            block.LogDensities(factors.InverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+    internal override void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
         int size = dimension * dimension;
-        using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
             block.Centre(centres.Slice(k * dimension, dimension));

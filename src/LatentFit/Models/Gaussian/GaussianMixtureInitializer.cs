@@ -224,7 +224,8 @@ public static class GaussianMixtureInitializer
             }
 
             var block = new DataBlock(data.RowRange(start, count), count, d, rowWeights.IsEmpty ? default : rowWeights.Slice(start, count));
-            model.Structure.AccumulateMoments(block, byComponent.AsSpan(0, count * k), means, k, stats.FirstMoments, stats.Scatter);
+            using var columns = new ColumnBlock(block);
+            model.Structure.AccumulateMoments(block, columns, byComponent.AsSpan(0, count * k), means, k, stats.FirstMoments, stats.Scatter);
         }
 
         var uniform = new double[k];

@@ -111,9 +111,11 @@ public sealed class GaussianMixtureModel :
                     d,
                     rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
                 var logDensities = buffer.AsSpan(0, count * k);
-                Structure.LogDensities(factors, means, k, block, logDensities);
+                // One transposition of the rows into columns serves both kernels.
+                using var columns = new ColumnBlock(block);
+                Structure.LogDensities(factors, means, k, columns, logDensities);
                 Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * BlockRows), into);
-                Structure.AccumulateMoments(block, logDensities, centres, k, into.FirstMoments, into.Scatter);
+                Structure.AccumulateMoments(block, columns, logDensities, centres, k, into.FirstMoments, into.Scatter);
             }
         }
         finally

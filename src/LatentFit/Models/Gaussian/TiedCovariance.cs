@@ -45,22 +45,20 @@ public sealed class TiedCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, DataBlock rows, Span<double> logDensities)
+    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities)
     {
-        int dimension = rows.Dimension;
-        using var block = new ColumnBlock(rows);
+        int dimension = block.Dimension;
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities.Slice(k * rows.Rows, rows.Rows));
+            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void AccumulateMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+    internal override void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
-        using var block = new ColumnBlock(rows);
         for (int k = 0; k < components; k++)
         {
             // Pooled over components, each centred at its own current mean: still additive over chunks.
