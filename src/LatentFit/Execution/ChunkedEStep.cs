@@ -22,22 +22,15 @@ public static class ChunkedEStep
         int chunks = (data.Rows + chunkRows - 1) / chunkRows;
         if (chunks <= 1 || options.Threads <= 1)
         {
+            // Same chunking and merge order as the parallel path, so one thread gives identical bits.
             var stats = create();
+            AccumulateChunk(model, theta, data, 0, chunkRows, stats);
             var partial = create();
-            for (int c = 0; c < chunks; c++)
+            for (int c = 1; c < chunks; c++)
             {
-                // Same chunking and merge order as the parallel path, so one thread gives identical bits.
-                var target = c == 0 ? stats : partial;
-                if (c > 0)
-                {
-                    partial.Clear();
-                }
-
-                AccumulateChunk(model, theta, data, c, chunkRows, target);
-                if (c > 0)
-                {
-                    stats.Add(partial);
-                }
+                partial.Clear();
+                AccumulateChunk(model, theta, data, c, chunkRows, partial);
+                stats.Add(partial);
             }
 
             return stats;

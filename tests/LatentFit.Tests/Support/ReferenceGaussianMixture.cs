@@ -78,12 +78,11 @@ internal static class ReferenceGaussianMixture
     /// <summary>Total ℓ = Σₙ log Σₖ αₖ N(xₙ | μₖ, Σₖ) for full covariance matrices (K×D×D).</summary>
     public static double LogLikelihood(double[] rows, int d, double[] weights, double[] means, double[] fullCovariances)
     {
-        int k = weights.Length, n = rows.Length / d;
+        int n = rows.Length / d;
         double total = 0;
         for (int i = 0; i < n; i++)
         {
-            var logTerms = Responsibilities(rows, d, i, weights, means, fullCovariances, out double logMarginal);
-            _ = logTerms;
+            Responsibilities(rows, d, i, weights, means, fullCovariances, out double logMarginal);
             total += logMarginal;
         }
 

@@ -97,15 +97,13 @@ public sealed class AndersonOptimizer(int memory = 5) : IOptimizer
                 Restart();
             }
 
-            double previous = value;
-            value = candidateValue;
-            recorder.Record(iteration, value, view.GradientNorm, note);
-            var previousEta = view.ToEta(x);
-            (x, candidate) = (candidate, x);
-            if (recorder.Check(previous, value, view.GradientNorm, previousEta, view.ToEta(x)) is { } reason)
+            if (view.Record(recorder, iteration, value, candidateValue, note, x, candidate) is { } result)
             {
-                return recorder.Finish(view.ToEta(x), value, iteration, reason);
+                return result;
             }
+
+            value = candidateValue;
+            (x, candidate) = (candidate, x);
         }
 
         return recorder.Finish(view.ToEta(x), value, options.MaxIterations, TerminationReason.IterationLimit);

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Stopping;
 
 namespace LatentFit.Optimization.Acceleration;
 
@@ -88,6 +90,20 @@ internal sealed class FixedPointView
 
         _problem.EmMap(_eta, _etaNext);
         FromEta(_etaNext).CopyTo(next);
+    }
+
+    /// <summary>
+    /// Records <paramref name="iteration"/> at <paramref name="to"/> (ℓ = <paramref name="value"/>, with the gradient norm
+    /// of the last <see cref="Value"/>, which must have been at <paramref name="to"/>) and checks the stopping rules
+    /// on the move from <paramref name="from"/> (ℓ = <paramref name="previous"/>); returns the result when one holds.
+    /// </summary>
+    public FitResult? Record(RunRecorder recorder, int iteration, double previous, double value, string note, ReadOnlySpan<double> from, ReadOnlySpan<double> to)
+    {
+        recorder.Record(iteration, value, GradientNorm, note);
+        var toEta = ToEta(to);
+        return recorder.Check(previous, value, GradientNorm, ToEta(from), toEta) is { } reason
+            ? recorder.Finish(toEta, value, iteration, reason)
+            : null;
     }
 
     /// <summary>η for the final x.</summary>
