@@ -84,6 +84,16 @@ public sealed class BadInputTests
     public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random");
 
     [Fact]
+    public void Fit_UnknownPrecision_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--precision", "half"), "unknown --precision \"half\"", "double, single");
+
+    [Fact]
+    public void Fit_SinglePrecisionPoisson_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "poisson", "--precision", "single"), "--precision single applies to Gaussian mixtures only");
+
+    [Fact]
+    public void Fit_ValueTooFarForSinglePrecision_Exit2NamesLineAndColumn() =>
+        AssertBadInput(FitFile("a,b\n1,2\n3,4e300\n5,6\n", "--precision", "single"), "data.csv:3: column 2 (\"b\")", "single precision");
+
+    [Fact]
     public void Fit_ZeroThreads_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--threads", "0"), "--threads must be at least 1");
 
     [Fact]

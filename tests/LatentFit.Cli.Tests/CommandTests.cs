@@ -46,6 +46,15 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void Check_SinglePrecision_RefusedAsUsage()
+    {
+        // The identities are checked to 1e-6..1e-9, below what float32 data resolve.
+        var (code, _, stderr) = CliRunner.Run("check", "--data", "faithful", "-k", "2", "--precision", "single");
+        Assert.Equal(2, code);
+        Assert.Contains("--precision", stderr);
+    }
+
+    [Fact]
     public void Check_Iris_AllPassExit0()
     {
         var (code, stdout, stderr) = CliRunner.Run("check", "--data", "iris", "-k", "3", "--seed", "4");

@@ -164,4 +164,33 @@ public sealed class FitCommandTests
         Assert.True(errors.GetProperty("mean[1][2]").GetDouble() > 0);
         Assert.Contains("finite differences", json.RootElement.GetProperty("standardErrorsFrom").GetString());
     }
+
+    [Fact]
+    public void Fit_SinglePrecision_MatchesDoubleAndSaysSo()
+    {
+        using var temp = new TempDirectory();
+        double LogLikelihood(string precision)
+        {
+            string output = temp.File($"{precision}.json");
+            var (code, stdout, stderr) = CliRunner.Run("fit", "--data", "iris", "-k", "3", "--precision", precision, "--standard-errors", "no", "--output", output);
+            Assert.True(code == 0, stderr);
+            Assert.Equal(precision == "single", stdout.Contains("full covariances, single precision", StringComparison.Ordinal));
+            using var json = JsonDocument.Parse(File.ReadAllText(output));
+            Assert.Equal(precision, json.RootElement.GetProperty("precision").GetString());
+            return json.RootElement.GetProperty("logLikelihood").GetDouble();
+        }
+
+        double reference = LogLikelihood("double");
+        Assert.Equal(reference, LogLikelihood("single"), 1e-6 * Math.Abs(reference));
+    }
+
+    [Fact]
+    public void Fit_SinglePrecisionWithTinyTolerance_Warns()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--precision", "single", "--tol", "1e-12", "--max-iter", "20", "--standard-errors", "no");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("warning: --tol 1E-12 is below what single precision resolves", stdout);
+        var (_, quiet, _) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--precision", "single", "--max-iter", "20", "--standard-errors", "no");
+        Assert.DoesNotContain("warning", quiet);
+    }
 }

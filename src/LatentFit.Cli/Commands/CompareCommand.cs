@@ -26,7 +26,13 @@ internal static class CompareCommand
         {
             var optimizers = algorithmOptions.CreateList(parse, parse.GetValue(algorithms)!);
             var specification = options.Specification(parse);
-            var comparison = ComparisonRunner.Run(context.Console, specification, optimizers, options.FitOptions(parse));
+            var fitOptions = options.FitOptions(parse);
+            if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)
+            {
+                context.Console.WriteLine(warning);
+            }
+
+            var comparison = ComparisonRunner.Run(context.Console, specification, optimizers, fitOptions);
             var data = specification.Data;
             ComparisonReport.Write(context.Console, $"{data.Source}: {data.Rows} rows × {data.Dimension} columns, {specification.Description}", comparison);
             if (parse.GetValue(traces) is { } directory)

@@ -1,3 +1,4 @@
+using LatentFit.Data;
 using System.CommandLine;
 using System.Globalization;
 using LatentFit.Cli.Reporting;
@@ -42,6 +43,11 @@ internal static class FitCommand
 
             var specification = options.Specification(parse, parse.GetValue(restarts));
             var fitOptions = options.FitOptions(parse);
+            if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)
+            {
+                context.Console.WriteLine(warning);
+            }
+
             string? outputPath = parse.GetValue(output);
             var fit = ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions);
             var problem = fit.Problem;
@@ -95,7 +101,8 @@ internal static class FitCommand
             console.Write(Tables.Parameters(specification, problem, result.Parameters));
             if (standardErrors is not null)
             {
-                console.WriteLine($"standard errors from the observed information ({(standardErrors.AnalyticHessian ? "analytic, Louis 1982" : "finite differences of the gradient")}):");
+                string digits = data.Precision == Precision.Single ? "; single precision: about 3 significant digits" : string.Empty;
+                console.WriteLine($"standard errors from the observed information ({(standardErrors.AnalyticHessian ? "analytic, Louis 1982" : "finite differences of the gradient")}{digits}):");
                 console.Write(Tables.StandardErrors(standardErrors));
             }
             else if (standardErrorNote is not null)

@@ -75,8 +75,8 @@ internal static class ComparisonPlots
         }
 
         var plot = NewPlot(title);
-        var xs = Enumerable.Range(0, data.Rows).Select(n => data.Row(n)[0]).ToArray();
-        var ys = Enumerable.Range(0, data.Rows).Select(n => data.Row(n)[1]).ToArray();
+        var xs = Enumerable.Range(0, data.Rows).Select(n => data[n, 0]).ToArray();
+        var ys = Enumerable.Range(0, data.Rows).Select(n => data[n, 1]).ToArray();
         var (x0, x1) = Padded(xs);
         var (y0, y1) = Padded(ys);
         const int grid = 100;
@@ -104,7 +104,7 @@ internal static class ComparisonPlots
     {
         var data = specification.Data;
         var plot = NewPlot(title);
-        var values = Enumerable.Range(0, data.Rows).Select(n => data.Row(n)[0]).ToArray();
+        var values = Enumerable.Range(0, data.Rows).Select(n => data[n, 0]).ToArray();
         var weights = data.RowWeights is { } w ? w.ToArray() : Enumerable.Repeat(1.0, data.Rows).ToArray();
         double total = weights.Sum();
         bool counts = values.All(v => v == Math.Floor(v) && v >= 0) && values.Max() <= 1000;

@@ -23,10 +23,11 @@ public static class CsvDataReader
     /// <summary>
     /// Reads <paramref name="path"/>; <paramref name="columns"/> selects columns by name, in that order (null: all
     /// but the weights column); <paramref name="weightsColumn"/> names a column of row frequency weights (counts of
-    /// identical observations, finite and ≥ 0), or null.
+    /// identical observations, finite and ≥ 0), or null. With <paramref name="precision"/> single the values are
+    /// kept as float32 offsets from the first data row (half the memory; see <see cref="Precision.Single"/>).
     /// </summary>
     /// <exception cref="DataFormatException">The file is missing, empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
+    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double)
     {
         if (Directory.Exists(path))
         {
@@ -39,7 +40,7 @@ public static class CsvDataReader
         }
 
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return Read(reader, path, columns, weightsColumn, CountNonBlankLines(path));
+        return Read(reader, path, columns, weightsColumn, CountNonBlankLines(path), precision);
     }
 
     /// <summary>
@@ -73,10 +74,10 @@ public static class CsvDataReader
 
     /// <summary>Reads CSV text; <paramref name="source"/> names it in messages. See <see cref="ReadFile"/>.</summary>
     /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null) =>
-        Read(reader, source, columns, weightsColumn, expectedLines: 0);
+    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double) =>
+        Read(reader, source, columns, weightsColumn, expectedLines: 0, precision);
 
-    private static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines)
+    private static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision)
     {
         int lineNumber = 0;
         string? line;
@@ -123,7 +124,7 @@ public static class CsvDataReader
 
         int[] selected = Select(header, columns ?? (weightIndex < 0 ? null : header.Where((_, i) => i != weightIndex).ToArray()), source);
         var names = selected.Select(i => header[i]).ToArray();
-        var values = new ValueBuffer(Math.Max(expectedLines - 1, 0) * selected.Length);
+        var values = new ValueBuffer(Math.Max(expectedLines - 1, 0) * selected.Length, selected.Length, precision);
         var weights = weightIndex < 0 ? null : new List<double>();
         var fields = new List<Field>();
         int rows = 0;
@@ -149,7 +150,10 @@ public static class CsvDataReader
                     throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? reader : null);
                 }
 
-                values.Add(value);
+                if (!values.TryAdd(value))
+                {
+                    throw new DataFormatException($"{source}:{lineNumber}: column {index + 1} (\"{header[index]}\"): value \"{text}\" is too far from the first row's to be held in single precision; use double precision", source, lineNumber, index + 1, header[index]);
+                }
             }
 
             if (weights is not null)
@@ -181,33 +185,67 @@ public static class CsvDataReader
             throw new DataFormatException($"{source}: the weights in column \"{weightsColumn}\" are all zero", source);
         }
 
-        return new DataSet(source, names, values.ToArray(), rows, weights?.ToArray());
+        return values.ToDataSet(source, names, rows, weights?.ToArray());
     }
 
-    /// <summary>A growable array of doubles whose <see cref="ToArray"/> hands over the array itself when it is full.</summary>
-    private sealed class ValueBuffer(int capacity)
+    /// <summary>
+    /// A growable array of values that hands over the array itself when it is full: float64, or float32 offsets
+    /// from the first row (which the origin of single precision is, so that data far from zero keep their digits).
+    /// </summary>
+    private sealed class ValueBuffer(int capacity, int dimension, Precision precision)
     {
-        private double[] _values = new double[Math.Max(capacity, 16)];
+        private double[]? _values = precision == Precision.Double ? new double[Math.Max(capacity, 16)] : null;
+        private float[]? _offsets = precision == Precision.Single ? new float[Math.Max(capacity, 16)] : null;
+        private readonly double[] _origin = new double[dimension];
         private int _count;
 
-        public void Add(double value)
+        /// <summary>Stores a finite value; false when its float32 offset would overflow.</summary>
+        public bool TryAdd(double value)
         {
-            if (_count == _values.Length)
+            if (_values is not null)
             {
-                Array.Resize(ref _values, 2 * _values.Length);
+                if (_count == _values.Length)
+                {
+                    Array.Resize(ref _values, 2 * _values.Length);
+                }
+
+                _values[_count++] = value;
+                return true;
             }
 
-            _values[_count++] = value;
+            if (_count == _offsets!.Length)
+            {
+                Array.Resize(ref _offsets, 2 * _offsets.Length);
+            }
+
+            if (_count < dimension)
+            {
+                _origin[_count] = value;
+            }
+
+            float offset = (float)(value - _origin[_count % dimension]);
+            _offsets[_count++] = offset;
+            return float.IsFinite(offset);
         }
 
-        public double[] ToArray()
+        public DataSet ToDataSet(string source, string[] names, int rows, double[]? weights)
         {
-            if (_count != _values.Length)
+            if (_values is not null)
             {
-                Array.Resize(ref _values, _count);
+                if (_count != _values.Length)
+                {
+                    Array.Resize(ref _values, _count);
+                }
+
+                return new DataSet(source, names, _values, rows, weights);
             }
 
-            return _values;
+            if (_count != _offsets!.Length)
+            {
+                Array.Resize(ref _offsets, _count);
+            }
+
+            return new DataSet(source, names, _offsets, _origin, rows, weights);
         }
     }
 

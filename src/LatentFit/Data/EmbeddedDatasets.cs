@@ -43,9 +43,9 @@ public static class EmbeddedDatasets
 /// <summary>Resolves a <c>--data</c> argument: a file path, or the name of an embedded data set.</summary>
 public static class DataSource
 {
-    /// <summary>An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name.</summary>
+    /// <summary>An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name, held in <paramref name="precision"/>.</summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
-    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
+    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
@@ -59,9 +59,10 @@ public static class DataSource
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn);
+            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision);
         }
 
-        return EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn);
+        var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn);
+        return precision == Precision.Single ? embedded.ToSinglePrecision() : embedded;
     }
 }

@@ -24,14 +24,15 @@ public static class GaussianMixtureDiagnostics
         {
             for (int c = 0; c < d; c++)
             {
-                mean[c] += data.Row(i)[c] / n;
+                mean[c] += data[i, c] / n;
             }
         }
 
         var covariance = new double[d * d];
+        var x = new double[d];
         for (int i = 0; i < n; i++)
         {
-            var x = data.Row(i);
+            data.CopyRow(i, x);
             for (int a = 0; a < d; a++)
             {
                 for (int b = 0; b < d; b++)
@@ -47,7 +48,7 @@ public static class GaussianMixtureDiagnostics
         var full = new double[k * d * d];
         for (int j = 0; j < k; j++)
         {
-            data.Row(rows[j]).CopyTo(means.AsSpan(j * d, d));
+            data.CopyRow(rows[j], means.AsSpan(j * d, d));
             weights[j] = 0.5 + random.NextDouble();
             double scale = 0.5 + 1.5 * random.NextDouble();
             for (int i = 0; i < d * d; i++)

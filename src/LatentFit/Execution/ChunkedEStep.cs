@@ -65,7 +65,6 @@ public static class ChunkedEStep
     {
         int start = chunk * chunkRows;
         int count = Math.Min(chunkRows, data.Rows - start);
-        var weights = data.RowWeights is { } w ? w.Span.Slice(start, count) : default;
-        model.Accumulate(theta, new DataBlock(data.RowRange(start, count), count, data.Dimension, weights), into);
+        model.Accumulate(theta, data.Block(start, count), into);
     }
 }

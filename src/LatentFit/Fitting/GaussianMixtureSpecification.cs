@@ -1,3 +1,4 @@
+using LatentFit.Data;
 using System.Globalization;
 using System.Text.Json;
 using LatentFit.Diagnostics;
@@ -35,7 +36,7 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
     public override string ModelName => "gmm";
 
     /// <inheritdoc/>
-    public override string Description => $"Gaussian mixture, K={Components}, {Settings.Structure.Name} covariances";
+    public override string Description => $"Gaussian mixture, K={Components}, {Settings.Structure.Name} covariances{(Data.Precision == Precision.Single ? ", single precision" : string.Empty)}";
 
     /// <inheritdoc/>
     public override bool HasFixedStart => Settings.Start is not null;
@@ -61,6 +62,7 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
         json.WriteString("covariance", Settings.Structure.Name);
         json.WriteNumber("dimension", Data.Dimension);
         json.WriteNumber("regCovar", Settings.Regularization);
+        json.WriteString("precision", Data.Precision == Precision.Single ? "single" : "double");
     }
 
     /// <inheritdoc/>

@@ -78,7 +78,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
     private PoissonMixtureParameters QuantileStart(int restart)
     {
         int k = Components;
-        var order = Enumerable.Range(0, Data.Rows).OrderBy(n => Data.Row(n)[0]).ToArray();
+        var order = Enumerable.Range(0, Data.Rows).OrderBy(n => Data[n, 0]).ToArray();
         var weights = Data.RowWeights is { } w ? w.ToArray() : Enumerable.Repeat(1.0, Data.Rows).ToArray();
         double total = weights.Sum();
         var rates = new double[k];
@@ -90,7 +90,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
                 cumulative += weights[n];
                 if (cumulative >= target)
                 {
-                    rates[j] = Data.Row(n)[0] + 0.5 + 0.01 * j;
+                    rates[j] = Data[n, 0] + 0.5 + 0.01 * j;
                     break;
                 }
             }

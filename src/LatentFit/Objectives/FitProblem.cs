@@ -275,8 +275,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         Passes++;
 
         // One pass in a fixed row order, like the statistics, so the result does not depend on threads.
-        var weights = Data.RowWeights is { } w ? w.Span : default;
-        information.AccumulateHessian(theta, new DataBlock(Data.Values.Span, Data.Rows, Data.Dimension, weights), hessian);
+        information.AccumulateHessian(theta, Data.Block(0, Data.Rows), hessian);
     }
 
     /// <summary>η for θ.</summary>

@@ -38,10 +38,12 @@ public static class GaussianMixtureInitializer
         double Weight(int n) => rowWeights is null ? 1.0 : rowWeights[n];
 
         int first = SampleIndex(random, rows, n => Weight(n));
-        data.Row(first).CopyTo(centres.AsSpan(0, d));
+        var row = new double[d];
+        data.CopyRow(first, centres.AsSpan(0, d));
         for (int n = 0; n < rows; n++)
         {
-            distance[n] = SquaredDistance(data.Row(n), centres.AsSpan(0, d));
+            data.CopyRow(n, row);
+            distance[n] = SquaredDistance(row, centres.AsSpan(0, d));
         }
 
         for (int c = 1; c < k; c++)
@@ -59,10 +61,11 @@ public static class GaussianMixtureInitializer
             }
 
             int next = SampleIndex(random, rows, n => Weight(n) * distance[n]);
-            data.Row(next).CopyTo(centres.AsSpan(c * d, d));
+            data.CopyRow(next, centres.AsSpan(c * d, d));
             for (int n = 0; n < rows; n++)
             {
-                distance[n] = Math.Min(distance[n], SquaredDistance(data.Row(n), centres.AsSpan(c * d, d)));
+                data.CopyRow(n, row);
+                distance[n] = Math.Min(distance[n], SquaredDistance(row, centres.AsSpan(c * d, d)));
             }
         }
 
@@ -75,7 +78,8 @@ public static class GaussianMixtureInitializer
             bool changed = false;
             for (int n = 0; n < rows; n++)
             {
-                int best = Nearest(data.Row(n), centres, k, d);
+                data.CopyRow(n, row);
+                int best = Nearest(row, centres, k, d);
                 changed |= best != assignment[n];
                 assignment[n] = best;
             }
@@ -91,10 +95,10 @@ public static class GaussianMixtureInitializer
             {
                 double w = Weight(n);
                 counts[assignment[n]] += w;
-                var x = data.Row(n);
+                data.CopyRow(n, row);
                 for (int c = 0; c < d; c++)
                 {
-                    sums[assignment[n] * d + c] += w * x[c];
+                    sums[assignment[n] * d + c] += w * row[c];
                 }
             }
 
@@ -174,6 +178,7 @@ public static class GaussianMixtureInitializer
         var means = new double[k * d];
         var rowWeights = data.RowWeights is { } weights ? weights.Span : default;
         var rowMajor = new double[Math.Min(BlockRows, rows) * k];
+        var x = new double[d];
         var byComponent = new double[rowMajor.Length];
         for (int start = 0; start < rows; start += BlockRows)
         {
@@ -183,7 +188,7 @@ public static class GaussianMixtureInitializer
             {
                 double w = rowWeights.IsEmpty ? 1.0 : rowWeights[start + n];
                 stats.Weight += w;
-                var x = data.Row(start + n);
+                data.CopyRow(start + n, x);
                 for (int j = 0; j < k; j++)
                 {
                     double r = w * rowMajor[n * k + j];
@@ -223,8 +228,8 @@ public static class GaussianMixtureInitializer
                 }
             }
 
-            var block = new DataBlock(data.RowRange(start, count), count, d, rowWeights.IsEmpty ? default : rowWeights.Slice(start, count));
-            using var columns = new ColumnBlock(block);
+            var block = data.Block(start, count);
+            using var columns = ColumnBlock.Create(block);
             model.Structure.AccumulateMoments(block, columns, byComponent.AsSpan(0, count * k), means, k, stats.FirstMoments, stats.Scatter);
         }
 
@@ -294,6 +299,7 @@ public static class GaussianMixtureInitializer
     private static void ReassignEmptyClusters(DataSet data, int[] assignment, double[] centres, int k, int d)
     {
         var sizes = new int[k];
+        var row = new double[d];
         foreach (int a in assignment)
         {
             sizes[a]++;
@@ -315,7 +321,8 @@ public static class GaussianMixtureInitializer
                     continue;
                 }
 
-                double distance = SquaredDistance(data.Row(n), centres.AsSpan(assignment[n] * d, d));
+                data.CopyRow(n, row);
+                double distance = SquaredDistance(row, centres.AsSpan(assignment[n] * d, d));
                 if (distance > farthestDistance)
                 {
                     farthestDistance = distance;

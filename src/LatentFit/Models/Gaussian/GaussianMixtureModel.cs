@@ -105,14 +105,10 @@ public sealed class GaussianMixtureModel :
             for (int start = 0; start < rows.Rows; start += BlockRows)
             {
                 int count = Math.Min(BlockRows, rows.Rows - start);
-                var block = new DataBlock(
-                    rows.Values.Slice(start * d, count * d),
-                    count,
-                    d,
-                    rows.RowWeights.IsEmpty ? default : rows.RowWeights.Slice(start, count));
+                var block = rows.Slice(start, count);
                 var logDensities = buffer.AsSpan(0, count * k);
                 // One transposition of the rows into columns serves both kernels.
-                using var columns = new ColumnBlock(block);
+                using var columns = ColumnBlock.Create(block);
                 Structure.LogDensities(factors, means, k, columns, logDensities);
                 Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * BlockRows), into);
                 Structure.AccumulateMoments(block, columns, logDensities, centres, k, into.FirstMoments, into.Scatter);

@@ -51,7 +51,7 @@ public sealed class PoissonMixtureModel :
 
         for (int n = 0; n < data.Rows; n++)
         {
-            double x = data.Row(n)[0];
+            double x = data[n, 0];
             // Counts above 2⁵³ are no longer exact integers in a double.
             if (x < 0 || x != Math.Floor(x) || x > 9007199254740992.0)
             {
@@ -71,7 +71,7 @@ public sealed class PoissonMixtureModel :
         var (logWeights, logRates) = Logarithms(theta);
         for (int n = 0; n < rows.Rows; n++)
         {
-            double x = rows.Row(n)[0];
+            double x = rows[n, 0];
             double weight = rows.RowWeight(n);
             double logMarginal = Posterior(theta, x, logWeights, logRates, logTerms);
             if (!double.IsFinite(logMarginal))
@@ -176,7 +176,7 @@ public sealed class PoissonMixtureModel :
 
         for (int n = 0; n < rows.Rows; n++)
         {
-            double x = rows.Row(n)[0];
+            double x = rows[n, 0];
             double weight = rows.RowWeight(n);
             Posterior(theta, x, logWeights, logRates, responsibilities);
 

@@ -73,14 +73,17 @@ public sealed class GaussianMixtureModelTests
         }
     }
 
-    public static TheoryData<string, int, int> KernelShapes()
+    public static TheoryData<string, int, int, Precision> KernelShapes()
     {
-        var data = new TheoryData<string, int, int>();
-        foreach (var structure in CovarianceStructure.All)
+        var data = new TheoryData<string, int, int, Precision>();
+        foreach (var precision in new[] { Precision.Double, Precision.Single })
         {
-            foreach (var (d, k) in new[] { (1, 1), (3, 2), (7, 3), (9, 1), (17, 4) })
+            foreach (var structure in CovarianceStructure.All)
             {
-                data.Add(structure.Name, d, k);
+                foreach (var (d, k) in new[] { (1, 1), (3, 2), (7, 3), (9, 1), (17, 4) })
+                {
+                    data.Add(structure.Name, d, k, precision);
+                }
             }
         }
 
@@ -89,14 +92,19 @@ public sealed class GaussianMixtureModelTests
 
     [Theory]
     [MemberData(nameof(KernelShapes))]
-    public void Accumulate_VectorKernels_MatchStraightforwardSums(string name, int d, int k)
+    public void Accumulate_VectorKernels_MatchStraightforwardSums(string name, int d, int k, Precision precision)
     {
         // 300 rows: one full block of 256 and a remainder; D not a multiple of any vector width; K = 1 included.
+        // The reference runs in double on the double data; single precision must agree to 1e-5 (the bound).
+        double tolerance = precision == Precision.Double ? 1e-12 : 1e-5;
         var random = new Random(100 * d + k);
         var data = RandomProblems.MixtureData(random, 300, d, k);
         var theta = RandomProblems.Parameters(random, data, k, Structure(name));
         var model = new GaussianMixtureModel(k, d, Structure(name));
-        var stats = EStep(model, theta, data);
+        var stats = model.CreateStatistics();
+        var stored = precision == Precision.Double ? data : data.ToSinglePrecision();
+        Assert.Equal(precision, stored.Precision);
+        model.Accumulate(theta, stored.Block(0, stored.Rows), stats);
         var rows = data.Values.ToArray();
         var full = theta.FullCovariances();
         var first = new double[k * d];
@@ -120,8 +128,8 @@ public sealed class GaussianMixtureModelTests
             }
         }
 
-        Assert.Equal(logLikelihood, stats.LogLikelihood, 1e-12 * Math.Abs(logLikelihood));
-        AssertClose(first, stats.FirstMoments, 1e-11);
+        Assert.Equal(logLikelihood, stats.LogLikelihood, tolerance * Math.Abs(logLikelihood));
+        AssertClose(first, stats.FirstMoments, precision == Precision.Double ? 1e-11 : tolerance);
 
         // The reference scatter in the structure's layout: every matrix, pooled, diagonals, or traces.
         var expected = new double[stats.Scatter.Length];
@@ -168,7 +176,30 @@ public sealed class GaussianMixtureModelTests
             }
         }
 
-        AssertClose(expected, actual, 1e-12);
+        AssertClose(expected, actual, tolerance);
+        AssertClose([.. theta.Weights.ToArray().Select((_, j) => Enumerable.Range(0, data.Rows).Sum(n => ReferenceGaussianMixture.Responsibilities(rows, d, n, theta.Weights.ToArray(), theta.Means.ToArray(), full, out _)[j]))], stats.ComponentWeights.ToArray(), precision == Precision.Double ? 1e-12 : tolerance);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
+    public void Accumulate_SinglePrecisionFarFromZero_KeepsItsDigits(string name)
+    {
+        // Data a million units from zero with unit spread: float32 values would keep one digit after the point, the
+        // offsets from the origin keep seven, so single precision still agrees with double to 1e-5.
+        var random = new Random(31);
+        var near = RandomProblems.MixtureData(random, 600, 3, 2);
+        var shifted = near.Values.ToArray().Select((v, i) => v + (1e6 * (1 + (i % 3)))).ToArray();
+        var data = new DataSet("far", near.ColumnNames, shifted, near.Rows);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 3, Structure(name));
+        var reference = EStep(model, theta, data);
+        var single = data.ToSinglePrecision();
+        var stats = model.CreateStatistics();
+        model.Accumulate(theta, single.Block(0, single.Rows), stats);
+        Assert.Equal(reference.LogLikelihood, stats.LogLikelihood, 1e-5 * Math.Abs(reference.LogLikelihood));
+        AssertClose(reference.ComponentWeights.ToArray(), stats.ComponentWeights.ToArray(), 1e-5);
+        AssertClose(reference.FirstMoments.ToArray(), stats.FirstMoments.ToArray(), 1e-5);
+        AssertClose(reference.Scatter.ToArray(), stats.Scatter.ToArray(), 1e-5);
     }
 
     [Theory]
@@ -357,12 +388,15 @@ public sealed class GaussianMixtureModelTests
         Assert.Equal(2, problem.Passes);
     }
 
-    [Fact]
-    public void ChunkedEStep_OneTwoThreeThreads_BitIdentical()
+    [Theory]
+    [InlineData(Precision.Double)]
+    [InlineData(Precision.Single)]
+    public void ChunkedEStep_OneTwoThreeThreads_BitIdentical(Precision precision)
     {
         var random = new Random(18);
         var data = RandomProblems.MixtureData(random, 5000, 3, 3);
         var theta = RandomProblems.Parameters(random, data, 3, FullCovariance.Instance);
+        data = precision == Precision.Single ? data.ToSinglePrecision() : data;
         var model = new GaussianMixtureModel(3, 3, FullCovariance.Instance);
         var reference = ChunkedEStep.Run(model, theta, data, new ExecutionOptions(1, 512));
         foreach (int threads in new[] { 2, 3 })
