@@ -69,10 +69,14 @@ internal sealed class ColumnBlock<T> : ColumnBlock
 {
     private readonly T[] _columns;
     private readonly T[] _centred;
+    private readonly T[] _weighted;
     private readonly T[] _work;
     private readonly T[] _sum;
     private readonly T[] _parameters;
     private readonly double[] _origin;
+    private readonly int _stride;
+    private readonly int _padded;
+    private readonly bool _registers512;
 
     /// <summary>Transposes the block's rows into columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -80,8 +84,17 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     {
         Rows = rows.Rows;
         Dimension = rows.Dimension;
-        _columns = ArrayPool<T>.Shared.Rent(Rows * Dimension);
-        _centred = ArrayPool<T>.Shared.Rent(Rows * Dimension);
+        _stride = Stride(Rows);
+        _registers512 = Vector512.IsHardwareAccelerated && Rows % (4 * Width) == 0;
+
+        // The scatter tiles take four columns at a time; the register path pads D to a multiple of four with
+        // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
+        _padded = _registers512 ? (Dimension + 3) / 4 * 4 : Dimension;
+        _columns = ArrayPool<T>.Shared.Rent(_stride * Dimension);
+        _centred = ArrayPool<T>.Shared.Rent(_stride * _padded);
+        _weighted = ArrayPool<T>.Shared.Rent(_stride * _padded);
+        _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
+        _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _work = ArrayPool<T>.Shared.Rent(Rows);
         _sum = ArrayPool<T>.Shared.Rent(Rows);
         _parameters = ArrayPool<T>.Shared.Rent(Dimension * Dimension);
@@ -97,7 +110,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
         {
             for (int c = 0; c < Dimension; c++)
             {
-                _columns[c * Rows + n] = values[n * Dimension + c];
+                _columns[c * _stride + n] = values[n * Dimension + c];
             }
         }
     }
@@ -110,9 +123,23 @@ internal sealed class ColumnBlock<T> : ColumnBlock
 
     private static int Width => Vector512<T>.Count;
 
-    private bool Registers512 => Vector512.IsHardwareAccelerated && Rows % Width == 0;
+    // The register kernels take four register-widths of rows at a time; ragged blocks take the SIMD-library path.
+    private bool Registers512 => _registers512;
 
-    private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * Rows, Rows);
+    private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
+
+    /// <summary>
+    /// Distance between columns: the rows rounded up to whole cache lines plus one more line when that is an even
+    /// number of lines. A stride of 2 KiB (256 float64 rows) would put every column's first line in the same few L1
+    /// sets, so the slices a register kernel reuses across columns would evict each other; an odd number of lines
+    /// spreads them over all sets.
+    /// </summary>
+    private static int Stride(int rows)
+    {
+        int perLine = 64 / Unsafe.SizeOf<T>();
+        int lines = (rows + perLine - 1) / perLine;
+        return (lines % 2 == 0 ? lines + 1 : lines) * perLine;
+    }
 
     private static T Of(double value) => T.CreateTruncating(value);
 
@@ -193,9 +220,27 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Centre(ReadOnlySpan<double> mean)
     {
+        if (!Registers512)
+        {
+            for (int c = 0; c < Dimension; c++)
+            {
+                TensorPrimitives.Subtract(Column(_columns, c), Of(mean[c] - _origin[c]), Column(_centred, c));
+            }
+
+            return;
+        }
+
+        // Inline rather than one library call per column: at D = 50 the calls' fixed cost was most of the time.
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
         for (int c = 0; c < Dimension; c++)
         {
-            TensorPrimitives.Subtract(Column(_columns, c), Of(mean[c] - _origin[c]), Column(_centred, c));
+            var centre = Vector512.Create(Of(mean[c] - _origin[c]));
+            nuint start = (nuint)(c * _stride);
+            for (nuint n = start; n < start + (nuint)Rows; n += (nuint)Width)
+            {
+                (Vector512.LoadUnsafe(ref columns, n) - centre).StoreUnsafe(ref centred, n);
+            }
         }
     }
 
@@ -230,65 +275,141 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     }
 
     /// <summary>
-    /// The same with a register's width of rows at a time in 512-bit registers: zᵢ and ‖z‖² never leave the
-    /// registers, so each load of a column slice feeds a multiply-add rather than a load, a multiply-add and a store.
+    /// The same from registers: four rows of L⁻¹ against four register-widths of rows (32 rows in float64, 64 in
+    /// float32) at a time, so that each step loads four column slices and four entries of L⁻¹ for sixteen independent
+    /// fused multiply-adds (enough chains to hide the multiply-add latency on two pipes), and zᵢ and ‖z‖² never leave
+    /// the registers. Each row's sums run in the same order as in the straightforward loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void LogDensities512(ReadOnlySpan<T> inverseFactor, double normalizer, Span<double> logDensities)
     {
-        int d = Dimension, b = Rows, width = Width;
-        ReadOnlySpan<T> columns = _centred;
-        for (int n = 0; n < b; n += width)
+        int d = Dimension, b = Rows, width = Width, stride = _stride;
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_centred);
+        ref T factor = ref MemoryMarshal.GetReference(inverseFactor);
+        for (int n = 0; n < b; n += 4 * width)
         {
-            var squared = Vector512<T>.Zero;
-
-            // Four rows of L⁻¹ at a time: each column slice loaded feeds up to four multiply-adds.
+            var q0 = Vector512<T>.Zero;
+            var q1 = Vector512<T>.Zero;
+            var q2 = Vector512<T>.Zero;
+            var q3 = Vector512<T>.Zero;
             int i0 = 0;
             for (; i0 + 4 <= d; i0 += 4)
             {
-                var z0 = Vector512<T>.Zero;
-                var z1 = Vector512<T>.Zero;
-                var z2 = Vector512<T>.Zero;
-                var z3 = Vector512<T>.Zero;
+                // z[row of L⁻¹][register of rows]
+                Vector512<T> z00 = default, z01 = default, z02 = default, z03 = default;
+                Vector512<T> z10 = default, z11 = default, z12 = default, z13 = default;
+                Vector512<T> z20 = default, z21 = default, z22 = default, z23 = default;
+                Vector512<T> z30 = default, z31 = default, z32 = default, z33 = default;
                 int r0 = i0 * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
                 for (int j = 0; j <= i0; j++)
                 {
-                    var column = Vector512.Create(columns.Slice((j * b) + n, width));
-                    z0 = Fma(column, Vector512.Create(inverseFactor[r0 + j]), z0);
-                    z1 = Fma(column, Vector512.Create(inverseFactor[r1 + j]), z1);
-                    z2 = Fma(column, Vector512.Create(inverseFactor[r2 + j]), z2);
-                    z3 = Fma(column, Vector512.Create(inverseFactor[r3 + j]), z3);
+                    nuint at = (nuint)((j * stride) + n);
+                    var c0 = Vector512.LoadUnsafe(ref columns, at);
+                    var c1 = Vector512.LoadUnsafe(ref columns, at + (nuint)width);
+                    var c2 = Vector512.LoadUnsafe(ref columns, at + (nuint)(2 * width));
+                    var c3 = Vector512.LoadUnsafe(ref columns, at + (nuint)(3 * width));
+                    var f = Vector512.Create(Unsafe.Add(ref factor, r0 + j));
+                    z00 = Fma(c0, f, z00);
+                    z01 = Fma(c1, f, z01);
+                    z02 = Fma(c2, f, z02);
+                    z03 = Fma(c3, f, z03);
+                    f = Vector512.Create(Unsafe.Add(ref factor, r1 + j));
+                    z10 = Fma(c0, f, z10);
+                    z11 = Fma(c1, f, z11);
+                    z12 = Fma(c2, f, z12);
+                    z13 = Fma(c3, f, z13);
+                    f = Vector512.Create(Unsafe.Add(ref factor, r2 + j));
+                    z20 = Fma(c0, f, z20);
+                    z21 = Fma(c1, f, z21);
+                    z22 = Fma(c2, f, z22);
+                    z23 = Fma(c3, f, z23);
+                    f = Vector512.Create(Unsafe.Add(ref factor, r3 + j));
+                    z30 = Fma(c0, f, z30);
+                    z31 = Fma(c1, f, z31);
+                    z32 = Fma(c2, f, z32);
+                    z33 = Fma(c3, f, z33);
                 }
 
-                // The triangle's corner: columns i0+1..i0+3 reach only the later rows.
-                var c1 = Vector512.Create(columns.Slice(((i0 + 1) * b) + n, width));
-                var c2 = Vector512.Create(columns.Slice(((i0 + 2) * b) + n, width));
-                var c3 = Vector512.Create(columns.Slice(((i0 + 3) * b) + n, width));
-                z1 = Fma(c1, Vector512.Create(inverseFactor[r1 + i0 + 1]), z1);
-                z2 = Fma(c1, Vector512.Create(inverseFactor[r2 + i0 + 1]), z2);
-                z2 = Fma(c2, Vector512.Create(inverseFactor[r2 + i0 + 2]), z2);
-                z3 = Fma(c1, Vector512.Create(inverseFactor[r3 + i0 + 1]), z3);
-                z3 = Fma(c2, Vector512.Create(inverseFactor[r3 + i0 + 2]), z3);
-                z3 = Fma(c3, Vector512.Create(inverseFactor[r3 + i0 + 3]), z3);
-                squared = Fma(z0, z0, squared);
-                squared = Fma(z1, z1, squared);
-                squared = Fma(z2, z2, squared);
-                squared = Fma(z3, z3, squared);
+                // The triangle's corner: column i0+1 reaches rows i0+1..i0+3, i0+2 the last two, i0+3 the last.
+                for (int j = i0 + 1; j < i0 + 4; j++)
+                {
+                    nuint at = (nuint)((j * stride) + n);
+                    var c0 = Vector512.LoadUnsafe(ref columns, at);
+                    var c1 = Vector512.LoadUnsafe(ref columns, at + (nuint)width);
+                    var c2 = Vector512.LoadUnsafe(ref columns, at + (nuint)(2 * width));
+                    var c3 = Vector512.LoadUnsafe(ref columns, at + (nuint)(3 * width));
+                    if (j == i0 + 1)
+                    {
+                        var f = Vector512.Create(Unsafe.Add(ref factor, r1 + j));
+                        z10 = Fma(c0, f, z10);
+                        z11 = Fma(c1, f, z11);
+                        z12 = Fma(c2, f, z12);
+                        z13 = Fma(c3, f, z13);
+                    }
+
+                    if (j <= i0 + 2)
+                    {
+                        var f = Vector512.Create(Unsafe.Add(ref factor, r2 + j));
+                        z20 = Fma(c0, f, z20);
+                        z21 = Fma(c1, f, z21);
+                        z22 = Fma(c2, f, z22);
+                        z23 = Fma(c3, f, z23);
+                    }
+
+                    var g = Vector512.Create(Unsafe.Add(ref factor, r3 + j));
+                    z30 = Fma(c0, g, z30);
+                    z31 = Fma(c1, g, z31);
+                    z32 = Fma(c2, g, z32);
+                    z33 = Fma(c3, g, z33);
+                }
+
+                q0 = Fma(z00, z00, q0);
+                q1 = Fma(z01, z01, q1);
+                q2 = Fma(z02, z02, q2);
+                q3 = Fma(z03, z03, q3);
+                q0 = Fma(z10, z10, q0);
+                q1 = Fma(z11, z11, q1);
+                q2 = Fma(z12, z12, q2);
+                q3 = Fma(z13, z13, q3);
+                q0 = Fma(z20, z20, q0);
+                q1 = Fma(z21, z21, q1);
+                q2 = Fma(z22, z22, q2);
+                q3 = Fma(z23, z23, q3);
+                q0 = Fma(z30, z30, q0);
+                q1 = Fma(z31, z31, q1);
+                q2 = Fma(z32, z32, q2);
+                q3 = Fma(z33, z33, q3);
             }
 
             for (int i = i0; i < d; i++)
             {
-                var row = inverseFactor.Slice(i * d, i + 1);
-                var z = Vector512.Create(columns.Slice(n, width)) * Vector512.Create(row[0]);
+                int row = i * d;
+                var f = Vector512.Create(Unsafe.Add(ref factor, row));
+                nuint at = (nuint)n;
+                var z0 = Vector512.LoadUnsafe(ref columns, at) * f;
+                var z1 = Vector512.LoadUnsafe(ref columns, at + (nuint)width) * f;
+                var z2 = Vector512.LoadUnsafe(ref columns, at + (nuint)(2 * width)) * f;
+                var z3 = Vector512.LoadUnsafe(ref columns, at + (nuint)(3 * width)) * f;
                 for (int j = 1; j <= i; j++)
                 {
-                    z = Fma(Vector512.Create(columns.Slice((j * b) + n, width)), Vector512.Create(row[j]), z);
+                    at = (nuint)((j * stride) + n);
+                    f = Vector512.Create(Unsafe.Add(ref factor, row + j));
+                    z0 = Fma(Vector512.LoadUnsafe(ref columns, at), f, z0);
+                    z1 = Fma(Vector512.LoadUnsafe(ref columns, at + (nuint)width), f, z1);
+                    z2 = Fma(Vector512.LoadUnsafe(ref columns, at + (nuint)(2 * width)), f, z2);
+                    z3 = Fma(Vector512.LoadUnsafe(ref columns, at + (nuint)(3 * width)), f, z3);
                 }
 
-                squared = Fma(z, z, squared);
+                q0 = Fma(z0, z0, q0);
+                q1 = Fma(z1, z1, q1);
+                q2 = Fma(z2, z2, q2);
+                q3 = Fma(z3, z3, q3);
             }
 
-            StoreLogDensities(squared, normalizer, logDensities, n);
+            StoreLogDensities(q0, normalizer, logDensities, n);
+            StoreLogDensities(q1, normalizer, logDensities, n + width);
+            StoreLogDensities(q2, normalizer, logDensities, n + (2 * width));
+            StoreLogDensities(q3, normalizer, logDensities, n + (3 * width));
         }
     }
 
@@ -327,58 +448,79 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter)
     {
-        int d = Dimension, b = Rows;
+        int d = Dimension;
         var weights = Weights(rows, responsibilities);
 
-        var weighted = _work.AsSpan(0, b);
-        int tiled = Registers512 ? d - (d % 4) : 0;
-        for (int i = 0; i < d; i++)
+        // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
+        if (Registers512)
         {
-            TensorPrimitives.Multiply(Column(_centred, i), weights, weighted);
-            firstMoment[i] += ToDouble(TensorPrimitives.Sum<T>(weighted));
-            var row = scatter.Slice(i * d, d);
-
-            // Entries inside the 4×4 tiles below are left to them.
-            int from = i < tiled ? tiled : i;
-            for (int j = from; j < d; j++)
+            ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
+            ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
+            ref T weight = ref MemoryMarshal.GetReference(weights);
+            for (int i = 0; i < d; i++)
             {
-                row[j] += ToDouble(TensorPrimitives.Dot<T>(weighted, Column(_centred, j)));
+                var sum = Vector512<T>.Zero;
+                nuint start = (nuint)(i * _stride);
+                for (nuint n = 0; n < (nuint)Rows; n += (nuint)Width)
+                {
+                    var product = Vector512.LoadUnsafe(ref centred, start + n) * Vector512.LoadUnsafe(ref weight, n);
+                    product.StoreUnsafe(ref weighted, start + n);
+                    sum += product;
+                }
+
+                firstMoment[i] += ToDouble(Vector512.Sum(sum));
             }
+
+            for (int i0 = 0; i0 < _padded; i0 += 4)
+            {
+                for (int j0 = i0; j0 < _padded; j0 += 4)
+                {
+                    Tile512(i0, j0, scatter);
+                }
+            }
+
+            return;
         }
 
-        for (int i0 = 0; i0 < tiled; i0 += 4)
+        var column = _work.AsSpan(0, Rows);
+        for (int i = 0; i < d; i++)
         {
-            for (int j0 = i0; j0 < tiled; j0 += 4)
+            TensorPrimitives.Multiply(Column(_centred, i), weights, column);
+            firstMoment[i] += ToDouble(TensorPrimitives.Sum<T>(column));
+            var row = scatter.Slice(i * d, d);
+            for (int j = i; j < d; j++)
             {
-                Tile512(weights, i0, j0, scatter);
+                row[j] += ToDouble(TensorPrimitives.Dot<T>(column, Column(_centred, j)));
             }
         }
     }
 
     /// <summary>
     /// Adds Σₙ wₙ cᵢ[n] cⱼ[n] for i in i0..i0+3 and j in j0..j0+3 (j ≥ i) to the scatter, a register's width of rows at
-    /// a time with the sixteen sums in 512-bit registers: eight loads feed sixteen fused multiply-adds.
+    /// a time with the sixteen sums in 512-bit registers: eight loads (four weighted columns, four centred) feed
+    /// sixteen independent fused multiply-adds.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile512(ReadOnlySpan<T> weights, int i0, int j0, Span<double> scatter)
+    private void Tile512(int i0, int j0, Span<double> scatter)
     {
-        int d = Dimension, b = Rows, width = Width;
-        ReadOnlySpan<T> c = _centred;
+        int d = Dimension, b = Rows, width = Width, stride = _stride;
+        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
         Vector512<T> s00 = default, s01 = default, s02 = default, s03 = default;
         Vector512<T> s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<T> s20 = default, s21 = default, s22 = default, s23 = default;
         Vector512<T> s30 = default, s31 = default, s32 = default, s33 = default;
-        for (int n = 0; n < b; n += width)
+        nuint a = (nuint)(i0 * stride), c = (nuint)(j0 * stride), step = (nuint)stride;
+        for (nuint n = 0; n < (nuint)b; n += (nuint)width)
         {
-            var w = Vector512.Create(weights.Slice(n, width));
-            var a0 = Vector512.Create(c.Slice((i0 * b) + n, width)) * w;
-            var a1 = Vector512.Create(c.Slice(((i0 + 1) * b) + n, width)) * w;
-            var a2 = Vector512.Create(c.Slice(((i0 + 2) * b) + n, width)) * w;
-            var a3 = Vector512.Create(c.Slice(((i0 + 3) * b) + n, width)) * w;
-            var b0 = Vector512.Create(c.Slice((j0 * b) + n, width));
-            var b1 = Vector512.Create(c.Slice(((j0 + 1) * b) + n, width));
-            var b2 = Vector512.Create(c.Slice(((j0 + 2) * b) + n, width));
-            var b3 = Vector512.Create(c.Slice(((j0 + 3) * b) + n, width));
+            var a0 = Vector512.LoadUnsafe(ref weighted, a + n);
+            var a1 = Vector512.LoadUnsafe(ref weighted, a + step + n);
+            var a2 = Vector512.LoadUnsafe(ref weighted, a + (2 * step) + n);
+            var a3 = Vector512.LoadUnsafe(ref weighted, a + (3 * step) + n);
+            var b0 = Vector512.LoadUnsafe(ref centred, c + n);
+            var b1 = Vector512.LoadUnsafe(ref centred, c + step + n);
+            var b2 = Vector512.LoadUnsafe(ref centred, c + (2 * step) + n);
+            var b3 = Vector512.LoadUnsafe(ref centred, c + (3 * step) + n);
             s00 = Fma(a0, b0, s00);
             s01 = Fma(a0, b1, s01);
             s02 = Fma(a0, b2, s02);
@@ -408,7 +550,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
         {
             for (int u = 0; u < 4; u++)
             {
-                if (j0 + u >= i0 + t)
+                if (j0 + u >= i0 + t && j0 + u < d)
                 {
                     scatter[((i0 + t) * d) + j0 + u] += ToDouble(sums[(t * 4) + u]);
                 }
@@ -466,7 +608,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DiagonalLogDensities512(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities)
     {
-        int b = Rows, width = Width;
+        int b = Rows, width = Width, stride = _stride;
         ReadOnlySpan<T> columns = _columns;
         var centre = Shifted(mean);
         Span<T> scales = stackalloc T[Dimension];
@@ -480,7 +622,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
             var squared = Vector512<T>.Zero;
             for (int c = 0; c < Dimension; c++)
             {
-                var z = (Vector512.Create(columns.Slice((c * b) + n, width)) - Vector512.Create(centre[c])) * Vector512.Create(scales[c]);
+                var z = (Vector512.Create(columns.Slice((c * stride) + n, width)) - Vector512.Create(centre[c])) * Vector512.Create(scales[c]);
                 squared = Fma(z, z, squared);
             }
 
@@ -492,14 +634,14 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddDiagonalMoments512(ReadOnlySpan<T> weights, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
     {
-        int b = Rows, width = Width;
+        int b = Rows, width = Width, stride = _stride;
         ReadOnlySpan<T> columns = _columns;
         for (int c = 0; c < Dimension; c++)
         {
             var first = Vector512<T>.Zero;
             var second = Vector512<T>.Zero;
             var centre = Vector512.Create(Of(mean[c] - _origin[c]));
-            var column = columns.Slice(c * b, b);
+            var column = columns.Slice(c * stride, b);
             for (int n = 0; n < b; n += width)
             {
                 var v = Vector512.Create(column.Slice(n, width)) - centre;
@@ -518,6 +660,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     {
         ArrayPool<T>.Shared.Return(_columns);
         ArrayPool<T>.Shared.Return(_centred);
+        ArrayPool<T>.Shared.Return(_weighted);
         ArrayPool<T>.Shared.Return(_work);
         ArrayPool<T>.Shared.Return(_sum);
         ArrayPool<T>.Shared.Return(_parameters);

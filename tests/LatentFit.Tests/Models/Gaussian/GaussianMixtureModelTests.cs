@@ -94,11 +94,12 @@ public sealed class GaussianMixtureModelTests
     [MemberData(nameof(KernelShapes))]
     public void Accumulate_VectorKernels_MatchStraightforwardSums(string name, int d, int k, Precision precision)
     {
-        // 300 rows: one full block of 256 and a remainder; D not a multiple of any vector width; K = 1 included.
+        // 600 rows: full blocks (256 rows in double, 512 in single) and a ragged remainder, so both the register kernels
+        // and the SIMD-library path run; D not a multiple of any vector width or of the tile size; K = 1 included.
         // The reference runs in double on the double data; single precision must agree to 1e-5 (the bound).
         double tolerance = precision == Precision.Double ? 1e-12 : 1e-5;
         var random = new Random(100 * d + k);
-        var data = RandomProblems.MixtureData(random, 300, d, k);
+        var data = RandomProblems.MixtureData(random, 600, d, k);
         var theta = RandomProblems.Parameters(random, data, k, Structure(name));
         var model = new GaussianMixtureModel(k, d, Structure(name));
         var stats = model.CreateStatistics();
@@ -178,6 +179,27 @@ public sealed class GaussianMixtureModelTests
 
         AssertClose(expected, actual, tolerance);
         AssertClose([.. theta.Weights.ToArray().Select((_, j) => Enumerable.Range(0, data.Rows).Sum(n => ReferenceGaussianMixture.Responsibilities(rows, d, n, theta.Weights.ToArray(), theta.Means.ToArray(), full, out _)[j]))], stats.ComponentWeights.ToArray(), precision == Precision.Double ? 1e-12 : tolerance);
+    }
+
+    [Theory]
+    [InlineData(Precision.Double)]
+    [InlineData(Precision.Single)]
+    public void Accumulate_ResponsibilityBelowE700_IsExactlyZero(Precision precision)
+    {
+        // Every row sits at the first component's mean; the second is √1440 away, so its responsibility is e^−720
+        // (≈ 1e-313, a subnormal number): it is flushed to 0, and ℓ and the first component's statistics are unchanged.
+        var values = Enumerable.Range(0, 600).Select(n => 0.001 * (n % 7)).ToArray();
+        var data = new DataSet("near", ["x"], values, values.Length);
+        var theta = GaussianMixtureParameters.Create(FullCovariance.Instance, [0.5, 0.5], [0.0, Math.Sqrt(1440)], [1.0, 1.0], 1);
+        var model = new GaussianMixtureModel(2, 1, FullCovariance.Instance);
+        var stored = precision == Precision.Double ? data : data.ToSinglePrecision();
+        var stats = model.CreateStatistics();
+        model.Accumulate(theta, stored.Block(0, stored.Rows), stats);
+        double expected = ReferenceGaussianMixture.LogLikelihood(values, 1, [0.5, 0.5], [0.0, Math.Sqrt(1440)], [1.0, 1.0]);
+        Assert.Equal(expected, stats.LogLikelihood, 1e-12 * Math.Abs(expected));
+        Assert.Equal(0.0, stats.ComponentWeights[1]);
+        Assert.Equal(0.0, stats.Scatter[1]);
+        Assert.Equal(600.0, stats.ComponentWeights[0]);
     }
 
     [Theory]
