@@ -80,7 +80,7 @@ public sealed class GaussianMixtureModelTests
         {
             foreach (var structure in CovarianceStructure.All)
             {
-                foreach (var (d, k) in new[] { (1, 1), (3, 2), (7, 3), (9, 1), (17, 4) })
+                foreach (var (d, k) in new[] { (1, 1), (3, 2), (7, 3), (9, 1), (16, 2), (17, 4) })
                 {
                     data.Add(structure.Name, d, k, precision);
                 }
