@@ -110,7 +110,11 @@ internal sealed class ColumnBlock<T> : ColumnBlock
         int transposed = 0;
         if (typeof(T) == typeof(double) && Avx512F.IsSupported && Rows % 8 == 0)
         {
-            transposed = Transpose8x8(MemoryMarshal.Cast<T, double>(values), MemoryMarshal.Cast<T, double>(_columns.AsSpan()));
+            transposed = TransposeDouble(MemoryMarshal.Cast<T, double>(values), MemoryMarshal.Cast<T, double>(_columns.AsSpan()));
+        }
+        else if (typeof(T) == typeof(float) && Avx512F.IsSupported && Rows % 16 == 0 && Dimension % 2 == 0)
+        {
+            transposed = TransposeSingle(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<T, float>(_columns.AsSpan()));
         }
 
         for (int n = 0; n < Rows; n++)
@@ -123,64 +127,130 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     }
 
     /// <summary>
-    /// Rows into columns eight by eight with AVX-512 permutes (three rounds of eight: pairs, 128-bit lanes, 256-bit
-    /// halves) instead of one scalar load and store per value; returns how many leading columns it did (whole groups of
-    /// eight), the rest being left to the scalar loop.
+    /// Rows into columns eight by eight with AVX-512 permutes instead of one scalar load and store per value; returns
+    /// how many leading columns it did (whole groups of eight), the rest being left to the scalar loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int Transpose8x8(ReadOnlySpan<double> values, Span<double> columns)
+    private int TransposeDouble(ReadOnlySpan<double> values, Span<double> columns)
     {
         int d = Dimension, groups = d / 8;
         ref double source = ref MemoryMarshal.GetReference(values);
         ref double target = ref MemoryMarshal.GetReference(columns);
+        nuint column = (nuint)_stride;
         for (int g = 0; g < groups; g++)
         {
             int c = g * 8;
             for (int n = 0; n < Rows; n += 8)
             {
-                nuint at = (nuint)((n * d) + c), step = (nuint)d;
-                var r0 = Vector512.LoadUnsafe(ref source, at);
-                var r1 = Vector512.LoadUnsafe(ref source, at + step);
-                var r2 = Vector512.LoadUnsafe(ref source, at + (2 * step));
-                var r3 = Vector512.LoadUnsafe(ref source, at + (3 * step));
-                var r4 = Vector512.LoadUnsafe(ref source, at + (4 * step));
-                var r5 = Vector512.LoadUnsafe(ref source, at + (5 * step));
-                var r6 = Vector512.LoadUnsafe(ref source, at + (6 * step));
-                var r7 = Vector512.LoadUnsafe(ref source, at + (7 * step));
-
-                // Pairs: t0 = (r0[0] r1[0] r0[2] r1[2] …), t1 = (r0[1] r1[1] r0[3] r1[3] …), and so on.
-                var t0 = Avx512F.UnpackLow(r0, r1);
-                var t1 = Avx512F.UnpackHigh(r0, r1);
-                var t2 = Avx512F.UnpackLow(r2, r3);
-                var t3 = Avx512F.UnpackHigh(r2, r3);
-                var t4 = Avx512F.UnpackLow(r4, r5);
-                var t5 = Avx512F.UnpackHigh(r4, r5);
-                var t6 = Avx512F.UnpackLow(r6, r7);
-                var t7 = Avx512F.UnpackHigh(r6, r7);
-
-                // 128-bit lanes 0 and 2 (0x88) or 1 and 3 (0xDD) of each of two vectors.
-                var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);
-                var u1 = Avx512F.Shuffle4x128(t1, t3, 0x88);
-                var u2 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
-                var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
-                var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);
-                var u5 = Avx512F.Shuffle4x128(t5, t7, 0x88);
-                var u6 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
-                var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
-
-                nuint to = (nuint)((c * _stride) + n), column = (nuint)_stride;
-                Avx512F.Shuffle4x128(u0, u4, 0x88).StoreUnsafe(ref target, to);
-                Avx512F.Shuffle4x128(u1, u5, 0x88).StoreUnsafe(ref target, to + column);
-                Avx512F.Shuffle4x128(u2, u6, 0x88).StoreUnsafe(ref target, to + (2 * column));
-                Avx512F.Shuffle4x128(u3, u7, 0x88).StoreUnsafe(ref target, to + (3 * column));
-                Avx512F.Shuffle4x128(u0, u4, 0xDD).StoreUnsafe(ref target, to + (4 * column));
-                Avx512F.Shuffle4x128(u1, u5, 0xDD).StoreUnsafe(ref target, to + (5 * column));
-                Avx512F.Shuffle4x128(u2, u6, 0xDD).StoreUnsafe(ref target, to + (6 * column));
-                Avx512F.Shuffle4x128(u3, u7, 0xDD).StoreUnsafe(ref target, to + (7 * column));
+                Transpose8x8(ref source, (nuint)((n * d) + c), (nuint)d, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+                nuint to = (nuint)((c * _stride) + n);
+                c0.StoreUnsafe(ref target, to);
+                c1.StoreUnsafe(ref target, to + column);
+                c2.StoreUnsafe(ref target, to + (2 * column));
+                c3.StoreUnsafe(ref target, to + (3 * column));
+                c4.StoreUnsafe(ref target, to + (4 * column));
+                c5.StoreUnsafe(ref target, to + (5 * column));
+                c6.StoreUnsafe(ref target, to + (6 * column));
+                c7.StoreUnsafe(ref target, to + (7 * column));
             }
         }
 
         return groups * 8;
+    }
+
+    /// <summary>
+    /// The same for float32, sixteen by sixteen: each pair of adjacent floats moves as one float64 through two 8×8
+    /// transpositions (rows n..n+7 and n+8..n+15), and one two-source permute per column then takes the even or odd
+    /// floats of both halves. Needs an even D, so that every row starts on a whole pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TransposeSingle(ReadOnlySpan<float> values, Span<float> columns)
+    {
+        int d = Dimension, groups = d / 16;
+        ref double source = ref Unsafe.As<float, double>(ref MemoryMarshal.GetReference(values));
+        ref float target = ref MemoryMarshal.GetReference(columns);
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        nuint column = (nuint)_stride;
+        Span<Vector512<double>> halves = stackalloc Vector512<double>[16];
+        for (int g = 0; g < groups; g++)
+        {
+            int c = g * 16;
+            for (int n = 0; n < Rows; n += 16)
+            {
+                // In units of float64 pairs: a row is d/2 pairs long and the group starts c/2 pairs in.
+                nuint at = (nuint)(((n * d) + c) / 2), step = (nuint)(d / 2);
+                Transpose8x8(ref source, at, step, out halves[0], out halves[1], out halves[2], out halves[3], out halves[4], out halves[5], out halves[6], out halves[7]);
+                Transpose8x8(ref source, at + (8 * step), step, out halves[8], out halves[9], out halves[10], out halves[11], out halves[12], out halves[13], out halves[14], out halves[15]);
+                nuint to = (nuint)((c * _stride) + n);
+                for (int pair = 0; pair < 8; pair++)
+                {
+                    var upper = halves[pair].AsSingle();
+                    var lower = halves[pair + 8].AsSingle();
+                    Avx512F.PermuteVar16x32x2(upper, even, lower).StoreUnsafe(ref target, to + ((nuint)(2 * pair) * column));
+                    Avx512F.PermuteVar16x32x2(upper, odd, lower).StoreUnsafe(ref target, to + ((nuint)((2 * pair) + 1) * column));
+                }
+            }
+        }
+
+        return groups * 16;
+    }
+
+    /// <summary>
+    /// Transposes the 8×8 float64 tile whose row r starts at source[at + r·step]: three rounds of eight permutes
+    /// (pairs, 128-bit lanes, 256-bit halves); c_j is column j of the tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(
+        ref double source,
+        nuint at,
+        nuint step,
+        out Vector512<double> c0,
+        out Vector512<double> c1,
+        out Vector512<double> c2,
+        out Vector512<double> c3,
+        out Vector512<double> c4,
+        out Vector512<double> c5,
+        out Vector512<double> c6,
+        out Vector512<double> c7)
+    {
+        var r0 = Vector512.LoadUnsafe(ref source, at);
+        var r1 = Vector512.LoadUnsafe(ref source, at + step);
+        var r2 = Vector512.LoadUnsafe(ref source, at + (2 * step));
+        var r3 = Vector512.LoadUnsafe(ref source, at + (3 * step));
+        var r4 = Vector512.LoadUnsafe(ref source, at + (4 * step));
+        var r5 = Vector512.LoadUnsafe(ref source, at + (5 * step));
+        var r6 = Vector512.LoadUnsafe(ref source, at + (6 * step));
+        var r7 = Vector512.LoadUnsafe(ref source, at + (7 * step));
+
+        // Pairs: t0 = (r0[0] r1[0] r0[2] r1[2] …), t1 = (r0[1] r1[1] r0[3] r1[3] …), and so on.
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+
+        // 128-bit lanes 0 and 2 (0x88) or 1 and 3 (0xDD) of each of two vectors.
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);
+        var u1 = Avx512F.Shuffle4x128(t1, t3, 0x88);
+        var u2 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
+        var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
+        var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);
+        var u5 = Avx512F.Shuffle4x128(t5, t7, 0x88);
+        var u6 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+
+        c0 = Avx512F.Shuffle4x128(u0, u4, 0x88);
+        c1 = Avx512F.Shuffle4x128(u1, u5, 0x88);
+        c2 = Avx512F.Shuffle4x128(u2, u6, 0x88);
+        c3 = Avx512F.Shuffle4x128(u3, u7, 0x88);
+        c4 = Avx512F.Shuffle4x128(u0, u4, 0xDD);
+        c5 = Avx512F.Shuffle4x128(u1, u5, 0xDD);
+        c6 = Avx512F.Shuffle4x128(u2, u6, 0xDD);
+        c7 = Avx512F.Shuffle4x128(u3, u7, 0xDD);
     }
 
     /// <inheritdoc/>
@@ -527,16 +597,26 @@ internal sealed class ColumnBlock<T> : ColumnBlock
             ref T weight = ref MemoryMarshal.GetReference(weights);
             for (int i = 0; i < d; i++)
             {
-                var sum = Vector512<T>.Zero;
-                nuint start = (nuint)(i * _stride);
-                for (nuint n = 0; n < (nuint)Rows; n += (nuint)Width)
+                // Four independent sums (the register path has four register-widths of rows at a time).
+                Vector512<T> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
+                nuint start = (nuint)(i * _stride), width = (nuint)Width;
+                for (nuint n = 0; n < (nuint)Rows; n += 4 * width)
                 {
-                    var product = Vector512.LoadUnsafe(ref centred, start + n) * Vector512.LoadUnsafe(ref weight, n);
-                    product.StoreUnsafe(ref weighted, start + n);
-                    sum += product;
+                    var p0 = Vector512.LoadUnsafe(ref centred, start + n) * Vector512.LoadUnsafe(ref weight, n);
+                    var p1 = Vector512.LoadUnsafe(ref centred, start + n + width) * Vector512.LoadUnsafe(ref weight, n + width);
+                    var p2 = Vector512.LoadUnsafe(ref centred, start + n + (2 * width)) * Vector512.LoadUnsafe(ref weight, n + (2 * width));
+                    var p3 = Vector512.LoadUnsafe(ref centred, start + n + (3 * width)) * Vector512.LoadUnsafe(ref weight, n + (3 * width));
+                    p0.StoreUnsafe(ref weighted, start + n);
+                    p1.StoreUnsafe(ref weighted, start + n + width);
+                    p2.StoreUnsafe(ref weighted, start + n + (2 * width));
+                    p3.StoreUnsafe(ref weighted, start + n + (3 * width));
+                    sum0 += p0;
+                    sum1 += p1;
+                    sum2 += p2;
+                    sum3 += p3;
                 }
 
-                firstMoment[i] += ToDouble(Vector512.Sum(sum));
+                firstMoment[i] += ToDouble(Vector512.Sum((sum0 + sum1) + (sum2 + sum3)));
             }
 
             for (int i0 = 0; i0 < _padded; i0 += 4)
@@ -685,16 +765,34 @@ internal sealed class ColumnBlock<T> : ColumnBlock
             scales[c] = Of(inverseScales[inverseScales.Length == 1 ? 0 : c]);
         }
 
-        for (int n = 0; n < b; n += width)
+        // Four register-widths of rows at a time: four independent sums, and each coordinate's centre and scale
+        // broadcast once for all four.
+        ref T column = ref MemoryMarshal.GetArrayDataReference(_columns);
+        for (int n = 0; n < b; n += 4 * width)
         {
-            var squared = Vector512<T>.Zero;
+            var q0 = Vector512<T>.Zero;
+            var q1 = Vector512<T>.Zero;
+            var q2 = Vector512<T>.Zero;
+            var q3 = Vector512<T>.Zero;
             for (int c = 0; c < Dimension; c++)
             {
-                var z = (Vector512.Create(columns.Slice((c * stride) + n, width)) - Vector512.Create(centre[c])) * Vector512.Create(scales[c]);
-                squared = Fma(z, z, squared);
+                var m = Vector512.Create(centre[c]);
+                var s = Vector512.Create(scales[c]);
+                nuint at = (nuint)((c * stride) + n);
+                var z0 = (Vector512.LoadUnsafe(ref column, at) - m) * s;
+                var z1 = (Vector512.LoadUnsafe(ref column, at + (nuint)width) - m) * s;
+                var z2 = (Vector512.LoadUnsafe(ref column, at + (nuint)(2 * width)) - m) * s;
+                var z3 = (Vector512.LoadUnsafe(ref column, at + (nuint)(3 * width)) - m) * s;
+                q0 = Fma(z0, z0, q0);
+                q1 = Fma(z1, z1, q1);
+                q2 = Fma(z2, z2, q2);
+                q3 = Fma(z3, z3, q3);
             }
 
-            StoreLogDensities(squared, normalizer, logDensities, n);
+            StoreLogDensities(q0, normalizer, logDensities, n);
+            StoreLogDensities(q1, normalizer, logDensities, n + width);
+            StoreLogDensities(q2, normalizer, logDensities, n + (2 * width));
+            StoreLogDensities(q3, normalizer, logDensities, n + (3 * width));
         }
     }
 
@@ -703,23 +801,28 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     private void AddDiagonalMoments512(ReadOnlySpan<T> weights, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
     {
         int b = Rows, width = Width, stride = _stride;
-        ReadOnlySpan<T> columns = _columns;
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T weight = ref MemoryMarshal.GetReference(weights);
         for (int c = 0; c < Dimension; c++)
         {
-            var first = Vector512<T>.Zero;
-            var second = Vector512<T>.Zero;
+            // Two independent pairs of sums, so that consecutive multiply-adds do not wait on each other.
+            Vector512<T> first0 = default, first1 = default, second0 = default, second1 = default;
             var centre = Vector512.Create(Of(mean[c] - _origin[c]));
-            var column = columns.Slice(c * stride, b);
-            for (int n = 0; n < b; n += width)
+            nuint start = (nuint)(c * stride);
+            for (nuint n = 0; n < (nuint)b; n += (nuint)(2 * width))
             {
-                var v = Vector512.Create(column.Slice(n, width)) - centre;
-                var wv = v * Vector512.Create(weights.Slice(n, width));
-                first += wv;
-                second = Fma(wv, v, second);
+                var v0 = Vector512.LoadUnsafe(ref columns, start + n) - centre;
+                var v1 = Vector512.LoadUnsafe(ref columns, start + n + (nuint)width) - centre;
+                var wv0 = v0 * Vector512.LoadUnsafe(ref weight, n);
+                var wv1 = v1 * Vector512.LoadUnsafe(ref weight, n + (nuint)width);
+                first0 += wv0;
+                first1 += wv1;
+                second0 = Fma(wv0, v0, second0);
+                second1 = Fma(wv1, v1, second1);
             }
 
-            firstMoment[c] += ToDouble(Vector512.Sum(first));
-            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(Vector512.Sum(second));
+            firstMoment[c] += ToDouble(Vector512.Sum(first0 + first1));
+            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(Vector512.Sum(second0 + second1));
         }
     }
 
