@@ -80,9 +80,10 @@ public static class CsvDataReader
     private static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision)
     {
         int lineNumber = 0;
-        string? line;
+        var lines = new LineReader(reader);
+        ReadOnlySpan<char> line;
         List<string>? header = null;
-        while ((line = reader.ReadLine()) is not null)
+        while (lines.TryRead(out line))
         {
             lineNumber++;
             if (lineNumber == 1 && line.Length > 0 && line[0] == '\uFEFF')
@@ -90,12 +91,16 @@ public static class CsvDataReader
                 line = line[1..];
             }
 
-            if (!string.IsNullOrWhiteSpace(line))
+            if (!line.IsWhiteSpace())
             {
                 var headerFields = new List<Field>();
                 Split(line, headerFields, source, lineNumber);
-                string headerLine = line;
-                header = headerFields.Select(f => FieldText(headerLine, f).ToString()).ToList();
+                header = new List<string>(headerFields.Count);
+                foreach (var field in headerFields)
+                {
+                    header.Add(FieldText(line, field).ToString());
+                }
+
                 break;
             }
         }
@@ -128,10 +133,10 @@ public static class CsvDataReader
         var weights = weightIndex < 0 ? null : new List<double>();
         var fields = new List<Field>();
         int rows = 0;
-        while ((line = reader.ReadLine()) is not null)
+        while (lines.TryRead(out line))
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
+            if (line.IsWhiteSpace())
             {
                 continue;
             }
@@ -147,7 +152,7 @@ public static class CsvDataReader
                 var text = FieldText(line, fields[index]);
                 if (!TryParseFinite(text, out double value))
                 {
-                    throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? reader : null);
+                    throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? lines : null);
                 }
 
                 if (!values.TryAdd(value))
@@ -161,7 +166,7 @@ public static class CsvDataReader
                 var text = FieldText(line, fields[weightIndex]);
                 if (!TryParseFinite(text, out double weight))
                 {
-                    throw ValueError(text, source, lineNumber, weightIndex, header[weightIndex], rows == 0 ? reader : null);
+                    throw ValueError(text, source, lineNumber, weightIndex, header[weightIndex], rows == 0 ? lines : null);
                 }
 
                 if (weight < 0)
@@ -249,8 +254,8 @@ public static class CsvDataReader
         }
     }
 
-    private static ReadOnlySpan<char> FieldText(string line, Field field) =>
-        (field.Text is { } unquoted ? unquoted.AsSpan() : line.AsSpan(field.Start, field.Length)).Trim();
+    private static ReadOnlySpan<char> FieldText(ReadOnlySpan<char> line, Field field) =>
+        (field.Text is { } unquoted ? unquoted.AsSpan() : line.Slice(field.Start, field.Length)).Trim();
 
     /// <summary>The hot path: a finite number, parsed from the span without allocating.</summary>
     private static bool TryParseFinite(ReadOnlySpan<char> text, out double value) =>
@@ -261,7 +266,7 @@ public static class CsvDataReader
     /// <paramref name="rest"/> is the rest of the input, scanned to tell a text column (no number in it anywhere,
     /// like iris's Species) from a stray bad value.
     /// </summary>
-    private static DataFormatException ValueError(ReadOnlySpan<char> text, string source, int line, int index, string name, TextReader? rest)
+    private static DataFormatException ValueError(ReadOnlySpan<char> text, string source, int line, int index, string name, LineReader? rest)
     {
         string where = $"{source}:{line}: column {index + 1} (\"{name}\")";
         DataFormatException Error(string what) => new($"{where}: {what}", source, line, index + 1, name);
@@ -286,9 +291,11 @@ public static class CsvDataReader
             return Error($"value \"{text}\" is too large for a double (it overflows to infinity); non-finite values are not allowed");
         }
 
+        // The text lives in the line reader's buffer, which scanning the rest overwrites: keep a copy first.
+        string value = text.ToString();
         bool textColumn = rest is not null && !ColumnHasNumber(rest, index);
         string hint = textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
-        return Error($"non-numeric value \"{text}\"{hint}");
+        return Error($"non-numeric value \"{value}\"{hint}");
     }
 
     /// <summary>R's NA and the common N/A: a missing value, not a typo.</summary>
@@ -310,13 +317,12 @@ public static class CsvDataReader
     }
 
     /// <summary>Whether any later row has a number in column <paramref name="index"/> (rows that cannot be split are passed over).</summary>
-    private static bool ColumnHasNumber(TextReader rest, int index)
+    private static bool ColumnHasNumber(LineReader rest, int index)
     {
         var fields = new List<Field>();
-        string? line;
-        while ((line = rest.ReadLine()) is not null)
+        while (rest.TryRead(out var line))
         {
-            if (string.IsNullOrWhiteSpace(line))
+            if (line.IsWhiteSpace())
             {
                 continue;
             }
@@ -402,28 +408,76 @@ public static class CsvDataReader
         return indices;
     }
 
+    /// <summary>
+    /// Lines of a <see cref="TextReader"/> as spans of one growing buffer, ended by \n or \r\n: unlike
+    /// <see cref="TextReader.ReadLine"/> it makes no string per line, so reading a million rows leaves no garbage
+    /// behind to raise the peak memory. A span is valid until the next call.
+    /// </summary>
+    private sealed class LineReader(TextReader reader)
+    {
+        private char[] _buffer = new char[1 << 16];
+        private int _start;
+        private int _end;
+        private bool _finished;
+
+        public bool TryRead(out ReadOnlySpan<char> line)
+        {
+            while (true)
+            {
+                var pending = _buffer.AsSpan(_start, _end - _start);
+                int newline = pending.IndexOf('\n');
+                if (newline >= 0 || (_finished && !pending.IsEmpty))
+                {
+                    line = newline >= 0 ? pending[..newline] : pending;
+                    _start += newline >= 0 ? newline + 1 : pending.Length;
+                    line = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+                    return true;
+                }
+
+                if (_finished)
+                {
+                    line = default;
+                    return false;
+                }
+
+                // Keep the partial line at the front, grow for a line longer than the buffer, and read more.
+                pending.CopyTo(_buffer);
+                _end = pending.Length;
+                _start = 0;
+                if (_end == _buffer.Length)
+                {
+                    Array.Resize(ref _buffer, 2 * _buffer.Length);
+                }
+
+                int read = reader.Read(_buffer, _end, _buffer.Length - _end);
+                _finished = read == 0;
+                _end += read;
+            }
+        }
+    }
+
     /// <summary>A field: a slice of the line, or its text when it was quoted with "" escapes in it.</summary>
     private readonly record struct Field(int Start, int Length, string? Text);
 
-    private static bool SplitPlain(string line, List<Field> fields)
+    private static bool SplitPlain(ReadOnlySpan<char> line, List<Field> fields)
     {
         int start = 0;
         while (true)
         {
-            int comma = line.IndexOf(',', start);
+            int comma = line[start..].IndexOf(',');
             if (comma < 0)
             {
                 fields.Add(new Field(start, line.Length - start, null));
                 return true;
             }
 
-            fields.Add(new Field(start, comma - start, null));
-            start = comma + 1;
+            fields.Add(new Field(start, comma, null));
+            start += comma + 1;
         }
     }
 
     /// <summary>Splits <paramref name="line"/> into <paramref name="fields"/> (cleared first); quotes take the slow path.</summary>
-    private static void Split(string line, List<Field> fields, string source, int lineNumber)
+    private static void Split(ReadOnlySpan<char> line, List<Field> fields, string source, int lineNumber)
     {
         fields.Clear();
         if (!line.Contains('"'))
@@ -437,7 +491,7 @@ public static class CsvDataReader
     }
 
     /// <summary>Splits a line with quotes in it; on failure gives the 1-based column and what is wrong.</summary>
-    private static bool TrySplitQuoted(string line, List<Field> fields, out int column, out string? problem)
+    private static bool TrySplitQuoted(ReadOnlySpan<char> line, List<Field> fields, out int column, out string? problem)
     {
         var text = new StringBuilder();
         int i = 0;
@@ -495,8 +549,8 @@ public static class CsvDataReader
             }
             else
             {
-                int comma = line.IndexOf(',', i);
-                int end = comma < 0 ? line.Length : comma;
+                int comma = line[i..].IndexOf(',');
+                int end = comma < 0 ? line.Length : i + comma;
                 fields.Add(new Field(i, end - i, null));
                 i = end;
             }

@@ -237,6 +237,33 @@ public sealed class CsvDataReaderTests
     }
 
     [Fact]
+    public void Read_TextColumnInALongFile_ValueQuotedAfterTheRestIsScanned()
+    {
+        // The scan for a number in the rest of the column runs past the reader's 64 KiB buffer, which it refills;
+        // the value in the message must be the first row's, not what the buffer holds by then.
+        var text = new StringBuilder("x,label\n");
+        for (int n = 0; n < 20000; n++)
+        {
+            text.Append(n).Append(",species").Append(n % 3).Append('\n');
+        }
+
+        var error = Fails(text.ToString());
+        Assert.Equal("data.csv:2: column 2 (\"label\"): non-numeric value \"species0\"; column \"label\" holds text, not numbers (select numeric columns with --columns)", error.Message);
+    }
+
+    [Fact]
+    public void Read_LineLongerThanTheBuffer_ReadWhole()
+    {
+        // 7,000 columns of ten characters: each line is 70,000 characters, more than the 64 Ki-character buffer.
+        var names = string.Join(",", Enumerable.Range(0, 7000).Select(c => $"c{c:D8}"));
+        var row = string.Join(",", Enumerable.Range(0, 7000).Select(c => $"{c:D9}"));
+        var data = Read($"{names}\r\n{row}\r\n{row}");
+        Assert.Equal((2, 7000), (data.Rows, data.Dimension));
+        Assert.Equal("c00006999", data.ColumnNames[^1]);
+        Assert.Equal(6999.0, data[1, 6999]);
+    }
+
+    [Fact]
     public void Read_TextInFirstRowOnlyOfNumericColumn_NoHint()
     {
         var error = Fails("x,y\n1,oops\n2,3\n");
