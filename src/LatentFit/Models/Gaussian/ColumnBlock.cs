@@ -15,9 +15,23 @@ namespace LatentFit.Models.Gaussian;
 /// </summary>
 internal abstract class ColumnBlock : IDisposable
 {
-    /// <summary>Transposes the block's rows into columns in the block's precision: float64, or float32 for <see cref="Precision.Single"/> data.</summary>
-    public static ColumnBlock Create(DataBlock rows) =>
-        rows.Precision == Precision.Single ? new ColumnBlock<float>(rows) : new ColumnBlock<double>(rows);
+    /// <summary>
+    /// Buffers for blocks of up to <paramref name="capacityRows"/> rows of D columns in <paramref name="precision"/>:
+    /// float64, or float32 for <see cref="Precision.Single"/> data. One serves every block of a chunk (see <see cref="Load"/>).
+    /// </summary>
+    public static ColumnBlock Create(int capacityRows, int dimension, Precision precision) =>
+        precision == Precision.Single ? new ColumnBlock<float>(capacityRows, dimension) : new ColumnBlock<double>(capacityRows, dimension);
+
+    /// <summary>Buffers for one block, with the block loaded.</summary>
+    public static ColumnBlock Create(DataBlock rows)
+    {
+        var block = Create(rows.Rows, rows.Dimension, rows.Precision);
+        block.Load(rows);
+        return block;
+    }
+
+    /// <summary>Transposes the block's rows (at most the capacity, in the buffers' precision) into the columns.</summary>
+    public abstract void Load(DataBlock rows);
 
     /// <summary>B, the rows in the block.</summary>
     public abstract int Rows { get; }
@@ -75,31 +89,47 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     private readonly T[] _sum;
     private readonly T[] _parameters;
     private readonly double[] _origin;
-    private readonly int _stride;
-    private readonly int _padded;
-    private readonly bool _registers512;
+    private readonly int _capacity;
+    private int _stride;
+    private int _padded;
+    private bool _registers512;
+    private int _rows;
 
-    /// <summary>Transposes the block's rows into columns.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ColumnBlock(DataBlock rows)
+    /// <summary>Rents buffers for blocks of up to <paramref name="capacityRows"/> rows.</summary>
+    public ColumnBlock(int capacityRows, int dimension)
     {
-        Rows = rows.Rows;
-        Dimension = rows.Dimension;
+        _capacity = capacityRows;
+        Dimension = dimension;
+
+        // The widest layout any block up to the capacity can take (the stride never shrinks as rows grow).
+        int stride = Stride(capacityRows), padded = (dimension + 3) / 4 * 4;
+        _columns = ArrayPool<T>.Shared.Rent(stride * dimension);
+        _centred = ArrayPool<T>.Shared.Rent(stride * padded);
+        _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
+        _work = ArrayPool<T>.Shared.Rent(capacityRows);
+        _sum = ArrayPool<T>.Shared.Rent(capacityRows);
+        _parameters = ArrayPool<T>.Shared.Rent(dimension * dimension);
+        _origin = ArrayPool<double>.Shared.Rent(dimension);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void Load(DataBlock rows)
+    {
+        if (rows.Rows > _capacity || rows.Dimension != Dimension)
+        {
+            throw new ArgumentException($"a block of {rows.Rows}×{rows.Dimension} does not fit buffers of {_capacity}×{Dimension}", nameof(rows));
+        }
+
+        _rows = rows.Rows;
         _stride = Stride(Rows);
         _registers512 = Vector512.IsHardwareAccelerated && Rows % (4 * Width) == 0;
 
         // The scatter tiles take four columns at a time; the register path pads D to a multiple of four with
         // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
         _padded = _registers512 ? (Dimension + 3) / 4 * 4 : Dimension;
-        _columns = ArrayPool<T>.Shared.Rent(_stride * Dimension);
-        _centred = ArrayPool<T>.Shared.Rent(_stride * _padded);
-        _weighted = ArrayPool<T>.Shared.Rent(_stride * _padded);
         _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
-        _work = ArrayPool<T>.Shared.Rent(Rows);
-        _sum = ArrayPool<T>.Shared.Rent(Rows);
-        _parameters = ArrayPool<T>.Shared.Rent(Dimension * Dimension);
-        _origin = ArrayPool<double>.Shared.Rent(Dimension);
         _origin.AsSpan(0, Dimension).Clear();
         rows.Origin.CopyTo(_origin);
         ReadOnlySpan<T> values = typeof(T) == typeof(double) && rows.Precision == Precision.Double
@@ -281,7 +311,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
     }
 
     /// <inheritdoc/>
-    public override int Rows { get; }
+    public override int Rows => _rows;
 
     /// <inheritdoc/>
     public override int Dimension { get; }

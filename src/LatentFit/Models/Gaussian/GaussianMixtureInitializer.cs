@@ -69,7 +69,9 @@ public static class GaussianMixtureInitializer
             }
         }
 
-        var assignment = new int[rows];
+        // The distances are done with: their array holds each row's cluster from here on (as a double, exact for
+        // any K), so that k-means needs one N-long array, not two.
+        var assignment = distance;
         Array.Fill(assignment, -1);
         var sums = new double[k * d];
         var counts = new double[k];
@@ -80,7 +82,7 @@ public static class GaussianMixtureInitializer
             {
                 data.CopyRow(n, row);
                 int best = Nearest(row, centres, k, d);
-                changed |= best != assignment[n];
+                changed |= best != (int)assignment[n];
                 assignment[n] = best;
             }
 
@@ -94,11 +96,12 @@ public static class GaussianMixtureInitializer
             for (int n = 0; n < rows; n++)
             {
                 double w = Weight(n);
-                counts[assignment[n]] += w;
+                int cluster = (int)assignment[n];
+                counts[cluster] += w;
                 data.CopyRow(n, row);
                 for (int c = 0; c < d; c++)
                 {
-                    sums[assignment[n] * d + c] += w * row[c];
+                    sums[cluster * d + c] += w * row[c];
                 }
             }
 
@@ -121,7 +124,7 @@ public static class GaussianMixtureInitializer
             target.Clear();
             for (int n = 0; n < count; n++)
             {
-                target[n * k + assignment[start + n]] = 1;
+                target[n * k + (int)assignment[start + n]] = 1;
             }
         });
     }
@@ -129,26 +132,33 @@ public static class GaussianMixtureInitializer
     /// <summary>Uniform random responsibilities, normalised per row, then one M-step.</summary>
     public static GaussianMixtureParameters RandomResponsibilities(GaussianMixtureModel model, DataSet data, int seed)
     {
+        // Drawn block by block as the M-step asks for them, never N×K at once; each of its two passes over the rows
+        // starts the generator again from the seed, so both see the same draws.
         int k = model.Components;
         var random = new Random(seed);
-        var responsibilities = new double[data.Rows * k];
-        for (int n = 0; n < data.Rows; n++)
+        return FromResponsibilityBlocks(model, data, (start, count, target) =>
         {
-            double sum = 0;
-            for (int j = 0; j < k; j++)
+            if (start == 0)
             {
-                double r = random.NextDouble();
-                responsibilities[n * k + j] = r;
-                sum += r;
+                random = new Random(seed);
             }
 
-            for (int j = 0; j < k; j++)
+            for (int n = 0; n < count; n++)
             {
-                responsibilities[n * k + j] /= sum;
-            }
-        }
+                double sum = 0;
+                for (int j = 0; j < k; j++)
+                {
+                    double r = random.NextDouble();
+                    target[n * k + j] = r;
+                    sum += r;
+                }
 
-        return FromResponsibilities(model, data, responsibilities);
+                for (int j = 0; j < k; j++)
+                {
+                    target[n * k + j] /= sum;
+                }
+            }
+        });
     }
 
     /// <summary>
@@ -296,13 +306,13 @@ public static class GaussianMixtureInitializer
     }
 
     /// <summary>Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row.</summary>
-    private static void ReassignEmptyClusters(DataSet data, int[] assignment, double[] centres, int k, int d)
+    private static void ReassignEmptyClusters(DataSet data, double[] assignment, double[] centres, int k, int d)
     {
         var sizes = new int[k];
         var row = new double[d];
-        foreach (int a in assignment)
+        foreach (double a in assignment)
         {
-            sizes[a]++;
+            sizes[(int)a]++;
         }
 
         for (int j = 0; j < k; j++)
@@ -316,13 +326,14 @@ public static class GaussianMixtureInitializer
             double farthestDistance = -1;
             for (int n = 0; n < assignment.Length; n++)
             {
-                if (sizes[assignment[n]] < 2)
+                int cluster = (int)assignment[n];
+                if (sizes[cluster] < 2)
                 {
                     continue;
                 }
 
                 data.CopyRow(n, row);
-                double distance = SquaredDistance(row, centres.AsSpan(assignment[n] * d, d));
+                double distance = SquaredDistance(row, centres.AsSpan(cluster * d, d));
                 if (distance > farthestDistance)
                 {
                     farthestDistance = distance;
@@ -335,7 +346,7 @@ public static class GaussianMixtureInitializer
                 throw new ArgumentException($"the data have too few rows for {k} components");
             }
 
-            sizes[assignment[farthest]]--;
+            sizes[(int)assignment[farthest]]--;
             assignment[farthest] = j;
             sizes[j] = 1;
         }

@@ -110,13 +110,14 @@ public sealed class GaussianMixtureModel :
         var maxima = ArrayPool<double>.Shared.Rent(2 * blockRows);
         try
         {
+            // One set of column buffers for every block of the chunk; one transposition per block serves both kernels.
+            using var columns = ColumnBlock.Create(Math.Min(blockRows, rows.Rows), d, rows.Precision);
             for (int start = 0; start < rows.Rows; start += blockRows)
             {
                 int count = Math.Min(blockRows, rows.Rows - start);
                 var block = rows.Slice(start, count);
                 var logDensities = buffer.AsSpan(0, count * k);
-                // One transposition of the rows into columns serves both kernels.
-                using var columns = ColumnBlock.Create(block);
+                columns.Load(block);
                 Structure.LogDensities(factors, means, k, columns, logDensities);
                 Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * count), into);
                 Structure.AccumulateMoments(block, columns, logDensities, centres, k, into.FirstMoments, into.Scatter);
