@@ -54,7 +54,7 @@ public static class GaussianMixtureFitter
 {
     /// <summary>Initial parameters for start <paramref name="restart"/>: the fixed start, or the initialiser with seed + restart.</summary>
     public static GaussianMixtureParameters InitialParameters(GaussianMixtureFitSettings settings, GaussianMixtureModel model, int restart = 0) =>
-        settings.Start ?? GaussianMixtureInitializer.Initialize(model, settings.Data, settings.Initialization, settings.Seed + restart);
+        settings.Start ?? GaussianMixtureInitializer.Initialize(model, settings.Data, settings.Initialization, settings.Seed + restart, settings.Execution);
 
     /// <summary>Runs the optimiser from every start and keeps the highest ℓ.</summary>
     /// <exception cref="ArgumentException">The settings do not fit the data.</exception>

@@ -1,4 +1,5 @@
 using LatentFit.Data;
+using LatentFit.Execution;
 using LatentFit.Models.Abstractions;
 
 namespace LatentFit.Models.Gaussian;
@@ -18,22 +19,32 @@ public static class GaussianMixtureInitializer
 {
     private const int MaxLloydIterations = 100;
 
+    // Lloyd's iterations stop when the centres move by at most this fraction of the data's mean variance (squared
+    // distance summed over the centres), as scikit-learn's KMeans (tol = 1e-4) does, or when no row changes cluster.
+    private const double LloydTolerance = 1e-4;
+
+    // Rows per chunk of a Lloyd pass: chunks run in parallel and their sums merge in chunk order (any thread count).
+    private const int LloydChunkRows = 4096;
+
     /// <summary>Initial parameters by the chosen method.</summary>
-    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, InitializationMethod method, int seed) => method switch
+    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, InitializationMethod method, int seed, ExecutionOptions? execution = null) => method switch
     {
-        InitializationMethod.KMeansPlusPlus => KMeansPlusPlus(model, data, seed),
+        InitializationMethod.KMeansPlusPlus => KMeansPlusPlus(model, data, seed, execution),
         InitializationMethod.RandomResponsibilities => RandomResponsibilities(model, data, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
     /// <summary>k-means++ centres, refined by Lloyd's algorithm, turned into a mixture by one M-step on the hard assignments.</summary>
     /// <exception cref="ArgumentException">The data have fewer distinct rows than components.</exception>
-    public static GaussianMixtureParameters KMeansPlusPlus(GaussianMixtureModel model, DataSet data, int seed)
+    public static GaussianMixtureParameters KMeansPlusPlus(GaussianMixtureModel model, DataSet data, int seed, ExecutionOptions? execution = null)
     {
+        execution ??= ExecutionOptions.Default;
         int k = model.Components, d = model.Dimension, rows = data.Rows;
         var random = new Random(seed);
         var centres = new double[k * d];
-        var distance = new double[rows];
+        // Squared distances in float32: they only weight the random draw of the next centre, and at N = 1M the
+        // array is 4 MB rather than 8 on top of the data.
+        var distance = new float[rows];
         double[]? rowWeights = data.RowWeights?.ToArray();
         double Weight(int n) => rowWeights is null ? 1.0 : rowWeights[n];
 
@@ -43,7 +54,7 @@ public static class GaussianMixtureInitializer
         for (int n = 0; n < rows; n++)
         {
             data.CopyRow(n, row);
-            distance[n] = SquaredDistance(row, centres.AsSpan(0, d));
+            distance[n] = (float)SquaredDistance(row, centres.AsSpan(0, d));
         }
 
         for (int c = 1; c < k; c++)
@@ -65,46 +76,28 @@ public static class GaussianMixtureInitializer
             for (int n = 0; n < rows; n++)
             {
                 data.CopyRow(n, row);
-                distance[n] = Math.Min(distance[n], SquaredDistance(row, centres.AsSpan(c * d, d)));
+                distance[n] = Math.Min(distance[n], (float)SquaredDistance(row, centres.AsSpan(c * d, d)));
             }
         }
 
-        // The distances are done with: their array holds each row's cluster from here on (as a double, exact for
-        // any K), so that k-means needs one N-long array, not two.
+        // The distances are done with: their array holds each row's cluster from here on (as a float, exact for
+        // K up to 2²⁴), so that k-means needs one N-long array, not two.
         var assignment = distance;
         Array.Fill(assignment, -1);
-        var sums = new double[k * d];
-        var counts = new double[k];
+        double tolerance = LloydTolerance * MeanVariance(data, rowWeights);
+        var workspace = new LloydWorkspace(rows, k, d);
+        var deviations = workspace.TotalDeviations;
+        var counts = workspace.TotalCounts;
         for (int iteration = 0; iteration < MaxLloydIterations; iteration++)
         {
-            bool changed = false;
-            for (int n = 0; n < rows; n++)
-            {
-                data.CopyRow(n, row);
-                int best = Nearest(row, centres, k, d);
-                changed |= best != (int)assignment[n];
-                assignment[n] = best;
-            }
-
+            // One pass: each row to its nearest centre, and each cluster's summed deviations from its centre.
+            bool changed = AssignAndSum(data, centres, k, assignment, workspace, execution);
             if (!changed)
             {
                 break;
             }
 
-            Array.Clear(sums);
-            Array.Clear(counts);
-            for (int n = 0; n < rows; n++)
-            {
-                double w = Weight(n);
-                int cluster = (int)assignment[n];
-                counts[cluster] += w;
-                data.CopyRow(n, row);
-                for (int c = 0; c < d; c++)
-                {
-                    sums[cluster * d + c] += w * row[c];
-                }
-            }
-
+            double shift = 0;
             for (int j = 0; j < k; j++)
             {
                 // An emptied cluster keeps its centre; it is fixed up below if it stays empty.
@@ -112,9 +105,19 @@ public static class GaussianMixtureInitializer
                 {
                     for (int c = 0; c < d; c++)
                     {
-                        centres[j * d + c] = sums[j * d + c] / counts[j];
+                        // The mean of the cluster's rows, as the centre plus their mean deviation from it.
+                        double step = deviations[j * d + c] / counts[j];
+                        shift += step * step;
+                        centres[j * d + c] += step;
                     }
                 }
+            }
+
+            if (shift <= tolerance)
+            {
+                // The centres have settled: one more pass so that every row is with its nearest final centre.
+                AssignAndSum(data, centres, k, assignment, workspace, execution);
+                break;
             }
         }
 
@@ -258,6 +261,148 @@ public static class GaussianMixtureInitializer
         return model.Maximize(centre, stats);
     }
 
+    /// <summary>
+    /// Assigns every row to its nearest centre and writes, per cluster, the weighted sum of its rows' deviations from
+    /// the current centre and its weight; true when some row changed cluster. The squared distances and the sums run
+    /// in the E-step's column kernels (a diagonal Gaussian with unit variances gives −½‖x − c‖², and hard 0/1
+    /// responsibilities give the sums); chunks of rows run in parallel and merge in chunk order, so any thread count
+    /// gives the same bits.
+    /// </summary>
+    private static bool AssignAndSum(DataSet data, double[] centres, int k, float[] assignment, LloydWorkspace workspace, ExecutionOptions execution)
+    {
+        const int BlockRows = 256;
+        int d = data.Dimension, chunks = workspace.Changed.Length, taken = -1;
+        var partialDeviations = workspace.Deviations;
+        var partialCounts = workspace.Counts;
+        var partialChanged = workspace.Changed;
+        Array.Clear(partialDeviations);
+        Array.Clear(partialCounts);
+
+        // Each worker keeps its buffers for the whole pass and takes chunks from one counter.
+        Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
+        {
+            using var columns = ColumnBlock.Create(Math.Min(BlockRows, data.Rows), d, data.Precision);
+            var distances = new double[k * BlockRows];
+            var indicators = new double[k * BlockRows];
+            var unused = new double[d];
+            int chunk;
+            while ((chunk = Interlocked.Increment(ref taken)) < chunks)
+            {
+                AssignChunk(chunk);
+            }
+
+            void AssignChunk(int chunk)
+            {
+                int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
+                ReadOnlySpan<double> unit = [1.0];
+                var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
+                var chunkCounts = partialCounts.AsSpan(chunk * k, k);
+                bool changed = false;
+                for (int from = start; from < end; from += BlockRows)
+                {
+                    int count = Math.Min(BlockRows, end - from);
+                    var rows = data.Block(from, count);
+                    columns.Load(rows);
+                    for (int j = 0; j < k; j++)
+                    {
+                        columns.DiagonalLogDensities(centres.AsSpan(j * d, d), unit, 0, distances.AsSpan(j * count, count));
+                    }
+
+                    Array.Clear(indicators);
+                    for (int n = 0; n < count; n++)
+                    {
+                        int best = 0;
+                        for (int j = 1; j < k; j++)
+                        {
+                            best = distances[j * count + n] > distances[best * count + n] ? j : best;
+                        }
+
+                        changed |= best != (int)assignment[from + n];
+                        assignment[from + n] = best;
+                        indicators[best * count + n] = 1;
+                        chunkCounts[best] += rows.RowWeight(n);
+                    }
+
+                    for (int j = 0; j < k; j++)
+                    {
+                        columns.AddDiagonalMoments(rows, indicators.AsSpan(j * count, count), centres.AsSpan(j * d, d), chunkDeviations.Slice(j * d, d), unused);
+                    }
+                }
+
+                partialChanged[chunk] = changed;
+            }
+        });
+
+        var deviations = workspace.TotalDeviations;
+        var counts = workspace.TotalCounts;
+        Array.Clear(deviations);
+        Array.Clear(counts);
+        bool any = false;
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            for (int i = 0; i < deviations.Length; i++)
+            {
+                deviations[i] += partialDeviations[(chunk * k * d) + i];
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                counts[j] += partialCounts[(chunk * k) + j];
+            }
+
+            any |= partialChanged[chunk];
+        }
+
+        return any;
+    }
+
+    /// <summary>The per-chunk and total sums of one Lloyd pass, allocated once for all passes.</summary>
+    private sealed class LloydWorkspace(int rows, int components, int dimension)
+    {
+        public double[] Deviations { get; } = new double[(rows + LloydChunkRows - 1) / LloydChunkRows * components * dimension];
+
+        public double[] Counts { get; } = new double[(rows + LloydChunkRows - 1) / LloydChunkRows * components];
+
+        public bool[] Changed { get; } = new bool[(rows + LloydChunkRows - 1) / LloydChunkRows];
+
+        public double[] TotalDeviations { get; } = new double[components * dimension];
+
+        public double[] TotalCounts { get; } = new double[components];
+    }
+
+    /// <summary>The mean over columns of the (weighted) variance of each column, by two passes.</summary>
+    private static double MeanVariance(DataSet data, double[]? rowWeights)
+    {
+        int d = data.Dimension;
+        var mean = new double[d];
+        var row = new double[d];
+        double total = 0;
+        for (int n = 0; n < data.Rows; n++)
+        {
+            double w = rowWeights is null ? 1.0 : rowWeights[n];
+            total += w;
+            data.CopyRow(n, row);
+            for (int c = 0; c < d; c++)
+            {
+                mean[c] += w * row[c];
+            }
+        }
+
+        double variance = 0;
+        for (int n = 0; n < data.Rows; n++)
+        {
+            double w = rowWeights is null ? 1.0 : rowWeights[n];
+            data.CopyRow(n, row);
+            for (int c = 0; c < d; c++)
+            {
+                double deviation = row[c] - (mean[c] / total);
+                variance += w * deviation * deviation;
+            }
+        }
+
+        return variance / total / d;
+    }
+
     private static int SampleIndex(Random random, int count, Func<int, double> weight)
     {
         double total = 0;
@@ -306,7 +451,7 @@ public static class GaussianMixtureInitializer
     }
 
     /// <summary>Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row.</summary>
-    private static void ReassignEmptyClusters(DataSet data, double[] assignment, double[] centres, int k, int d)
+    private static void ReassignEmptyClusters(DataSet data, float[] assignment, double[] centres, int k, int d)
     {
         var sizes = new int[k];
         var row = new double[d];
