@@ -1,3 +1,4 @@
+using LatentFit.Execution;
 using LatentFit.Data;
 using LatentFit.Fitting;
 using LatentFit.Models.Abstractions;
@@ -206,5 +207,50 @@ public sealed class OptimizerTests
         var model = new GaussianMixtureModel(3, 1, FullCovariance.Instance);
         var error = Assert.Throws<ArgumentException>(() => GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0));
         Assert.Contains("fewer than 3 distinct rows", error.Message);
+    }
+
+    [Theory]
+    [InlineData(Precision.Double)]
+    [InlineData(Precision.Single)]
+    public void Initializer_KMeansOnManyChunks_SameStartForOneTwoThreeThreads(Precision precision)
+    {
+        // 10,000 rows: three chunks of Lloyd's passes, whose sums merge in chunk order whatever the thread count.
+        var data = RandomProblems.MixtureData(new Random(5), 10000, 5, 3);
+        data = precision == Precision.Single ? data.ToSinglePrecision() : data;
+        var model = new GaussianMixtureModel(3, 5, FullCovariance.Instance);
+        var reference = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 7, new ExecutionOptions(1));
+        foreach (int threads in new[] { 2, 3 })
+        {
+            var start = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 7, new ExecutionOptions(threads));
+            Assert.Equal(reference.Weights.ToArray(), start.Weights.ToArray());
+            Assert.Equal(reference.Means.ToArray(), start.Means.ToArray());
+            Assert.Equal(reference.FullCovariances(), start.FullCovariances());
+        }
+    }
+
+    [Fact]
+    public void Initializer_KMeansOnSeparatedClusters_FindsTheirMeans()
+    {
+        // Three tight clusters far apart: whatever the seeding, Lloyd's passes end at the cluster means.
+        var rows = new List<double>();
+        double[][] centres = [[0, 0], [50, 0], [0, 50]];
+        var random = new Random(9);
+        for (int n = 0; n < 9000; n++)
+        {
+            var centre = centres[n % 3];
+            rows.Add(centre[0] + random.NextDouble() - 0.5);
+            rows.Add(centre[1] + random.NextDouble() - 0.5);
+        }
+
+        var data = new DataSet("three", ["x", "y"], [.. rows], 9000);
+        var model = new GaussianMixtureModel(3, 2, DiagonalCovariance.Instance);
+        var start = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 1, new ExecutionOptions(2));
+        foreach (var centre in centres)
+        {
+            double nearest = Enumerable.Range(0, 3).Min(j => Math.Abs(start.Means[2 * j] - centre[0]) + Math.Abs(start.Means[(2 * j) + 1] - centre[1]));
+            Assert.True(nearest < 0.05, $"no mean within 0.05 of ({centre[0]}, {centre[1]})");
+        }
+
+        Assert.All(start.Weights.ToArray(), w => Assert.Equal(1.0 / 3, w, 1e-12));
     }
 }
