@@ -1,5 +1,5 @@
-using LatentFit.Execution;
 using LatentFit.Data;
+using LatentFit.Execution;
 using LatentFit.Fitting;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Gaussian;
