@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 5's side-by-side table: LatentFit against scikit-learn on the four reference problems, same data, same
-# start, same iteration count, in one run. Needs: apt-get install -y python3-sklearn libopenblas0-pthread.
+# Issue 5's side-by-side table: LatentFit (both precisions) against scikit-learn and mclust on the four reference
+# problems, same data, same start, same iteration count, in one run.
+# Needs: apt-get install -y python3-sklearn libopenblas0-pthread r-base-core r-cran-mclust (mclust is skipped without R).
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this command alone, so numpy runs its fastest kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
