@@ -369,6 +369,16 @@ internal sealed class ColumnBlock<T> : ColumnBlock
         Vector512.FusedMultiplyAdd(Vector512.WidenUpper(single), half, offset).CopyTo(logDensities.Slice(n + Vector512<double>.Count, Vector512<double>.Count));
     }
 
+    /// <summary>The same for four register-widths of rows from <paramref name="n"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLogDensities(Vector512<T> q0, Vector512<T> q1, Vector512<T> q2, Vector512<T> q3, double normalizer, Span<double> logDensities, int n)
+    {
+        StoreLogDensities(q0, normalizer, logDensities, n);
+        StoreLogDensities(q1, normalizer, logDensities, n + Width);
+        StoreLogDensities(q2, normalizer, logDensities, n + (2 * Width));
+        StoreLogDensities(q3, normalizer, logDensities, n + (3 * Width));
+    }
+
     /// <summary>normalizer − ½ squared into <paramref name="logDensities"/>, from squared terms in T (the SIMD-library path).</summary>
     private static void FinishLogDensities(ReadOnlySpan<T> squared, double normalizer, Span<double> logDensities)
     {
@@ -601,10 +611,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
                 q3 = Fma(z3, z3, q3);
             }
 
-            StoreLogDensities(q0, normalizer, logDensities, n);
-            StoreLogDensities(q1, normalizer, logDensities, n + width);
-            StoreLogDensities(q2, normalizer, logDensities, n + (2 * width));
-            StoreLogDensities(q3, normalizer, logDensities, n + (3 * width));
+            StoreLogDensities(q0, q1, q2, q3, normalizer, logDensities, n);
         }
     }
 
@@ -860,10 +867,7 @@ internal sealed class ColumnBlock<T> : ColumnBlock
                 q3 = Fma(z3, z3, q3);
             }
 
-            StoreLogDensities(q0, normalizer, logDensities, n);
-            StoreLogDensities(q1, normalizer, logDensities, n + width);
-            StoreLogDensities(q2, normalizer, logDensities, n + (2 * width));
-            StoreLogDensities(q3, normalizer, logDensities, n + (3 * width));
+            StoreLogDensities(q0, q1, q2, q3, normalizer, logDensities, n);
         }
     }
 
