@@ -22,17 +22,13 @@ public sealed class GradientEmOptimizer : IOptimizer
     /// <inheritdoc/>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        problem.RequireGradient(Name);
-        var recorder = new RunRecorder(Name, problem, options, sink);
-        var eta = start.ToArray();
-        var next = new double[eta.Length];
-        var gradient = new double[eta.Length];
-        double value = problem.ValueAndGradient(eta, gradient);
-        double norm = TensorPrimitives.Norm(gradient);
-        if (recorder.Begin(value, norm))
+        var (recorder, eta, gradient, value, norm, finished) = GradientStart.Begin(Name, problem, start, options, sink);
+        if (finished is not null)
         {
-            return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
+            return finished;
         }
+
+        var next = new double[eta.Length];
 
         double scale = options.Step / problem.Observations;
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)

@@ -24,19 +24,16 @@ public sealed class LbfgsOptimizer : IOptimizer
     /// <inheritdoc/>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        problem.RequireGradient(Name);
-        var recorder = new RunRecorder(Name, problem, options, sink);
-        int n = start.Length;
-        var x = start.ToArray();
-        var g = new double[n];
-        double logLikelihood = problem.ValueAndGradient(x, g);
+        var (recorder, x, g, logLikelihood, norm, finished) = GradientStart.Begin(Name, problem, start, options, sink);
+        if (finished is not null)
+        {
+            return finished;
+        }
+
+        // Minimises f = −ℓ, whose gradient is g = −∇ℓ.
+        int n = x.Length;
         TensorPrimitives.Negate(g, g);
         double f = -logLikelihood;
-        double norm = TensorPrimitives.Norm(g);
-        if (recorder.Begin(logLikelihood, norm))
-        {
-            return recorder.Finish(x, logLikelihood, 0, TerminationReason.GradientConverged);
-        }
 
         var memory = new CorrectionPairs(options.LbfgsMemory, n);
         var lineSearch = new WolfeLineSearch();

@@ -24,16 +24,13 @@ public sealed class NewtonOptimizer : IOptimizer
     /// <inheritdoc/>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        problem.RequireGradient(Name);
-        var recorder = new RunRecorder(Name, problem, options, sink);
-        int n = start.Length;
-        var x = start.ToArray();
-        var gradient = new double[n];
-        double value = problem.ValueAndGradient(x, gradient);
-        if (recorder.Begin(value, TensorPrimitives.Norm(gradient)))
+        var (recorder, x, gradient, value, _, finished) = GradientStart.Begin(Name, problem, start, options, sink);
+        if (finished is not null)
         {
-            return recorder.Finish(x, value, 0, TerminationReason.GradientConverged);
+            return finished;
         }
+
+        int n = x.Length;
 
         string hessianKind = problem.HasAnalyticHessian ? "analytic Hessian" : "Hessian from finite differences of the gradient";
         var hessian = new double[n * n];
