@@ -105,6 +105,14 @@ public abstract class CovarianceStructure
     /// <summary>∂ℓ/∂η for the covariance part of η, from the scatter: the Fisher-identity gradient.</summary>
     internal abstract void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient);
 
+    /// <summary>
+    /// The scale of each coordinate of the covariance part of η, from the K full covariance matrices: 1 for a
+    /// log-variance coordinate (the default, which diagonal and spherical structures keep); Cholesky structures set
+    /// √Σᵢᵢ for an off-diagonal entry Lᵢⱼ.
+    /// </summary>
+    internal virtual void UnconstrainedScales(ReadOnlySpan<double> fullCovariances, int components, int dimension, Span<double> scales) =>
+        scales[..UnconstrainedLength(components, dimension)].Fill(1);
+
     /// <summary>½ log(v − ε), the unconstrained coordinate of a (conditional) variance v above the floor ε.</summary>
     internal static double LogExcess(double variance, double floor) =>
         0.5 * Math.Log(floor > 0 ? Math.Max(variance - floor, 1e-12 * floor) : variance);

@@ -98,6 +98,15 @@ public sealed class FullCovariance : CovarianceStructure
         }
     }
 
+    internal override void UnconstrainedScales(ReadOnlySpan<double> fullCovariances, int components, int dimension, Span<double> scales)
+    {
+        int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);
+        for (int k = 0; k < components; k++)
+        {
+            FullMatrixBlock.Scales(fullCovariances.Slice(k * size, size), dimension, scales.Slice(k * block, block));
+        }
+    }
+
     internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta)
     {
         int size = dimension * dimension, block = FullMatrixBlock.UnconstrainedLength(dimension);

@@ -145,6 +145,21 @@ internal static class FullMatrixBlock
         }
     }
 
+    /// <summary>Scales of an η block: √Σᵢᵢ, the scale of row i, for an off-diagonal Lᵢⱼ; 1 for the log coordinate on the diagonal.</summary>
+    public static void Scales(ReadOnlySpan<double> sigma, int dimension, Span<double> scales)
+    {
+        int index = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = 0; j < i; j++)
+            {
+                scales[index++] = Math.Sqrt(sigma[i * dimension + i]);
+            }
+
+            scales[index++] = 1;
+        }
+    }
+
     /// <summary>Σ = LLᵀ from an η block, with Lᵢᵢ = √(ε + e^{2ηᵢᵢ}).</summary>
     public static void FromUnconstrained(ReadOnlySpan<double> eta, int dimension, double floor, Span<double> sigma)
     {

@@ -584,22 +584,6 @@ public sealed class GaussianMixtureModel :
             }
         }
 
-        if (Structure is FullCovariance or TiedCovariance)
-        {
-            int blocks = Structure is FullCovariance ? k : 1, size = d * (d + 1) / 2, offset = k - 1 + k * d;
-            for (int b = 0; b < blocks; b++)
-            {
-                int index = offset + b * size;
-                for (int i = 0; i < d; i++)
-                {
-                    for (int c = 0; c < i; c++)
-                    {
-                        scales[index++] = Math.Sqrt(full[b * d * d + i * d + i]);
-                    }
-
-                    index++;
-                }
-            }
-        }
+        Structure.UnconstrainedScales(full, k, d, scales[(k - 1 + k * d)..]);
     }
 }

@@ -103,6 +103,10 @@ public sealed class TiedCovariance : CovarianceStructure
         }
     }
 
+    // One block, shared by every component: the first component's matrix is it.
+    internal override void UnconstrainedScales(ReadOnlySpan<double> fullCovariances, int components, int dimension, Span<double> scales) =>
+        FullMatrixBlock.Scales(fullCovariances[..(dimension * dimension)], dimension, scales);
+
     internal override void ToUnconstrained(ReadOnlySpan<double> covariances, int components, int dimension, double floor, Span<double> eta) =>
         FullMatrixBlock.ToUnconstrained(covariances, dimension, floor, eta);
 

@@ -226,6 +226,39 @@ public sealed class GaussianMixtureModelTests
 
     [Theory]
     [MemberData(nameof(Structures))]
+    public void Scales_EveryCoordinate_TheScaleItMovesOn(string name)
+    {
+        // Log-ratio weights and log-variance coordinates: 1; a mean: its component's standard deviation there; an
+        // off-diagonal Cholesky entry Lᵢⱼ: √Σᵢᵢ of its block (each component's for full, the shared one for tied).
+        var random = new Random(21);
+        var data = RandomProblems.MixtureData(random, 200, 3, 2);
+        var theta = RandomProblems.Parameters(random, data, 2, Structure(name));
+        var model = new GaussianMixtureModel(2, 3, Structure(name));
+        var scales = new double[model.ParameterCount];
+        model.Scales(theta, scales);
+        var full = theta.FullCovariances();
+        var expected = new List<double> { 1 };
+        for (int j = 0; j < 2; j++)
+        {
+            expected.AddRange(Enumerable.Range(0, 3).Select(c => Math.Sqrt(full[(j * 9) + (c * 3) + c])));
+        }
+
+        int blocks = model.Structure switch { FullCovariance => 2, TiedCovariance => 1, _ => 0 };
+        for (int b = 0; b < blocks; b++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                expected.AddRange(Enumerable.Repeat(Math.Sqrt(full[(b * 9) + (i * 3) + i]), i));
+                expected.Add(1);
+            }
+        }
+
+        expected.AddRange(Enumerable.Repeat(1.0, model.ParameterCount - expected.Count));
+        Assert.Equal(expected, scales);
+    }
+
+    [Theory]
+    [MemberData(nameof(Structures))]
     public void Add_RandomSplit_EqualsStatisticsOfAllRows(string name)
     {
         var random = new Random(13);
