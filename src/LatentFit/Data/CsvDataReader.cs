@@ -12,7 +12,7 @@ namespace LatentFit.Data;
 /// <remarks>
 /// Fields are comma-separated and may be double-quoted (with "" for a quote inside; a quoted field cannot span
 /// lines); a quoted number is a number. Header names lose their quotes and surrounding whitespace and must be
-/// non-empty and unique. Lines end in \n or \r\n; a UTF-8 byte-order mark is ignored; blank lines are skipped.
+/// non-empty and unique. Lines end in \n, \r\n or \r; a UTF-8 byte-order mark is ignored; blank lines are skipped.
 /// Numbers are parsed in the invariant culture (<c>1e-3</c>, <c>-2.5</c>, <c>+3</c>). Refused in a selected
 /// column: empty fields and NA (missing values are not supported yet), NaN and ±Inf, and text. Only the selected
 /// columns are parsed, so text columns can be left out with <c>columns</c>; every row must still have as many
@@ -24,7 +24,7 @@ public static class CsvDataReader
     /// Reads <paramref name="path"/>; <paramref name="columns"/> selects columns by name, in that order (null: all
     /// but the weights column); <paramref name="weightsColumn"/> names a column of row frequency weights (counts of
     /// identical observations, finite and ≥ 0), or null. With <paramref name="precision"/> single the values are
-    /// kept as float32 offsets from the first data row (half the memory; see <see cref="Precision.Single"/>).
+    /// kept as float32 offsets from the median of the first rows (half the memory; see <see cref="Precision.Single"/>).
     /// </summary>
     /// <exception cref="DataFormatException">The file is missing, empty, malformed, or has a value that is not a finite number in a selected column.</exception>
     public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double)
@@ -155,9 +155,9 @@ public static class CsvDataReader
                     throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? lines : null);
                 }
 
-                if (!values.TryAdd(value))
+                if (!values.TryAdd(value, lineNumber, out int badLine, out int badColumn))
                 {
-                    throw new DataFormatException($"{source}:{lineNumber}: column {index + 1} (\"{header[index]}\"): value \"{text}\" is too far from the first row's to be held in single precision; use double precision", source, lineNumber, index + 1, header[index]);
+                    throw SingleRangeError(source, badLine, selected[badColumn], header[selected[badColumn]]);
                 }
             }
 
@@ -190,23 +190,42 @@ public static class CsvDataReader
             throw new DataFormatException($"{source}: the weights in column \"{weightsColumn}\" are all zero", source);
         }
 
-        return values.ToDataSet(source, names, rows, weights?.ToArray());
+        if (!values.TryToDataSet(source, names, rows, weights?.ToArray(), out var data, out int lastBadLine, out int lastBadColumn))
+        {
+            throw SingleRangeError(source, lastBadLine, selected[lastBadColumn], header[selected[lastBadColumn]]);
+        }
+
+        return data!;
     }
 
+    private static DataFormatException SingleRangeError(string source, int line, int index, string name) =>
+        new($"{source}:{line}: column {index + 1} (\"{name}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use --precision double", source, line, index + 1, name);
+
     /// <summary>
-    /// A growable array of values that hands over the array itself when it is full: float64, or float32 offsets
-    /// from the first row (which the origin of single precision is, so that data far from zero keep their digits).
+    /// A growable array of values that hands over the array itself when it is full: float64, or float32 offsets from
+    /// a per-column origin. The origin is the median of the first <see cref="HeadRows"/> rows (held in float64 until
+    /// then), so that one stray row at the top of a file cannot become the origin and cost the rest their digits.
     /// </summary>
     private sealed class ValueBuffer(int capacity, int dimension, Precision precision)
     {
+        private const int HeadRows = 1024;
+
         private double[]? _values = precision == Precision.Double ? new double[Math.Max(capacity, 16)] : null;
         private float[]? _offsets = precision == Precision.Single ? new float[Math.Max(capacity, 16)] : null;
         private readonly double[] _origin = new double[dimension];
+        private readonly double[]? _head = precision == Precision.Single ? new double[HeadRows * dimension] : null;
+        private readonly int[]? _headLines = precision == Precision.Single ? new int[HeadRows] : null;
+        private bool _originFixed;
         private int _count;
 
-        /// <summary>Stores a finite value; false when its float32 offset would overflow.</summary>
-        public bool TryAdd(double value)
+        /// <summary>
+        /// Stores a finite value read on <paramref name="line"/>; false when a float32 offset is out of the range the
+        /// single-precision kernels can square and sum (|offset| ≤ <see cref="DataSet.SingleRange"/>), with the line
+        /// and the (selected) column of the value at fault, which may be an earlier one once the origin is fixed.
+        /// </summary>
+        public bool TryAdd(double value, int line, out int badLine, out int badColumn)
         {
+            badLine = badColumn = 0;
             if (_values is not null)
             {
                 if (_count == _values.Length)
@@ -218,23 +237,70 @@ public static class CsvDataReader
                 return true;
             }
 
-            if (_count == _offsets!.Length)
+            if (!_originFixed)
             {
-                Array.Resize(ref _offsets, 2 * _offsets.Length);
+                _head![_count] = value;
+                _headLines![_count / dimension] = line;
+                _count++;
+                return _count < _head.Length || FixOrigin(out badLine, out badColumn);
             }
 
-            if (_count < dimension)
-            {
-                _origin[_count] = value;
-            }
-
-            float offset = (float)(value - _origin[_count % dimension]);
-            _offsets[_count++] = offset;
-            return float.IsFinite(offset);
+            return Store(_count++, value, line, out badLine, out badColumn);
         }
 
-        public DataSet ToDataSet(string source, string[] names, int rows, double[]? weights)
+        private bool Store(int index, double value, int line, out int badLine, out int badColumn)
         {
+            badLine = badColumn = 0;
+            if (index >= _offsets!.Length)
+            {
+                Array.Resize(ref _offsets, Math.Max(2 * _offsets.Length, index + 1));
+            }
+
+            double offset = value - _origin[index % dimension];
+            _offsets[index] = (float)offset;
+            if (Math.Abs(offset) <= DataSet.SingleRange)
+            {
+                return true;
+            }
+
+            (badLine, badColumn) = (line, index % dimension);
+            return false;
+        }
+
+        /// <summary>The origin from the rows held so far (their per-column median), and their offsets from it.</summary>
+        private bool FixOrigin(out int badLine, out int badColumn)
+        {
+            badLine = badColumn = 0;
+            int rows = _count / dimension;
+            var column = new double[rows];
+            for (int c = 0; c < dimension; c++)
+            {
+                for (int n = 0; n < rows; n++)
+                {
+                    column[n] = _head![(n * dimension) + c];
+                }
+
+                Array.Sort(column);
+                _origin[c] = rows == 0 ? 0 : column[rows / 2];
+            }
+
+            _originFixed = true;
+            for (int i = 0; i < _count; i++)
+            {
+                if (!Store(i, _head![i], _headLines![i / dimension], out badLine, out badColumn))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>The data set; in single precision, fails (false) like <see cref="TryAdd"/> when a short file's offsets are out of range.</summary>
+        public bool TryToDataSet(string source, string[] names, int rows, double[]? weights, out DataSet? data, out int badLine, out int badColumn)
+        {
+            badLine = badColumn = 0;
+            data = null;
             if (_values is not null)
             {
                 if (_count != _values.Length)
@@ -242,7 +308,13 @@ public static class CsvDataReader
                     Array.Resize(ref _values, _count);
                 }
 
-                return new DataSet(source, names, _values, rows, weights);
+                data = new DataSet(source, names, _values, rows, weights);
+                return true;
+            }
+
+            if (!_originFixed && !FixOrigin(out badLine, out badColumn))
+            {
+                return false;
             }
 
             if (_count != _offsets!.Length)
@@ -250,7 +322,8 @@ public static class CsvDataReader
                 Array.Resize(ref _offsets, _count);
             }
 
-            return new DataSet(source, names, _offsets, _origin, rows, weights);
+            data = new DataSet(source, names, _offsets, _origin, rows, weights);
+            return true;
         }
     }
 
@@ -409,7 +482,8 @@ public static class CsvDataReader
     }
 
     /// <summary>
-    /// Lines of a <see cref="TextReader"/> as spans of one growing buffer, ended by \n or \r\n: unlike
+    /// Lines of a <see cref="TextReader"/> as spans of one growing buffer, ended by \n, \r\n or \r (as
+    /// <see cref="TextReader.ReadLine"/> ends them): unlike
     /// <see cref="TextReader.ReadLine"/> it makes no string per line, so reading a million rows leaves no garbage
     /// behind to raise the peak memory. A span is valid until the next call.
     /// </summary>
@@ -425,12 +499,22 @@ public static class CsvDataReader
             while (true)
             {
                 var pending = _buffer.AsSpan(_start, _end - _start);
-                int newline = pending.IndexOf('\n');
-                if (newline >= 0 || (_finished && !pending.IsEmpty))
+                int end = pending.IndexOfAny('\n', '\r');
+
+                // A \r at the end of what has been read may be the first half of \r\n: read on before deciding.
+                bool decided = end >= 0 && (pending[end] == '\n' || end + 1 < pending.Length || _finished);
+                if (decided || (_finished && !pending.IsEmpty))
                 {
-                    line = newline >= 0 ? pending[..newline] : pending;
-                    _start += newline >= 0 ? newline + 1 : pending.Length;
-                    line = line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+                    if (!decided)
+                    {
+                        line = pending;
+                        _start += pending.Length;
+                        return true;
+                    }
+
+                    line = pending[..end];
+                    int terminator = pending[end] == '\r' && end + 1 < pending.Length && pending[end + 1] == '\n' ? 2 : 1;
+                    _start += end + terminator;
                     return true;
                 }
 

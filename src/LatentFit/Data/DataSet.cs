@@ -96,6 +96,12 @@ public sealed class DataSet
     private static ArgumentException NotFinite(string source, IReadOnlyList<string> columnNames, int index) =>
         new($"{source}: row {index / columnNames.Count + 1}, column {index % columnNames.Count + 1} (\"{columnNames[index % columnNames.Count]}\") is not finite", "values");
 
+    /// <summary>
+    /// The largest distance of a value from its column's origin that single precision accepts: the float32 kernels
+    /// square and sum such distances over blocks of 512 rows, which must stay far below float32's 3.4e38.
+    /// </summary>
+    public const double SingleRange = 1e15;
+
     /// <summary>How the values are stored.</summary>
     public Precision Precision => _values is null ? Precision.Single : Precision.Double;
 
@@ -197,7 +203,13 @@ public sealed class DataSet
         var offsets = new float[_values.Length];
         for (int i = 0; i < offsets.Length; i++)
         {
-            offsets[i] = (float)(_values[i] - origin[i % Dimension]);
+            double offset = _values[i] - origin[i % Dimension];
+            if (!(Math.Abs(offset) <= SingleRange))
+            {
+                throw new ArgumentException($"{Source}: row {i / Dimension + 1}, column {i % Dimension + 1} (\"{ColumnNames[i % Dimension]}\") is more than {SingleRange:G3} from the column mean, beyond what single precision can square and sum; keep double precision");
+            }
+
+            offsets[i] = (float)offset;
         }
 
         return new DataSet(Source, ColumnNames, offsets, origin, Rows, _rowWeights);

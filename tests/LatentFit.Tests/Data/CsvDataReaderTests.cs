@@ -263,6 +263,16 @@ public sealed class CsvDataReaderTests
         Assert.Equal(6999.0, data[1, 6999]);
     }
 
+    [Theory]
+    [InlineData("a,b\r1,2\r3,4\r")]
+    [InlineData("a,b\r1,2\r\n3,4")]
+    [InlineData("a,b\n\r1,2\n3,4\n")]
+    public void Read_CarriageReturnLineEndings_LinesAsReadLineSplitsThem(string text)
+    {
+        var data = Read(text);
+        Assert.Equal([1.0, 2, 3, 4], data.Values.ToArray());
+    }
+
     [Fact]
     public void Read_TextInFirstRowOnlyOfNumericColumn_NoHint()
     {

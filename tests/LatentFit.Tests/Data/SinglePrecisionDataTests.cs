@@ -66,17 +66,42 @@ public sealed class SinglePrecisionDataTests
     }
 
     [Fact]
-    public void Read_SinglePrecision_OriginIsFirstRowAndMessagesNameTheLine()
+    public void Read_SinglePrecision_OriginIsTheMedianAndMessagesNameTheLine()
     {
-        var data = CsvDataReader.Read(new StringReader("a,b\n100000.25,2\n100001.5,-3\n"), "t.csv", precision: Precision.Single);
+        var data = CsvDataReader.Read(new StringReader("a,b\n100000.25,2\n100001.5,-3\n100000.75,7\n"), "t.csv", precision: Precision.Single);
         Assert.Equal(Precision.Single, data.Precision);
-        Assert.Equal([100000.25, 2.0], data.Origin.ToArray());
+        Assert.Equal([100000.75, 2.0], data.Origin.ToArray());
         Assert.Equal(100001.5, data[1, 0]);
         Assert.Equal(-3.0, data[1, 1]);
 
-        var error = Assert.Throws<DataFormatException>(() => CsvDataReader.Read(new StringReader("a\n0\n1e300\n"), "t.csv", precision: Precision.Single));
-        Assert.StartsWith("t.csv:3: column 1 (\"a\")", error.Message);
+        var error = Assert.Throws<DataFormatException>(() => CsvDataReader.Read(new StringReader("a\n0\n1\n1e300\n"), "t.csv", precision: Precision.Single));
+        Assert.StartsWith("t.csv:4: column 1 (\"a\")", error.Message);
         Assert.Contains("single precision", error.Message);
-        Assert.Equal(3, error.Line);
+        Assert.Equal(4, error.Line);
     }
+
+    [Fact]
+    public void Read_SinglePrecisionWithAnOutlierFirstRow_KeepsTheRestsDigits()
+    {
+        // The origin is the median of the first rows, not the first row: a stray 1e7 at the top costs the others
+        // nothing (as the first row's offsets, values near 0 would keep one digit after the point).
+        var text = new System.Text.StringBuilder("x\n1e7\n");
+        var random = new Random(3);
+        var values = Enumerable.Range(0, 3000).Select(_ => random.NextDouble()).ToArray();
+        foreach (double v in values)
+        {
+            text.Append(v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        var data = CsvDataReader.Read(new StringReader(text.ToString()), "t.csv", precision: Precision.Single);
+        Assert.Equal(1e7, data[0, 0], 1e7 * 1e-7);
+        for (int n = 0; n < values.Length; n++)
+        {
+            Assert.Equal(values[n], data[n + 1, 0], 1e-7);
+        }
+    }
+
+    [Fact]
+    public void ToSinglePrecision_BeyondTheRange_Refused() =>
+        Assert.Contains("beyond what single precision", Assert.Throws<ArgumentException>(() => new DataSet("w", ["x"], [0, 1e18, 2], 3).ToSinglePrecision()).Message);
 }

@@ -253,4 +253,21 @@ public sealed class OptimizerTests
 
         Assert.All(start.Weights.ToArray(), w => Assert.Equal(1.0 / 3, w, 1e-12));
     }
+
+    [Fact]
+    public void Initializer_KMeansOnTinyScale_SeparatesTheClusters()
+    {
+        // Squared distances near 1e-48 would flush to zero in float32; the seeding measures them in units of the
+        // data's variance.
+        var data = new DataSet("tiny", ["x"], [0, 1e-24, 2e-24, 10e-24, 11e-24, 12e-24], 6);
+        var model = new GaussianMixtureModel(2, 1, FullCovariance.Instance, regularization: 0);
+        var start = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0);
+        Assert.Equal([1e-24, 11e-24], start.Means.ToArray().Order().ToArray(), (a, b) => Math.Abs(a - b) < 1e-30);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ExecutionOptions_ThreadsBelowOne_Refused(int threads) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ExecutionOptions(threads));
 }

@@ -46,6 +46,11 @@ public static class GaussianMixtureInitializer
         // array is 4 MB rather than 8 on top of the data.
         var distance = new float[rows];
         double[]? rowWeights = data.RowWeights?.ToArray();
+
+        // In units of the data's mean variance, so that float32 neither flushes tiny distances to zero nor overflows
+        // on huge ones, whatever the data's scale.
+        double meanVariance = MeanVariance(data, rowWeights);
+        double unit = meanVariance > 0 ? 1 / meanVariance : 1;
         double Weight(int n) => rowWeights is null ? 1.0 : rowWeights[n];
 
         int first = SampleIndex(random, rows, n => Weight(n));
@@ -54,7 +59,7 @@ public static class GaussianMixtureInitializer
         for (int n = 0; n < rows; n++)
         {
             data.CopyRow(n, row);
-            distance[n] = (float)SquaredDistance(row, centres.AsSpan(0, d));
+            distance[n] = (float)(unit * SquaredDistance(row, centres.AsSpan(0, d)));
         }
 
         for (int c = 1; c < k; c++)
@@ -76,7 +81,7 @@ public static class GaussianMixtureInitializer
             for (int n = 0; n < rows; n++)
             {
                 data.CopyRow(n, row);
-                distance[n] = Math.Min(distance[n], (float)SquaredDistance(row, centres.AsSpan(c * d, d)));
+                distance[n] = Math.Min(distance[n], (float)(unit * SquaredDistance(row, centres.AsSpan(c * d, d))));
             }
         }
 
@@ -84,7 +89,7 @@ public static class GaussianMixtureInitializer
         // K up to 2²⁴), so that k-means needs one N-long array, not two.
         var assignment = distance;
         Array.Fill(assignment, -1);
-        double tolerance = LloydTolerance * MeanVariance(data, rowWeights);
+        double tolerance = LloydTolerance * meanVariance;
         var workspace = new LloydWorkspace(rows, k, d);
         var deviations = workspace.TotalDeviations;
         var counts = workspace.TotalCounts;
@@ -279,59 +284,66 @@ public static class GaussianMixtureInitializer
         Array.Clear(partialCounts);
 
         // Each worker keeps its buffers for the whole pass and takes chunks from one counter.
-        Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
+        try
         {
-            using var columns = ColumnBlock.Create(Math.Min(BlockRows, data.Rows), d, data.Precision);
-            var distances = new double[k * BlockRows];
-            var indicators = new double[k * BlockRows];
-            var unused = new double[d];
-            int chunk;
-            while ((chunk = Interlocked.Increment(ref taken)) < chunks)
+            Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
             {
-                AssignChunk(chunk);
-            }
-
-            void AssignChunk(int chunk)
-            {
-                int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
-                ReadOnlySpan<double> unit = [1.0];
-                var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
-                var chunkCounts = partialCounts.AsSpan(chunk * k, k);
-                bool changed = false;
-                for (int from = start; from < end; from += BlockRows)
+                using var columns = ColumnBlock.Create(Math.Min(BlockRows, data.Rows), d, data.Precision);
+                var distances = new double[k * BlockRows];
+                var indicators = new double[k * BlockRows];
+                var unused = new double[d];
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref taken)) < chunks)
                 {
-                    int count = Math.Min(BlockRows, end - from);
-                    var rows = data.Block(from, count);
-                    columns.Load(rows);
-                    for (int j = 0; j < k; j++)
-                    {
-                        columns.DiagonalLogDensities(centres.AsSpan(j * d, d), unit, 0, distances.AsSpan(j * count, count));
-                    }
-
-                    Array.Clear(indicators);
-                    for (int n = 0; n < count; n++)
-                    {
-                        int best = 0;
-                        for (int j = 1; j < k; j++)
-                        {
-                            best = distances[j * count + n] > distances[best * count + n] ? j : best;
-                        }
-
-                        changed |= best != (int)assignment[from + n];
-                        assignment[from + n] = best;
-                        indicators[best * count + n] = 1;
-                        chunkCounts[best] += rows.RowWeight(n);
-                    }
-
-                    for (int j = 0; j < k; j++)
-                    {
-                        columns.AddDiagonalMoments(rows, indicators.AsSpan(j * count, count), centres.AsSpan(j * d, d), chunkDeviations.Slice(j * d, d), unused);
-                    }
+                    AssignChunk(chunk);
                 }
 
-                partialChanged[chunk] = changed;
-            }
-        });
+                void AssignChunk(int chunk)
+                {
+                    int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
+                    ReadOnlySpan<double> unit = [1.0];
+                    var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
+                    var chunkCounts = partialCounts.AsSpan(chunk * k, k);
+                    bool changed = false;
+                    for (int from = start; from < end; from += BlockRows)
+                    {
+                        int count = Math.Min(BlockRows, end - from);
+                        var rows = data.Block(from, count);
+                        columns.Load(rows);
+                        for (int j = 0; j < k; j++)
+                        {
+                            columns.DiagonalLogDensities(centres.AsSpan(j * d, d), unit, 0, distances.AsSpan(j * count, count));
+                        }
+
+                        Array.Clear(indicators);
+                        for (int n = 0; n < count; n++)
+                        {
+                            int best = 0;
+                            for (int j = 1; j < k; j++)
+                            {
+                                best = distances[j * count + n] > distances[best * count + n] ? j : best;
+                            }
+
+                            changed |= best != (int)assignment[from + n];
+                            assignment[from + n] = best;
+                            indicators[best * count + n] = 1;
+                            chunkCounts[best] += rows.RowWeight(n);
+                        }
+
+                        for (int j = 0; j < k; j++)
+                        {
+                            columns.AddDiagonalMoments(rows, indicators.AsSpan(j * count, count), centres.AsSpan(j * d, d), chunkDeviations.Slice(j * d, d), unused);
+                        }
+                    }
+
+                    partialChanged[chunk] = changed;
+                }
+            });
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
 
         var deviations = workspace.TotalDeviations;
         var counts = workspace.TotalCounts;
