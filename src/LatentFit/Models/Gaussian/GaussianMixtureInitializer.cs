@@ -445,23 +445,6 @@ public static class GaussianMixtureInitializer
         return last;
     }
 
-    private static int Nearest(ReadOnlySpan<double> x, double[] centres, int k, int d)
-    {
-        int best = 0;
-        double bestDistance = double.PositiveInfinity;
-        for (int j = 0; j < k; j++)
-        {
-            double distance = SquaredDistance(x, centres.AsSpan(j * d, d));
-            if (distance < bestDistance)
-            {
-                bestDistance = distance;
-                best = j;
-            }
-        }
-
-        return best;
-    }
-
     /// <summary>Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row.</summary>
     private static void ReassignEmptyClusters(DataSet data, float[] assignment, double[] centres, int k, int d)
     {

@@ -130,6 +130,12 @@ public sealed class GaussianMixtureModel :
         }
     }
 
+    // Responsibilities are exponentials of log-densities less their row's maximum, clamped below at ExpFloor; those
+    // at or below FlushBelow (twice e^ExpFloor, so that clamped lanes fall below it whatever the last bit of the SIMD
+    // exponential) are set to 0 (see ExpFlushingUnderflow).
+    private const double ExpFloor = -700;
+    private static readonly double FlushBelow = 2 * Math.Exp(ExpFloor);
+
     // Components whose per-lane sums of the fused responsibilities fit on the stack.
     private const int MaxRegisterComponents = 128;
 
@@ -142,10 +148,9 @@ public sealed class GaussianMixtureModel :
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Responsibilities512(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, GaussianMixtureStatistics into)
     {
-        const double Floor = -700;
         int k = Components, b = block.Rows, width = Vector512<double>.Count;
-        var smallest = Vector512.Create(2 * Math.Exp(Floor));
-        var floor = Vector512.Create(Floor);
+        var smallest = Vector512.Create(FlushBelow);
+        var floor = Vector512.Create(ExpFloor);
         Span<Vector512<double>> componentSums = stackalloc Vector512<double>[k];
         componentSums.Clear();
         var logLikelihood = Vector512<double>.Zero;
@@ -211,11 +216,8 @@ public sealed class GaussianMixtureModel :
     /// </summary>
     private static void ExpFlushingUnderflow(Span<double> values)
     {
-        const double Floor = -700;
-
-        // Twice e⁻⁷⁰⁰, so that the clamped lanes fall below it whatever the last bit of the SIMD exponential.
-        double smallest = 2 * Math.Exp(Floor);
-        TensorPrimitives.Max(values, Floor, values);
+        double smallest = FlushBelow;
+        TensorPrimitives.Max(values, ExpFloor, values);
         TensorPrimitives.Exp(values, values);
         var threshold = new Vector<double>(smallest);
         int i = 0;
