@@ -42,10 +42,9 @@ internal sealed class ModelOptions
 
     public Option<string?> Init { get; } = new("--init") { Description = "JSON file with initial weights, means and covariances (the shape 'fit' writes)" };
 
-    public Option<string> InitMethod { get; } = new("--init-method")
+    public Option<string?> InitMethod { get; } = new("--init-method")
     {
-        Description = "Initialisation of a gmm without --init: kmeans++ or random (random responsibilities); a poisson mixture starts from quantiles of the counts",
-        DefaultValueFactory = _ => "kmeans++",
+        Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default) or random (random responsibilities); a poisson mixture starts from quantiles of the counts",
     };
 
     public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
@@ -109,9 +108,10 @@ internal sealed class ModelOptions
         int threads = parse.GetValue(Threads);
         Require(threads >= 1, $"--threads must be at least 1, got {threads}");
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
-        string initMethodName = parse.GetValue(InitMethod)!;
-        var initialization = initMethodName.ToLowerInvariant() switch
+        string? initMethodName = parse.GetValue(InitMethod);
+        InitializationMethod? initialization = initMethodName?.ToLowerInvariant() switch
         {
+            null => null,
             "kmeans++" or "kmeans" => InitializationMethod.KMeansPlusPlus,
             "random" => InitializationMethod.RandomResponsibilities,
             _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random"),
@@ -218,7 +218,7 @@ internal sealed class ModelOptions
     public string InitializationLabel(ParseResult parse, ModelSpecification specification) =>
         parse.GetValue(Init) is { } path ? $"file:{path}"
         : specification is PoissonMixtureSpecification ? "quantiles"
-        : parse.GetValue(InitMethod)!.ToLowerInvariant();
+        : string.Join("+", Enumerable.Range(0, specification.Starts).Select(specification.StartMethod).Distinct());
 
     private static IReadOnlyList<string>? ParseColumns(string? columns)
     {

@@ -63,10 +63,19 @@ internal static class Tables
         return table;
     }
 
+    /// <summary>
+    /// The starts in one line: each start's method, seed and short-run ℓ, which were carried on to convergence and
+    /// their final ℓ, and which was kept.
+    /// </summary>
     public static string Restarts(ModelFit fit)
     {
         int failed = fit.Restarts.Count(r => r.Failure is not null);
-        string lls = string.Join(", ", fit.Restarts.Select(r => r.Failure is null ? Number(r.LogLikelihood, "F4") : "failed"));
-        return $"{fit.Restarts.Count} starts (ℓ: {lls}){(failed > 0 ? $", {failed} failed: {fit.Restarts.First(r => r.Failure is not null).Failure}" : string.Empty)}";
+        string Start(RestartSummary r) => $"{r.Method} seed {r.Seed}: {(double.IsNaN(r.ShortLogLikelihood) ? "failed" : Number(r.ShortLogLikelihood, "F4"))}";
+        string shortRuns = fit.SmallEm is { } smallEm
+            ? $"{fit.Restarts.Count} starts, short EM runs (at most {smallEm.Iterations} iterations, relative tolerance {smallEm.RelativeTolerance.ToString("G3", CultureInfo.InvariantCulture)}) ended at ℓ: {string.Join(", ", fit.Restarts.Select(Start))}"
+            : $"{fit.Restarts.Count} starts";
+        string carried = string.Join(", ", fit.Restarts.Select((r, i) => (r, i)).Where(p => p.r.Carried).Select(p => $"start {p.i + 1} to ℓ {Number(p.r.LogLikelihood, "F4")}"));
+        string failures = failed > 0 ? $"; {failed} failed: {fit.Restarts.First(r => r.Failure is not null).Failure}" : string.Empty;
+        return $"{shortRuns}; carried on to convergence: {carried}; kept start {fit.BestStart + 1} ({fit.Restarts[fit.BestStart].Method} seed {fit.Restarts[fit.BestStart].Seed}){failures}";
     }
 }

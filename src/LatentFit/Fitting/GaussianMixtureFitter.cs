@@ -23,13 +23,25 @@ public sealed record GaussianMixtureFitSettings
     /// <summary>Added to the variances in the M-step (scikit-learn's <c>reg_covar</c>).</summary>
     public double Regularization { get; init; } = 1e-6;
 
-    /// <summary>Initialisation when <see cref="Start"/> is null.</summary>
-    public InitializationMethod Initialization { get; init; } = InitializationMethod.KMeansPlusPlus;
+    /// <summary>
+    /// Initialisation of every start when <see cref="Start"/> is null; null for the default sequence
+    /// <see cref="DefaultStartMethods"/>.
+    /// </summary>
+    public InitializationMethod? Initialization { get; init; }
+
+    /// <summary>
+    /// The methods of the default starts in order, the last repeating for the starts beyond the list: start 0 (the only
+    /// one of a fit without restarts) is greedy k-means++, as scikit-learn's default.
+    /// </summary>
+    public static IReadOnlyList<InitializationMethod> DefaultStartMethods { get; } = [InitializationMethod.KMeansPlusPlus];
 
     /// <summary>Seed of the first start; restart r uses <c>Seed + r</c>.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Number of starts; the fit with the highest ℓ is kept. Ignored (one start) when <see cref="Start"/> is given.</summary>
+    /// <summary>
+    /// Number of starts; with more than one, a short EM run from each and the optimiser to convergence from the best
+    /// (<see cref="SmallEmOptions"/>). Ignored (one start) when <see cref="Start"/> is given.
+    /// </summary>
     public int Restarts { get; init; } = 1;
 
     /// <summary>Fixed initial parameters, e.g. from a previous fit.</summary>
@@ -37,6 +49,10 @@ public sealed record GaussianMixtureFitSettings
 
     /// <summary>E-step execution.</summary>
     public ExecutionOptions Execution { get; init; } = ExecutionOptions.Default;
+
+    /// <summary>The initialisation of start <paramref name="restart"/>: <see cref="Initialization"/>, or the default sequence.</summary>
+    public InitializationMethod MethodOfStart(int restart) =>
+        Initialization ?? DefaultStartMethods[Math.Min(restart, DefaultStartMethods.Count - 1)];
 
     /// <summary>Checks the settings against the data and throws <see cref="ArgumentException"/> with a message a user can act on.</summary>
     public GaussianMixtureModel CreateModel() => new GaussianMixtureSpecification(this).Model;
@@ -49,19 +65,19 @@ public sealed record GaussianMixtureFitSettings
 /// <param name="Restarts">Every start, in order.</param>
 public sealed record GaussianMixtureFit(GaussianMixtureParameters Parameters, GaussianMixtureParameters Initial, FitResult Result, IReadOnlyList<RestartSummary> Restarts);
 
-/// <summary>Fits Gaussian mixtures: initialisation, restarts, and one optimiser run per start (through <see cref="ModelFitter"/>).</summary>
+/// <summary>Fits Gaussian mixtures: initialisation, restarts by small EM, and the optimiser run (through <see cref="ModelFitter"/>).</summary>
 public static class GaussianMixtureFitter
 {
     /// <summary>Initial parameters for start <paramref name="restart"/>: the fixed start, or the initialiser with seed + restart.</summary>
     public static GaussianMixtureParameters InitialParameters(GaussianMixtureFitSettings settings, GaussianMixtureModel model, int restart = 0) =>
-        settings.Start ?? GaussianMixtureInitializer.Initialize(model, settings.Data, settings.Initialization, settings.Seed + restart, settings.Execution);
+        settings.Start ?? GaussianMixtureInitializer.Initialize(model, settings.Data, settings.MethodOfStart(restart), settings.Seed + restart, settings.Execution);
 
-    /// <summary>Runs the optimiser from every start and keeps the highest ℓ.</summary>
+    /// <summary>The fit from one start, or the best of several by small EM (see <see cref="ModelFitter.Fit"/>).</summary>
     /// <exception cref="ArgumentException">The settings do not fit the data.</exception>
     /// <exception cref="ModelFailureException">Every start failed; the message is that of the last failure.</exception>
-    public static GaussianMixtureFit Fit(GaussianMixtureFitSettings settings, IOptimizer optimizer, FitOptions options, Func<int, ITraceSink?>? sinkForRestart = null, CancellationToken cancellationToken = default)
+    public static GaussianMixtureFit Fit(GaussianMixtureFitSettings settings, IOptimizer optimizer, FitOptions options, Func<int, ITraceSink?>? sinkForRestart = null, CancellationToken cancellationToken = default, SmallEmOptions? smallEm = null)
     {
-        var fit = ModelFitter.Fit(new GaussianMixtureSpecification(settings), optimizer, options, sinkForRestart, cancellationToken);
+        var fit = ModelFitter.Fit(new GaussianMixtureSpecification(settings), optimizer, options, sinkForRestart, cancellationToken, smallEm);
         var problem = (FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>)fit.Problem;
         return new GaussianMixtureFit(problem.ToParameters(fit.Result.Parameters), problem.ToParameters(fit.Initial), fit.Result, fit.Restarts);
     }

@@ -49,6 +49,9 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
         Typed(problem).ToUnconstrained(GaussianMixtureFitter.InitialParameters(Settings, Model, restart));
 
     /// <inheritdoc/>
+    public override string StartMethod(int restart) => Settings.Start is not null ? "file" : MethodLabel(Settings.MethodOfStart(restart));
+
+    /// <inheritdoc/>
     public override FitProblem CreateExactProblem() =>
         new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(new GaussianMixtureModel(Components, Data.Dimension, Settings.Structure, regularization: 0), Data, Execution);
 
@@ -89,6 +92,14 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
 
         return (["component", "weight", "mean", "variances"], rows);
     }
+
+    /// <summary>A method's name on the command line and in reports.</summary>
+    public static string MethodLabel(InitializationMethod method) => method switch
+    {
+        InitializationMethod.KMeansPlusPlus => "kmeans++",
+        InitializationMethod.RandomResponsibilities => "random",
+        _ => method.ToString().ToLowerInvariant(),
+    };
 
     private static FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> Typed(FitProblem problem) =>
         (FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>)problem;

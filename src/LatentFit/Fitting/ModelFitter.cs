@@ -1,22 +1,60 @@
 using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Em;
 using LatentFit.Tracing;
 
 namespace LatentFit.Fitting;
 
-/// <summary>One start of a fit with restarts.</summary>
+/// <summary>One start of a fit.</summary>
 /// <param name="Seed">The seed of this start.</param>
-/// <param name="LogLikelihood">Final ℓ, or NaN when the start failed.</param>
+/// <param name="Method">How the start was made (e.g. kmeans++, random, quantiles, file).</param>
+/// <param name="ShortLogLikelihood">ℓ at the end of the start's short EM run, or NaN without one (a single start, or a failure).</param>
+/// <param name="ShortIterations">EM iterations of the short run (0 without one).</param>
+/// <param name="LogLikelihood">Final ℓ of the run to convergence, or NaN when the start was not carried on or failed.</param>
 /// <param name="Failure">Why the start failed, or null.</param>
-public sealed record RestartSummary(int Seed, double LogLikelihood, string? Failure);
+public sealed record RestartSummary(int Seed, string Method, double ShortLogLikelihood, int ShortIterations, double LogLikelihood, string? Failure)
+{
+    /// <summary>Whether the requested optimiser ran from this start to the end.</summary>
+    public bool Carried => !double.IsNaN(LogLikelihood);
+}
+
+/// <summary>
+/// The "small EM" strategy for several starts (Biernacki, Celeux &amp; Govaert 2003, sect. 3.2): a short EM run from
+/// every start, then the requested optimiser to convergence from the end of the best few short runs.
+/// </summary>
+public sealed record SmallEmOptions
+{
+    /// <summary>
+    /// Most EM iterations of a short run. On well-separated data a start's basin shows within a few iterations; 20
+    /// lets a slow start (e.g. random responsibilities) make up most of its early ground before it is judged.
+    /// </summary>
+    public int Iterations { get; init; } = 20;
+
+    /// <summary>A short run stops earlier when |ℓₜ − ℓₜ₋₁| ≤ this·|ℓₜ|: the start has settled in its basin.</summary>
+    public double RelativeTolerance { get; init; } = 1e-5;
+
+    /// <summary>
+    /// Starts carried on to convergence, best short ℓ first; 0 for ⌈R/5⌉ of R starts. More than one guards against
+    /// two basins whose order changes after the short runs (close local maxima on small data).
+    /// </summary>
+    public int Carried { get; init; }
+
+    /// <summary>Starts carried on out of <paramref name="starts"/>.</summary>
+    public int CarriedOf(int starts) => Math.Clamp(Carried > 0 ? Carried : (starts + 4) / 5, 1, starts);
+}
 
 /// <summary>The best fit over the starts.</summary>
 /// <param name="Problem">The problem of the best start (its η maps to parameters, its counters are that run's).</param>
-/// <param name="Initial">η the best start began from.</param>
-/// <param name="Result">The optimiser's result for the best start.</param>
+/// <param name="Initial">η the best start began from (before its short run, if any).</param>
+/// <param name="Result">The optimiser's result for the best start: the run to convergence from the end of its short run.</param>
 /// <param name="Restarts">Every start, in order.</param>
-public sealed record ModelFit(FitProblem Problem, double[] Initial, FitResult Result, IReadOnlyList<RestartSummary> Restarts);
+/// <param name="SmallEm">The short-run settings when there were several starts; null for one start.</param>
+public sealed record ModelFit(FitProblem Problem, double[] Initial, FitResult Result, IReadOnlyList<RestartSummary> Restarts, SmallEmOptions? SmallEm = null)
+{
+    /// <summary>Index in <see cref="Restarts"/> of the start that was kept.</summary>
+    public int BestStart { get; init; }
+}
 
 /// <summary>An optimiser that could not finish in a comparison, and why.</summary>
 /// <param name="Algorithm">The optimiser's name.</param>
@@ -36,41 +74,81 @@ public sealed record AlgorithmComparisonResult(double[] Initial, IReadOnlyList<F
 /// <summary>Fits any model through its <see cref="ModelSpecification"/>: starts, restarts, comparisons.</summary>
 public static class ModelFitter
 {
-    /// <summary>Runs the optimiser from every start and keeps the highest ℓ.</summary>
+    /// <summary>
+    /// With one start, runs the optimiser from it. With several, "small EM" (<see cref="SmallEmOptions"/>): a short EM
+    /// run from every start (seeds seed, seed + 1, …), then the optimiser to convergence from the end of the best
+    /// short runs, keeping the highest final ℓ.
+    /// </summary>
     /// <exception cref="ModelFailureException">Every start failed; the message is that of the last failure.</exception>
-    public static ModelFit Fit(ModelSpecification specification, IOptimizer optimizer, FitOptions options, Func<int, ITraceSink?>? sinkForRestart = null, CancellationToken cancellationToken = default)
+    public static ModelFit Fit(ModelSpecification specification, IOptimizer optimizer, FitOptions options, Func<int, ITraceSink?>? sinkForRestart = null, CancellationToken cancellationToken = default, SmallEmOptions? smallEm = null)
     {
-        var summaries = new List<RestartSummary>();
-        ModelFit? best = null;
+        int starts = specification.Starts;
+        var summaries = new RestartSummary[starts];
+        var runs = new (FitProblem Problem, double[] Initial, double[] Point)?[starts];
         ModelFailureException? lastFailure = null;
-        for (int restart = 0; restart < specification.Starts; restart++)
+        smallEm = starts > 1 ? smallEm ?? new SmallEmOptions() : null;
+        for (int restart = 0; restart < starts; restart++)
         {
-            int seed = specification.Seed + restart;
+            var summary = new RestartSummary(specification.Seed + restart, specification.StartMethod(restart), double.NaN, 0, double.NaN, null);
             try
             {
                 var problem = specification.CreateProblem();
                 var initial = specification.InitialParameters(problem, restart);
-                var result = optimizer.Run(problem, initial, options, sinkForRestart?.Invoke(restart), cancellationToken);
-                summaries.Add(new RestartSummary(seed, result.LogLikelihood, null));
-                if (best is null || result.LogLikelihood > best.Result.LogLikelihood)
+                runs[restart] = (problem, initial, initial);
+                if (smallEm is not null)
                 {
-                    best = new ModelFit(problem, initial, result, summaries);
+                    var shortOptions = new FitOptions { RelativeTolerance = smallEm.RelativeTolerance, MaxIterations = Math.Min(smallEm.Iterations, options.MaxIterations) };
+                    var shortRun = new ExpectationMaximizationOptimizer().Run(problem, initial, shortOptions, sinkForRestart?.Invoke(restart), cancellationToken);
+                    runs[restart] = (problem, initial, shortRun.Parameters);
+                    summary = summary with { ShortLogLikelihood = shortRun.LogLikelihood, ShortIterations = shortRun.Iterations };
                 }
             }
             catch (ModelFailureException failure)
             {
                 // A start that collapses is reported and the other starts go on; only if all fail is the fit an error.
                 lastFailure = failure;
-                summaries.Add(new RestartSummary(seed, double.NaN, failure.Message));
+                runs[restart] = null;
+                summary = summary with { Failure = failure.Message };
+            }
+
+            summaries[restart] = summary;
+        }
+
+        // The best short runs first (ties in start order); a carried start that fails gives its place to the next.
+        var order = Enumerable.Range(0, starts).Where(r => runs[r] is not null).OrderByDescending(r => summaries[r].ShortLogLikelihood).ToArray();
+        int wanted = smallEm?.CarriedOf(starts) ?? 1, finished = 0;
+        ModelFit? best = null;
+        foreach (int restart in order)
+        {
+            if (finished == wanted)
+            {
+                break;
+            }
+
+            var (problem, initial, point) = runs[restart]!.Value;
+            try
+            {
+                var result = optimizer.Run(problem, point, options, sinkForRestart?.Invoke(restart), cancellationToken);
+                summaries[restart] = summaries[restart] with { LogLikelihood = result.LogLikelihood };
+                finished++;
+                if (best is null || result.LogLikelihood > best.Result.LogLikelihood)
+                {
+                    best = new ModelFit(problem, initial, result, summaries, smallEm) { BestStart = restart };
+                }
+            }
+            catch (ModelFailureException failure)
+            {
+                lastFailure = failure;
+                summaries[restart] = summaries[restart] with { Failure = failure.Message };
             }
         }
 
         if (best is null)
         {
-            throw new ModelFailureException(specification.Starts == 1 ? lastFailure!.Message : $"all {specification.Starts} starts failed; the last: {lastFailure!.Message}");
+            throw new ModelFailureException(starts == 1 ? lastFailure!.Message : $"all {starts} starts failed; the last: {lastFailure!.Message}");
         }
 
-        return best with { Restarts = summaries.ToArray() };
+        return best with { Restarts = summaries };
     }
 
     /// <summary>

@@ -71,6 +71,9 @@ public abstract class ModelSpecification
     /// <summary>η of start <paramref name="restart"/>: the fixed start, or the seeded initialiser with <see cref="Seed"/> + restart.</summary>
     public abstract double[] InitialParameters(FitProblem problem, int restart);
 
+    /// <summary>How start <paramref name="restart"/> is made, for reports: e.g. kmeans++, random, quantiles, or file for the fixed start.</summary>
+    public abstract string StartMethod(int restart);
+
     /// <summary>
     /// A problem whose EM map is the exact one, for the diagnostics that test identities of EM (no regularisation
     /// of the M-step); the same as <see cref="CreateProblem"/> for models without any.

@@ -54,6 +54,9 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
         Typed(problem).ToUnconstrained(Start ?? QuantileStart(restart));
 
     /// <inheritdoc/>
+    public override string StartMethod(int restart) => Start is not null ? "file" : restart == 0 ? "quantiles" : "perturbed quantiles";
+
+    /// <inheritdoc/>
     public override void WriteDescription(Utf8JsonWriter json)
     {
     }

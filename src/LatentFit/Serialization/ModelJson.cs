@@ -52,6 +52,35 @@ public static class ModelJson
         }
 
         json.WriteEndArray();
+        if (fit.SmallEm is { } smallEm)
+        {
+            json.WriteStartObject("smallEm");
+            json.WriteNumber("maxIterations", smallEm.Iterations);
+            Number(json, "relativeTolerance", smallEm.RelativeTolerance);
+            json.WriteNumber("carried", fit.Restarts.Count(r => r.Carried));
+            json.WriteEndObject();
+        }
+
+        json.WriteNumber("bestStart", fit.BestStart);
+        json.WriteStartArray("starts");
+        foreach (var restart in fit.Restarts)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("seed", restart.Seed);
+            json.WriteString("method", restart.Method);
+            Number(json, "shortLogLikelihood", restart.ShortLogLikelihood);
+            json.WriteNumber("shortIterations", restart.ShortIterations);
+            json.WriteBoolean("carried", restart.Carried);
+            Number(json, "logLikelihood", restart.LogLikelihood);
+            if (restart.Failure is { } failure)
+            {
+                json.WriteString("failure", failure);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         specification.WriteParameters(json, fit.Problem, result.Parameters);
         if (standardErrors is not null)
         {

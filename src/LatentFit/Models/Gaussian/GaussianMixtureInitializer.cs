@@ -7,7 +7,10 @@ namespace LatentFit.Models.Gaussian;
 /// <summary>How the first parameters of a Gaussian mixture fit are chosen.</summary>
 public enum InitializationMethod
 {
-    /// <summary>k-means++ seeding (Arthur &amp; Vassilvitskii 2007) refined by Lloyd's iterations; hard assignments then one M-step.</summary>
+    /// <summary>
+    /// Greedy k-means++ seeding (Arthur &amp; Vassilvitskii 2007, sect. 6; scikit-learn's default) refined by Lloyd's
+    /// iterations; hard assignments then one M-step.
+    /// </summary>
     KMeansPlusPlus,
 
     /// <summary>Uniform random responsibilities, normalised per row, then one M-step (scikit-learn's <c>init_params='random'</c>).</summary>
@@ -34,56 +37,28 @@ public static class GaussianMixtureInitializer
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
-    /// <summary>k-means++ centres, refined by Lloyd's algorithm, turned into a mixture by one M-step on the hard assignments.</summary>
+    /// <summary>
+    /// Greedy k-means++ centres (<see cref="SeedCentres"/>), refined by Lloyd's algorithm, turned into a mixture by one
+    /// M-step on the hard assignments: scikit-learn's <c>init_params='kmeans'</c>.
+    /// </summary>
+    /// <param name="model">The mixture to start.</param>
+    /// <param name="data">The data.</param>
+    /// <param name="seed">Seed of the random draws.</param>
+    /// <param name="execution">Threads and chunking of the passes over the data; the result is the same for any.</param>
+    /// <param name="candidatesPerCentre">
+    /// D² draws per centre after the first, of which the one that lowers the k-means potential most is kept; null for
+    /// the greedy default 2 + ⌊ln K⌋, 1 for plain k-means++.
+    /// </param>
     /// <exception cref="ArgumentException">The data have fewer distinct rows than components.</exception>
-    public static GaussianMixtureParameters KMeansPlusPlus(GaussianMixtureModel model, DataSet data, int seed, ExecutionOptions? execution = null)
+    public static GaussianMixtureParameters KMeansPlusPlus(GaussianMixtureModel model, DataSet data, int seed, ExecutionOptions? execution = null, int? candidatesPerCentre = null)
     {
         execution ??= ExecutionOptions.Default;
         int k = model.Components, d = model.Dimension, rows = data.Rows;
-        var random = new Random(seed);
-        var centres = new double[k * d];
-        // Squared distances in float32: they only weight the random draw of the next centre, and at N = 1M the
-        // array is 4 MB rather than 8 on top of the data.
-        var distance = new float[rows];
         double[]? rowWeights = data.RowWeights?.ToArray();
-
-        // In units of the data's mean variance, so that float32 neither flushes tiny distances to zero nor overflows
-        // on huge ones, whatever the data's scale.
         double meanVariance = MeanVariance(data, rowWeights);
-        double unit = meanVariance > 0 ? 1 / meanVariance : 1;
-        double Weight(int n) => rowWeights is null ? 1.0 : rowWeights[n];
-
-        int first = SampleIndex(random, rows, n => Weight(n));
-        var row = new double[d];
-        data.CopyRow(first, centres.AsSpan(0, d));
-        for (int n = 0; n < rows; n++)
-        {
-            data.CopyRow(n, row);
-            distance[n] = (float)(unit * SquaredDistance(row, centres.AsSpan(0, d)));
-        }
-
-        for (int c = 1; c < k; c++)
-        {
-            // D² sampling: the next centre is row n with probability ∝ wₙ·min_j ‖xₙ − cⱼ‖².
-            double total = 0;
-            for (int n = 0; n < rows; n++)
-            {
-                total += Weight(n) * distance[n];
-            }
-
-            if (!(total > 0))
-            {
-                throw new ArgumentException($"the data have fewer than {k} distinct rows, so {k} components cannot be separated; reduce the number of components");
-            }
-
-            int next = SampleIndex(random, rows, n => Weight(n) * distance[n]);
-            data.CopyRow(next, centres.AsSpan(c * d, d));
-            for (int n = 0; n < rows; n++)
-            {
-                data.CopyRow(n, row);
-                distance[n] = Math.Min(distance[n], (float)(unit * SquaredDistance(row, centres.AsSpan(c * d, d))));
-            }
-        }
+        var centres = new double[k * d];
+        var distance = new float[rows];
+        SeedCentres(data, k, seed, candidatesPerCentre ?? GreedyCandidates(k), meanVariance, centres, distance, execution);
 
         // The distances are done with: their array holds each row's cluster from here on (as a float, exact for
         // K up to 2²⁴), so that k-means needs one N-long array, not two.
@@ -267,83 +242,224 @@ public static class GaussianMixtureInitializer
     }
 
     /// <summary>
+    /// The number of D² draws per centre of greedy k-means++: 2 + ⌊ln K⌋, the choice of Arthur &amp; Vassilvitskii
+    /// (2007, sect. 6) that scikit-learn's <c>_kmeans_plusplus</c> makes too.
+    /// </summary>
+    internal static int GreedyCandidates(int components) => 2 + (int)Math.Log(components);
+
+    /// <summary>
+    /// Greedy k-means++ seeding: the first centre is a row drawn with probability ∝ wₙ; each further centre is the best
+    /// of <paramref name="candidates"/> rows drawn with probability ∝ wₙDₙ² (Dₙ the distance from row n to its nearest
+    /// centre so far), the one whose addition leaves the smallest potential Σₙ wₙDₙ². One draw per centre is plain
+    /// k-means++, which on clusters of unequal spread often puts two centres in a wide cluster and none in a narrow
+    /// one; the potential test rejects such draws. Writes the K centres and each row's Dₙ² in units of the mean
+    /// variance (so that float32 neither flushes tiny distances to zero nor overflows on huge ones).
+    /// </summary>
+    private static void SeedCentres(DataSet data, int k, int seed, int candidates, double meanVariance, double[] centres, float[] distance, ExecutionOptions execution)
+    {
+        if (candidates < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(candidates), candidates, "k-means++ needs at least one candidate per centre");
+        }
+
+        int d = data.Dimension, rows = data.Rows, chunks = ChunkCount(rows);
+        var random = new Random(seed);
+        double unit = meanVariance > 0 ? 1 / meanVariance : 1;
+        double[]? rowWeights = data.RowWeights?.ToArray();
+        int first = SampleIndex(random, rows, n => rowWeights is null ? 1.0 : rowWeights[n]);
+        data.CopyRow(first, centres.AsSpan(0, d));
+        Array.Fill(distance, float.PositiveInfinity);
+        DistancePass(data, centres.AsSpan(0, d).ToArray(), 1, unit, distance, null, execution);
+
+        var targets = new double[candidates];
+        var drawn = new int[candidates];
+        var candidateCentres = new double[candidates * d];
+        var partialPotentials = new double[chunks * candidates];
+        for (int c = 1; c < k; c++)
+        {
+            double total = 0;
+            for (int n = 0; n < rows; n++)
+            {
+                total += (rowWeights is null ? 1.0 : rowWeights[n]) * distance[n];
+            }
+
+            if (!(total > 0))
+            {
+                throw new ArgumentException($"the data have fewer than {k} distinct rows, so {k} components cannot be separated; reduce the number of components");
+            }
+
+            for (int i = 0; i < candidates; i++)
+            {
+                targets[i] = random.NextDouble() * total;
+            }
+
+            Array.Sort(targets);
+            SampleRows(distance, rowWeights, targets, drawn);
+            int best = 0;
+            if (candidates > 1)
+            {
+                for (int i = 0; i < candidates; i++)
+                {
+                    data.CopyRow(drawn[i], candidateCentres.AsSpan(i * d, d));
+                }
+
+                // Each candidate's potential, summed per chunk in parallel and over the chunks in order.
+                DistancePass(data, candidateCentres, candidates, unit, distance, partialPotentials, execution);
+                double bestPotential = double.PositiveInfinity;
+                for (int i = 0; i < candidates; i++)
+                {
+                    double potential = 0;
+                    for (int chunk = 0; chunk < chunks; chunk++)
+                    {
+                        potential += partialPotentials[(chunk * candidates) + i];
+                    }
+
+                    if (potential < bestPotential)
+                    {
+                        (best, bestPotential) = (i, potential);
+                    }
+                }
+            }
+
+            data.CopyRow(drawn[best], centres.AsSpan(c * d, d));
+            DistancePass(data, centres.AsSpan(c * d, d).ToArray(), 1, unit, distance, null, execution);
+        }
+    }
+
+    /// <summary>
+    /// One parallel pass of squared distances from every row to <paramref name="count"/> candidate centres, in units
+    /// of 1/<paramref name="unit"/>. With <paramref name="partialPotentials"/> null (one candidate), lowers each row's
+    /// Dₙ² to its distance from the candidate; otherwise leaves <paramref name="distance"/> as it is and writes, per
+    /// chunk and candidate i, Σₙ wₙ·min(Dₙ², ‖xₙ − cᵢ‖²): the potential if cᵢ were added.
+    /// </summary>
+    private static void DistancePass(DataSet data, double[] candidateCentres, int count, double unit, float[] distance, double[]? partialPotentials, ExecutionOptions execution)
+    {
+        int d = data.Dimension;
+        ForEachChunk(data, count, execution, (chunk, buffers) =>
+        {
+            var potentials = partialPotentials is null ? default : partialPotentials.AsSpan(chunk * count, count);
+            potentials.Clear();
+            var squares = buffers.Distances;
+            int end = Math.Min((chunk + 1) * LloydChunkRows, data.Rows);
+            for (int from = chunk * LloydChunkRows; from < end; from += ChunkBuffers.BlockRows)
+            {
+                int rows = Math.Min(ChunkBuffers.BlockRows, end - from);
+                var block = data.Block(from, rows);
+                buffers.Columns.Load(block);
+                for (int i = 0; i < count; i++)
+                {
+                    // A diagonal Gaussian with unit variances and no normaliser gives −½‖x − c‖².
+                    buffers.Columns.DiagonalLogDensities(candidateCentres.AsSpan(i * d, d), [1.0], 0, squares.AsSpan(i * rows, rows));
+                }
+
+                for (int n = 0; n < rows; n++)
+                {
+                    if (partialPotentials is null)
+                    {
+                        distance[from + n] = Math.Min(distance[from + n], (float)(-2 * unit * squares[n]));
+                        continue;
+                    }
+
+                    double weight = block.RowWeight(n);
+                    for (int i = 0; i < count; i++)
+                    {
+                        potentials[i] += weight * Math.Min(distance[from + n], (float)(-2 * unit * squares[(i * rows) + n]));
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Rows drawn with probability ∝ wₙDₙ², one per target in [0, Σₙ wₙDₙ²), the targets sorted ascending: row n is
+    /// drawn for a target t when the cumulative sum through row n first exceeds t (one scan for all the targets).
+    /// </summary>
+    private static void SampleRows(float[] distance, double[]? rowWeights, double[] targets, int[] drawn)
+    {
+        double cumulative = 0;
+        int next = 0, last = 0;
+        for (int n = 0; n < distance.Length && next < targets.Length; n++)
+        {
+            double mass = (rowWeights is null ? 1.0 : rowWeights[n]) * distance[n];
+            if (mass <= 0)
+            {
+                continue;
+            }
+
+            last = n;
+            cumulative += mass;
+            while (next < targets.Length && cumulative > targets[next])
+            {
+                drawn[next++] = n;
+            }
+        }
+
+        // Rounding can leave the last targets just above the final sum: they take the last row with mass.
+        for (; next < targets.Length; next++)
+        {
+            drawn[next] = last;
+        }
+    }
+
+    /// <summary>
     /// Assigns every row to its nearest centre and writes, per cluster, the weighted sum of its rows' deviations from
-    /// the current centre and its weight; true when some row changed cluster. The squared distances and the sums run
-    /// in the E-step's column kernels (a diagonal Gaussian with unit variances gives −½‖x − c‖², and hard 0/1
-    /// responsibilities give the sums); chunks of rows run in parallel and merge in chunk order, so any thread count
-    /// gives the same bits.
+    /// the current centre and its weight; true when some row changed cluster. The squared distances run in the E-step's
+    /// column kernel (a diagonal Gaussian with unit variances gives −½‖x − c‖²); chunks of rows run in parallel and
+    /// merge in chunk order, so any thread count gives the same bits.
     /// </summary>
     private static bool AssignAndSum(DataSet data, double[] centres, int k, float[] assignment, LloydWorkspace workspace, ExecutionOptions execution)
     {
-        const int BlockRows = 256;
-        int d = data.Dimension, chunks = workspace.Changed.Length, taken = -1;
+        int d = data.Dimension, chunks = workspace.Changed.Length;
         var partialDeviations = workspace.Deviations;
         var partialCounts = workspace.Counts;
         var partialChanged = workspace.Changed;
         Array.Clear(partialDeviations);
         Array.Clear(partialCounts);
-
-        // Each worker keeps its buffers for the whole pass and takes chunks from one counter.
-        try
+        ForEachChunk(data, k, execution, (chunk, buffers) =>
         {
-            Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
+            int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
+            var columns = buffers.Columns;
+            var distances = buffers.Distances;
+            var row = buffers.Row;
+            var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
+            var chunkCounts = partialCounts.AsSpan(chunk * k, k);
+            bool changed = false;
+            for (int from = start; from < end; from += ChunkBuffers.BlockRows)
             {
-                using var columns = ColumnBlock.Create(Math.Min(BlockRows, data.Rows), d, data.Precision);
-                var distances = new double[k * BlockRows];
-                var indicators = new double[k * BlockRows];
-                var unused = new double[d];
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref taken)) < chunks)
+                int count = Math.Min(ChunkBuffers.BlockRows, end - from);
+                var rows = data.Block(from, count);
+                columns.Load(rows);
+                for (int j = 0; j < k; j++)
                 {
-                    AssignChunk(chunk);
+                    columns.DiagonalLogDensities(centres.AsSpan(j * d, d), [1.0], 0, distances.AsSpan(j * count, count));
                 }
 
-                void AssignChunk(int chunk)
+                for (int n = 0; n < count; n++)
                 {
-                    int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
-                    ReadOnlySpan<double> unit = [1.0];
-                    var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
-                    var chunkCounts = partialCounts.AsSpan(chunk * k, k);
-                    bool changed = false;
-                    for (int from = start; from < end; from += BlockRows)
+                    int best = 0;
+                    for (int j = 1; j < k; j++)
                     {
-                        int count = Math.Min(BlockRows, end - from);
-                        var rows = data.Block(from, count);
-                        columns.Load(rows);
-                        for (int j = 0; j < k; j++)
-                        {
-                            columns.DiagonalLogDensities(centres.AsSpan(j * d, d), unit, 0, distances.AsSpan(j * count, count));
-                        }
-
-                        Array.Clear(indicators);
-                        for (int n = 0; n < count; n++)
-                        {
-                            int best = 0;
-                            for (int j = 1; j < k; j++)
-                            {
-                                best = distances[j * count + n] > distances[best * count + n] ? j : best;
-                            }
-
-                            changed |= best != (int)assignment[from + n];
-                            assignment[from + n] = best;
-                            indicators[best * count + n] = 1;
-                            chunkCounts[best] += rows.RowWeight(n);
-                        }
-
-                        for (int j = 0; j < k; j++)
-                        {
-                            columns.AddDiagonalMoments(rows, indicators.AsSpan(j * count, count), centres.AsSpan(j * d, d), chunkDeviations.Slice(j * d, d), unused);
-                        }
+                        best = distances[j * count + n] > distances[best * count + n] ? j : best;
                     }
 
-                    partialChanged[chunk] = changed;
+                    changed |= best != (int)assignment[from + n];
+                    assignment[from + n] = best;
+
+                    // Each row adds only to its own cluster's sums (D values), row by row in order.
+                    double weight = rows.RowWeight(n);
+                    chunkCounts[best] += weight;
+                    rows.CopyRow(n, row);
+                    var sum = chunkDeviations.Slice(best * d, d);
+                    var centre = centres.AsSpan(best * d, d);
+                    for (int c = 0; c < d; c++)
+                    {
+                        sum[c] += weight * (row[c] - centre[c]);
+                    }
                 }
-            });
-        }
-        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
-        }
+            }
+
+            partialChanged[chunk] = changed;
+        });
 
         var deviations = workspace.TotalDeviations;
         var counts = workspace.TotalCounts;
@@ -368,14 +484,56 @@ public static class GaussianMixtureInitializer
         return any;
     }
 
+    private static int ChunkCount(int rows) => (rows + LloydChunkRows - 1) / LloydChunkRows;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on every chunk of <see cref="LloydChunkRows"/> rows, in parallel: each worker makes
+    /// its buffers (for <paramref name="columns"/> values per row of a block) once and takes chunks from one counter.
+    /// The work writes only its chunk's results, so merging them in chunk order gives the same bits for any thread count.
+    /// </summary>
+    private static void ForEachChunk(DataSet data, int columns, ExecutionOptions execution, Action<int, ChunkBuffers> work)
+    {
+        int chunks = ChunkCount(data.Rows), taken = -1;
+        try
+        {
+            Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
+            {
+                using var buffers = new ChunkBuffers(data, columns);
+                int chunk;
+                while ((chunk = Interlocked.Increment(ref taken)) < chunks)
+                {
+                    work(chunk, buffers);
+                }
+            });
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
+    }
+
+    /// <summary>One worker's buffers for the blocks of a chunk: the block's columns, a value per row and centre, one row.</summary>
+    private sealed class ChunkBuffers(DataSet data, int centres) : IDisposable
+    {
+        public const int BlockRows = 256;
+
+        public ColumnBlock Columns { get; } = ColumnBlock.Create(Math.Min(BlockRows, data.Rows), data.Dimension, data.Precision);
+
+        public double[] Distances { get; } = new double[centres * BlockRows];
+
+        public double[] Row { get; } = new double[data.Dimension];
+
+        public void Dispose() => Columns.Dispose();
+    }
+
     /// <summary>The per-chunk and total sums of one Lloyd pass, allocated once for all passes.</summary>
     private sealed class LloydWorkspace(int rows, int components, int dimension)
     {
-        public double[] Deviations { get; } = new double[(rows + LloydChunkRows - 1) / LloydChunkRows * components * dimension];
+        public double[] Deviations { get; } = new double[ChunkCount(rows) * components * dimension];
 
-        public double[] Counts { get; } = new double[(rows + LloydChunkRows - 1) / LloydChunkRows * components];
+        public double[] Counts { get; } = new double[ChunkCount(rows) * components];
 
-        public bool[] Changed { get; } = new bool[(rows + LloydChunkRows - 1) / LloydChunkRows];
+        public bool[] Changed { get; } = new bool[ChunkCount(rows)];
 
         public double[] TotalDeviations { get; } = new double[components * dimension];
 
