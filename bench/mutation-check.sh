@@ -106,10 +106,11 @@ for name, (path, edits, what) in MUTANTS.items():
         print(f"    … and {len(caught) - 8} more", flush=True)
 
 print()
-print("| mutant | planted bug | result | failing tests (first 3) |")
+print("| mutant | planted bug | result | failing tests |")
 print("|---|---|---|---|")
 for name, what, verdict, caught in rows:
-    shown = "; ".join(t.split("(")[0].rsplit(".", 2)[-2] + "." + t.split("(")[0].rsplit(".", 1)[-1] for t in caught[:3])
+    methods = list(dict.fromkeys(".".join(t.split("(")[0].rsplit(".", 2)[-2:]) for t in caught))
+    shown = "; ".join(methods[:3]) + (f" (+{len(methods) - 3} more)" if len(methods) > 3 else "")
     print(f"| `{name}` | {what} | {verdict} | {shown} |")
 if survivors:
     print(f"\nsurvived: {', '.join(survivors)}")
