@@ -8,6 +8,11 @@ namespace LatentFit.Numerics;
 /// register kernels where 512-bit vectors are accelerated, otherwise the portable System.Numerics.Tensors path
 /// at the widest accelerated width. Tests read it to check that a run meant for one path took it.
 /// </summary>
+/// <remarks>
+/// The row-to-column transposition of a block uses AVX-512F permutes wherever the instructions exist, also where
+/// the runtime does not accelerate 512-bit vectors generally (and so reports a 256-bit path here); switching
+/// AVX-512 off with <c>DOTNET_EnableAVX512=0</c> turns both off.
+/// </remarks>
 internal static class KernelPath
 {
     /// <summary><c>registers-512</c>, <c>portable-256</c>, <c>portable-128</c> or <c>scalar</c>.</summary>
