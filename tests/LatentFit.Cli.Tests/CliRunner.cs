@@ -47,3 +47,16 @@ internal sealed class TempDirectory : IDisposable
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
+
+/// <summary>Peer reference numbers (tests/LatentFit.Tests/References, copied next to the tests).</summary>
+internal static class Reference
+{
+    public static System.Text.Json.JsonElement Json(string name) =>
+        System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(AppContext.BaseDirectory, "References", name))).RootElement.Clone();
+
+    /// <summary>mclust's maximised log-likelihood (<c>best</c>) from mclust_loglik.json.</summary>
+    public static double MclustLogLikelihood(string dataset, int components, string mclustModel)
+    {
+        return Json("mclust_loglik.json").GetProperty("cases").EnumerateArray().Single(r => r.GetProperty("dataset").GetString() == dataset && r.GetProperty("k").GetInt32() == components && r.GetProperty("mclustModel").GetString() == mclustModel).GetProperty("best").GetDouble();
+    }
+}

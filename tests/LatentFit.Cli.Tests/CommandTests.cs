@@ -31,19 +31,45 @@ public sealed class CommandTests
     }
 
     [Theory]
-    [InlineData("full")]
-    [InlineData("tied")]
-    [InlineData("diag")]
-    [InlineData("spherical")]
-    public void Check_Faithful_AllPassExit0(string structure)
+    [InlineData("full", "VVV")]
+    [InlineData("tied", "EEE")]
+    [InlineData("diag", "VVI")]
+    [InlineData("spherical", "VII")]
+    public void Check_Faithful_MaximumAndEmRateMatchPeers(string structure, string mclustModel)
     {
         var (code, stdout, stderr) = CliRunner.Run("check", "--data", "faithful", "-k", "2", "--covariance", structure);
         Assert.True(code == 0, stdout + stderr);
-        Assert.Contains("all checks passed", stdout);
         Assert.Contains("Fisher identity", stdout);
         Assert.Contains("Xu–Jordan", stdout);
         Assert.DoesNotContain("FAIL", stdout);
+        Assert.Contains("all checks passed", stdout);
+
+        // The verdict above is the library's own; these two numbers are not. The maximum at which the rate was
+        // measured is mclust's (References/mclust_loglik.json), and the rate is the largest eigenvalue of the EM
+        // map's Jacobian written in base R (References/em_rates.json). Both are printed to four decimals.
+        Assert.Equal(Reference.MclustLogLikelihood("faithful", 2, mclustModel), PrintedMaximum(stdout), 1e-3);
+        Assert.Equal(Reference.Json("em_rates.json").GetProperty("faithfulK2").GetProperty(structure).GetDouble(), PrintedRate(stdout), 1e-4);
     }
+
+    [Fact]
+    public void Check_DeathNotices_MaximumAndEmRateMatchPeers()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("check", "--data", "death_notices", "--model", "poisson", "-k", "2");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("all checks passed", stdout);
+
+        // SQUAREM's maximum, without the log y! terms, plus Σ wᵢ log yᵢ! (References/squarem_poisson.json).
+        var squarem = Reference.Json("squarem_poisson.json");
+        double maximum = -squarem.GetProperty("squarem").GetProperty("negLogLikNoFactorial").GetDouble() - squarem.GetProperty("logFactorialTerm").GetDouble();
+        Assert.Equal(maximum, PrintedMaximum(stdout), 1e-3);
+        Assert.Equal(Reference.Json("em_rates.json").GetProperty("deathNoticesK2").GetDouble(), PrintedRate(stdout), 1e-4);
+    }
+
+    private static double PrintedMaximum(string stdout) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Match(stdout, @"at the maximum \(ℓ = (-?[0-9.]+)\)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static double PrintedRate(string stdout) =>
+        double.Parse(System.Text.RegularExpressions.Regex.Match(stdout, @"largest fraction of missing information: ([0-9.]+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void Check_SinglePrecision_RefusedAsUsage()
@@ -55,10 +81,11 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public void Check_Iris_AllPassExit0()
+    public void Check_Iris_AllPassAtMclustsMaximum()
     {
         var (code, stdout, stderr) = CliRunner.Run("check", "--data", "iris", "-k", "3", "--seed", "4");
         Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(Reference.MclustLogLikelihood("iris", 3, "VVV"), PrintedMaximum(stdout), 1e-3);
     }
 
     [Fact]
@@ -122,10 +149,21 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public void NoCommand_PrintsHelpOrError()
+    public void NoCommand_Exit2AndPointsToHelp()
+    {
+        var (code, stdout, stderr) = CliRunner.Run();
+        Assert.Equal(2, code);
+        Assert.Contains("--help", stdout + stderr);
+    }
+
+    [Fact]
+    public void Help_Exit0AndListsEveryCommand()
     {
         var (code, stdout, stderr) = CliRunner.Run("--help");
         Assert.Equal(0, code);
-        Assert.Contains("fit", stdout + stderr);
+        foreach (string command in new[] { "fit", "check", "compare", "demo" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\b", stdout + stderr);
+        }
     }
 }

@@ -130,12 +130,18 @@ public sealed class FitCommandTests
         var root = json.RootElement;
         Assert.Equal("poisson", root.GetProperty("model").GetString());
         Assert.Equal(-1989.946, root.GetProperty("logLikelihood").GetDouble(), 1e-3);
-        var rates = root.GetProperty("rates").EnumerateArray().Select(r => r.GetDouble()).Order().ToArray();
-        Assert.Equal(1.25609, rates[0], 1e-4);
-        Assert.Equal(2.66340, rates[1], 1e-4);
+        var rates = root.GetProperty("rates").EnumerateArray().Select(r => r.GetDouble()).ToArray();
+        int low = rates[0] < rates[1] ? 0 : 1;
+        Assert.Equal(1.25609, rates[low], 1e-4);
+        Assert.Equal(2.66340, rates[1 - low], 1e-4);
+
+        // SQUAREM's published standard errors of (π, λ₁, λ₂), λ₁ the smaller rate (References/squarem_standard_errors.json).
         var errors = root.GetProperty("standardErrors");
-        Assert.True(errors.GetProperty("rate[1]").GetDouble() > 0);
-        Assert.Equal(errors.GetProperty("weight[1]").GetDouble(), errors.GetProperty("weight[2]").GetDouble(), 1e-9);
+        var published = Reference.Json("squarem_standard_errors.json").GetProperty("published").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(published[0], errors.GetProperty("weight[1]").GetDouble(), 1e-4 * published[0]);
+        Assert.Equal(published[0], errors.GetProperty("weight[2]").GetDouble(), 1e-4 * published[0]);
+        Assert.Equal(published[1], errors.GetProperty($"rate[{low + 1}]").GetDouble(), 1e-4 * published[1]);
+        Assert.Equal(published[2], errors.GetProperty($"rate[{2 - low}]").GetDouble(), 1e-4 * published[2]);
         Assert.Contains("Louis", root.GetProperty("standardErrorsFrom").GetString());
 
         // The output is a valid --init for a Poisson fit.

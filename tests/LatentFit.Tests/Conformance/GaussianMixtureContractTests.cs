@@ -35,7 +35,7 @@ public sealed class GaussianMixtureContractTests
         var data = RandomProblems.MixtureData(random, n, d, k);
         var theta = RandomProblems.Parameters(random, data, k, structure);
         var model = new GaussianMixtureModel(k, d, structure, regularization: 0);
-        var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data, new Execution.ExecutionOptions(2, 37));
+        var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data, new LatentFit.Execution.ExecutionOptions(2, 37));
         return (model, problem, theta);
     }
 

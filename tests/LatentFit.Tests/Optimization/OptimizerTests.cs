@@ -178,7 +178,7 @@ public sealed class OptimizerTests
         var data = RandomProblems.MixtureData(new Random(21), 20_000, 3, 3);
         FitResult Run(int threads)
         {
-            var settings = new GaussianMixtureFitSettings { Data = data, Components = 3, Execution = new Execution.ExecutionOptions(threads, 1024) };
+            var settings = new GaussianMixtureFitSettings { Data = data, Components = 3, Execution = new LatentFit.Execution.ExecutionOptions(threads, 1024) };
             return GaussianMixtureFitter.Fit(settings, OptimizerCatalog.Create(algorithm), new FitOptions { RelativeTolerance = 0, MaxIterations = 15 }).Result;
         }
 

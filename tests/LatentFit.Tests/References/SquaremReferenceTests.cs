@@ -37,8 +37,13 @@ public sealed class SquaremReferenceTests
         int r = Reference.GetProperty("em").GetProperty("fpevals").GetInt32();
 
         // Both stop when an EM step moves θ by < 1e-8; LatentFit's θ also holds π₂ = 1 − π₁, whose change counts
-        // again in the norm, so it stops a few steps later (2,605 against 2,586 when this was written).
-        Assert.InRange(result.Iterations, r, r + 50);
+        // again in the norm, so it stops a few steps later. How many later is not taken from LatentFit's output but
+        // counted in base R with that norm (death_notices_em_steps.json), whose count with SQUAREM's norm reproduces
+        // fpiter's. One step either way allows for the last bits of a change that sits at the threshold.
+        var steps = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "References", "death_notices_em_steps.json"))).RootElement;
+        Assert.Equal(r, steps.GetProperty("stepsThreeParameters").GetInt32());
+        int expected = steps.GetProperty("stepsNaturalParameters").GetInt32();
+        Assert.InRange(result.Iterations, expected - 1, expected + 1);
         Assert.Equal(OptimumWithFactorials("em"), result.LogLikelihood, 1e-8);
     }
 
@@ -50,8 +55,10 @@ public sealed class SquaremReferenceTests
         int mapEvaluations = squarem.GetProperty("fpevals").GetInt32(), objectiveEvaluations = squarem.GetProperty("objfevals").GetInt32();
 
         // Every R evaluation, of the EM map or of the objective, is a pass over the data; in LatentFit one pass
-        // gives both. LatentFit's strictly monotone safeguard rejects a few extrapolations that R's (which lets ℓ
-        // fall by up to 1) accepts, so its passes exceed R's map evaluations alone: 78 against 72 when written.
+        // gives both: the first bound is R's. LatentFit's strictly monotone safeguard rejects a few extrapolations
+        // that R's (which lets ℓ fall by up to 1) accepts, so its passes exceed R's map evaluations alone. The
+        // second bound's slack of 10 is calibrated from LatentFit's own output (78 passes against R's 72 when it
+        // was written), not from a peer: no peer runs this safeguard.
         Assert.True(result.Passes <= mapEvaluations + objectiveEvaluations, $"{result.Passes} passes; R: {mapEvaluations} + {objectiveEvaluations}");
         Assert.True(result.Passes <= mapEvaluations + 10, $"{result.Passes} passes; R: {mapEvaluations} map evaluations");
         Assert.Equal(OptimumWithFactorials("squarem"), result.LogLikelihood, 1e-8);

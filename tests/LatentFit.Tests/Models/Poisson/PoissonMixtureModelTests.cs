@@ -102,18 +102,45 @@ public sealed class PoissonMixtureModelTests
     }
 
     [Fact]
-    public void Maximize_RandomTheta_RaisesLikelihoodAndIsWeightedMean()
+    public void Maximize_RandomTheta_IsTheClosedFormFromResponsibilitiesWrittenHere()
     {
         var random = new Random(4);
         var data = RandomCounts(random, 100);
         var model = new PoissonMixtureModel(2);
-        var theta = PoissonMixtureParameters.Create([0.4, 0.6], [1.0, 5.0]);
+        double[] weights = [0.4, 0.6], rates = [1.0, 5.0];
+        var theta = PoissonMixtureParameters.Create(weights, rates);
         var stats = model.CreateStatistics();
         model.Accumulate(theta, new DataBlock(data.Values.Span, data.Rows, 1), stats);
         var next = model.Maximize(theta, stats);
-        Assert.Equal(stats.WeightedSums[0] / stats.ComponentWeights[0], next.Rates[0], 1e-15);
-        var problem = Problem(data, 2);
-        Assert.True(problem.Value(problem.ToUnconstrained(next)) > problem.Value(problem.ToUnconstrained(theta)));
+
+        // Dempster, Laird & Rubin (1977), sec. 4.3: rₙₖ ∝ πₖ e^{−λₖ} λₖ^xₙ, then π′ₖ = Σₙ rₙₖ / N and λ′ₖ = Σₙ rₙₖxₙ / Σₙ rₙₖ,
+        // with the densities written out here (the x! cancels in rₙₖ).
+        var responsibilitySums = new double[2];
+        var countSums = new double[2];
+        for (int n = 0; n < data.Rows; n++)
+        {
+            double x = data[n, 0];
+            var joint = new double[2];
+            for (int k = 0; k < 2; k++)
+            {
+                joint[k] = weights[k] * Math.Exp(-rates[k]) * Math.Pow(rates[k], x);
+            }
+
+            for (int k = 0; k < 2; k++)
+            {
+                double r = joint[k] / (joint[0] + joint[1]);
+                responsibilitySums[k] += r;
+                countSums[k] += r * x;
+            }
+        }
+
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.Equal(responsibilitySums[k] / data.Rows, next.Weights[k], 1e-13);
+            Assert.Equal(countSums[k] / responsibilitySums[k], next.Rates[k], 1e-12);
+        }
+
+        Assert.True(ReferenceLogLikelihood(data, next.Weights.ToArray(), next.Rates.ToArray()) > ReferenceLogLikelihood(data, weights, rates));
     }
 
     [Fact]
