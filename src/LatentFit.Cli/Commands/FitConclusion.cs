@@ -76,7 +76,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
 
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"the optimiser stopped at ℓ = {m.StartLogLikelihood:F6}, an estimated {m.StartGainEstimate:G2} below the maximum (½gᵀI⁻¹g, the Newton decrement); {m.Steps} Newton step{(m.Steps == 1 ? string.Empty : "s")} took it to ℓ = {m.LogLikelihood:F6}{(m.AtMaximum ? string.Empty : " (not verified as the maximum)")}, where the standard errors are computed");
+            $"the optimiser stopped at ℓ = {m.StartLogLikelihood:F6}, an estimated {m.StartGainEstimate:0.0e+00} below the maximum (½gᵀI⁻¹g, the Newton decrement); {m.Steps} Newton step{(m.Steps == 1 ? string.Empty : "s")} took it to ℓ = {m.LogLikelihood:F6}{(m.AtMaximum ? string.Empty : " (not verified as the maximum)")}, where the standard errors are computed");
     }
 
     private static string Word(FitFinding finding, double regularization)

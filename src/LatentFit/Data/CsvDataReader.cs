@@ -172,7 +172,7 @@ public static class CsvDataReader
             Split(line, fields, source, lineNumber, separator);
             if (fields.Count != header.Count)
             {
-                throw new DataFormatException($"{source}:{lineNumber}: expected {header.Count} fields (as in the header, separated by {SeparatorName(separator)}) but found {fields.Count}", source, lineNumber);
+                throw new DataFormatException($"{source}:{lineNumber}: expected {header.Count} fields (as in the header) but found {fields.Count}{(separator == ',' ? string.Empty : $", separated by {SeparatorName(separator)} as the header is")}", source, lineNumber);
             }
 
             foreach (int index in selected)

@@ -54,5 +54,5 @@ public static class DataScale
         }
     }
 
-    private static string Order(double value) => $"1e{Math.Floor(Math.Log10(value)).ToString(CultureInfo.InvariantCulture)}";
+    private static string Order(double value) => $"1e{Math.Round(Math.Log10(value)).ToString(CultureInfo.InvariantCulture)}";
 }
