@@ -58,33 +58,21 @@ public sealed class InputOutputTests
         Assert.Equal(before, File.ReadAllText(init));
     }
 
-    [Fact]
-    public void Compare_TracesFolderHoldsTheDataAsATraceFile_Exit2()
+    [Theory]
+    [InlineData("em.csv", "--traces", "folder", "holds the --data file|em.csv")] // compare writes DIR/em.csv
+    [InlineData("data.csv", "--report", "folder", "holds the --data file|replaced whole")]
+    [InlineData("data.csv", "--traces", "file", ": is a file|names a folder")]
+    public void Compare_OutputFolderThatWouldOverwriteAFile_Exit2AndFileIntact(string dataName, string option, string target, string fragments)
     {
         using var temp = new TempDirectory();
-        // compare writes DIR/em.csv: a data file of that name in DIR would be overwritten.
-        string data = temp.File("em.csv", TwoClusters);
-        AssertRefused(CliRunner.Run("compare", "--data", data, "-k", "2", "--algorithms", "em", "--traces", temp.Path), "--traces", "holds the --data file", "em.csv");
+        string data = temp.File(dataName, TwoClusters);
+        string path = target == "folder" ? temp.Path : temp.File("traces", "not a folder");
+        AssertRefused(CliRunner.Run("compare", "--data", data, "-k", "2", "--algorithms", "em", option, path), [$"{option} {path}", .. fragments.Split('|')]);
         Assert.Equal(TwoClusters, File.ReadAllText(data));
-    }
-
-    [Fact]
-    public void Compare_ReportFolderHoldsTheData_Exit2()
-    {
-        using var temp = new TempDirectory();
-        string data = temp.File("data.csv", TwoClusters);
-        AssertRefused(CliRunner.Run("compare", "--data", data, "-k", "2", "--algorithms", "em", "--report", temp.Path), "--report", "holds the --data file", "replaced whole");
-        Assert.Equal(TwoClusters, File.ReadAllText(data));
-    }
-
-    [Fact]
-    public void Compare_TracesOntoAnExistingFile_Exit2Plainly()
-    {
-        using var temp = new TempDirectory();
-        string data = temp.File("data.csv", TwoClusters);
-        string file = temp.File("traces", "not a folder");
-        AssertRefused(CliRunner.Run("compare", "--data", data, "-k", "2", "--algorithms", "em", "--traces", file), $"--traces {file}: is a file", "names a folder");
-        Assert.Equal("not a folder", File.ReadAllText(file));
+        if (target == "file")
+        {
+            Assert.Equal("not a folder", File.ReadAllText(path));
+        }
     }
 
     // ---- outputs that cannot be written ----
