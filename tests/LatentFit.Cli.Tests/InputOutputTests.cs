@@ -78,6 +78,15 @@ public sealed class InputOutputTests
     // ---- outputs that cannot be written ----
 
     [Fact]
+    public void Demo_ReportOntoAnExistingFile_Exit2BeforeAnyRun()
+    {
+        using var temp = new TempDirectory();
+        string file = temp.File("report", "not a folder");
+        AssertRefused(CliRunner.Run("demo", "--report", file), $"--report {file}: is a file");
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Fit_OutputInAMissingFolder_Exit2BeforeFittingNamingTheUsersPath()
     {
         using var temp = new TempDirectory();
@@ -136,28 +145,15 @@ public sealed class InputOutputTests
         }
     }
 
-    [Fact]
-    public void Fit_InitDiagonalWithCovarianceFull_Exit2NamingBoth()
+    [Theory]
+    [InlineData("faithful", "--covariance diag", "--covariance full", "diag covariances", "--covariance full")]
+    [InlineData("death_notices", "--model poisson", "--model gmm", "holds a Poisson mixture", "--model gmm")]
+    [InlineData("death_notices", "-k 2", "--model poisson", "holds a Gaussian mixture", "--model poisson")]
+    public void Fit_InitFileContradictedByAnOption_Exit2NamingBoth(string data, string writtenWith, string refusedWith, params string[] fragments)
     {
         using var temp = new TempDirectory();
-        string init = FitTo(temp, "diag.json", "fit", "--data", "faithful", "--covariance", "diag", "--max-iter", "3", "--tol", "0");
-        AssertRefused(CliRunner.Run("fit", "--data", "faithful", "--init", init, "--covariance", "full"), init, "diag covariances", "--covariance full");
-    }
-
-    [Fact]
-    public void Fit_PoissonFileWithModelGmm_Exit2SaysSo()
-    {
-        using var temp = new TempDirectory();
-        string init = FitTo(temp, "poisson.json", "fit", "--data", "death_notices", "--model", "poisson", "--max-iter", "3", "--tol", "0");
-        AssertRefused(CliRunner.Run("fit", "--data", "death_notices", "--init", init, "--model", "gmm"), init, "holds a Poisson mixture", "--model gmm");
-    }
-
-    [Fact]
-    public void Fit_GaussianFileWithModelPoisson_Exit2SaysSo()
-    {
-        using var temp = new TempDirectory();
-        string init = FitTo(temp, "gmm.json", "fit", "--data", "death_notices", "-k", "2", "--max-iter", "3", "--tol", "0");
-        AssertRefused(CliRunner.Run("fit", "--data", "death_notices", "--init", init, "--model", "poisson"), init, "holds a Gaussian mixture", "--model poisson");
+        string init = FitTo(temp, "init.json", ["fit", "--data", data, .. writtenWith.Split(' '), "--max-iter", "3", "--tol", "0"]);
+        AssertRefused(CliRunner.Run(["fit", "--data", data, "--init", init, .. refusedWith.Split(' ')]), [init, .. fragments]);
     }
 
     [Fact]
