@@ -38,6 +38,14 @@ public static class MaximumPolish
     /// </summary>
     public const double DecrementTarget = 1e-10;
 
+    /// <summary>
+    /// Steps are taken only from a point whose squared Newton decrement is at most this, i.e. within about one standard
+    /// error of a maximum, where Newton's method converges quadratically. Farther out a step may head for another
+    /// stationary point, or, in a Gaussian mixture held up by the regularisation, towards the unbounded likelihood of a
+    /// collapsing component (the unregularised ℓ is what Newton maximises); the optimiser's point is then kept.
+    /// </summary>
+    public const double StartDecrementLimit = 1;
+
     /// <summary>Newton steps at most; each costs a Hessian (one pass when analytic, 2P otherwise).</summary>
     public const int MaximumSteps = 8;
 
@@ -73,6 +81,10 @@ public static class MaximumPolish
             if (steps == 0)
             {
                 startDecrement = decrement;
+                if (decrement > StartDecrementLimit && maximumSteps > 0)
+                {
+                    return new MaximumPolishReport(x, value, startValue, startDecrement, decrement, 0, FormattableString.Invariant($"the optimiser stopped an estimated {0.5 * decrement:G3} below a maximum (½gᵀI⁻¹g), too far for Newton steps to be trusted; lower --tol or use another algorithm"));
+                }
             }
 
             if (double.IsNaN(decrement))
@@ -87,7 +99,9 @@ public static class MaximumPolish
 
             if (steps == maximumSteps)
             {
-                return new MaximumPolishReport(x, value, startValue, startDecrement, decrement, steps, FormattableString.Invariant($"{steps} Newton steps left the squared Newton decrement at {decrement:G3}, above {DecrementTarget:G1}"));
+                return new MaximumPolishReport(x, value, startValue, startDecrement, decrement, steps, steps == 0
+                    ? FormattableString.Invariant($"the squared Newton decrement gᵀI⁻¹g is {decrement:G3} here, so ℓ is an estimated {0.5 * decrement:G3} below the maximum")
+                    : FormattableString.Invariant($"{steps} Newton steps left the squared Newton decrement at {decrement:G3}, above {DecrementTarget:G1}"));
             }
 
             double factor = 1;

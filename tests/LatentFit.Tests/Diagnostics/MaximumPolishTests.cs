@@ -47,4 +47,16 @@ public sealed class MaximumPolishTests
         Assert.Equal(0, polish.Steps);
         Assert.Equal(fit.Result.Parameters, polish.Parameters);
     }
+
+    [Fact]
+    public void Run_FarFromTheMaximum_TakesNoStepsAndSaysWhy()
+    {
+        var specification = new PoissonMixtureSpecification(TestData.DeathNotices, 2);
+        var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { RelativeTolerance = 0, MaxIterations = 5 });
+        var polish = MaximumPolish.Run(fit.Problem, fit.Result.Parameters, fit.Result.LogLikelihood);
+        Assert.True(polish.StartDecrement > MaximumPolish.StartDecrementLimit, $"gᵀI⁻¹g = {polish.StartDecrement:G3} after five EM steps; the test needs a start outside the limit");
+        Assert.Equal(0, polish.Steps);
+        Assert.Equal(fit.Result.Parameters, polish.Parameters);
+        Assert.Contains("too far for Newton steps", polish.Failure);
+    }
 }
