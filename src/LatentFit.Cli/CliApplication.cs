@@ -24,7 +24,7 @@ public static class CliApplication
         {
             foreach (var parseError in parse.Errors)
             {
-                error.WriteLine($"latentfit: error: {parseError.Message}");
+                error.WriteLine($"latentfit: error: {ParseErrorText.Describe(parseError)}");
             }
 
             error.WriteLine("Run 'latentfit --help' for usage.");
@@ -49,7 +49,9 @@ public static class CliApplication
         }
         catch (ModelFailureException e)
         {
-            error.WriteLine($"latentfit: fit failed: {e.Message}");
+            // check fits nothing of the user's: there the failure is of a computation a check needed.
+            string what = parse.CommandResult.Command.Name == "check" ? "check could not be completed" : "fit failed";
+            error.WriteLine($"latentfit: {what}: {e.Message}");
             return ExitCodes.FitFailed;
         }
     }

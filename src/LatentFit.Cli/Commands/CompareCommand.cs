@@ -11,7 +11,7 @@ internal static class CompareCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new ModelOptions();
+        var options = new ModelOptions { ProgressConsole = context.Console };
         var algorithmOptions = new AlgorithmOptions();
         var algorithms = new Option<string>("--algorithms") { Description = "Comma-separated optimisers to compare", DefaultValueFactory = _ => string.Join(",", OptimizerCatalog.Names) };
         var traces = new Option<string?>("--traces") { Description = "Write each algorithm's trace as DIR/ALGORITHM.csv" };
@@ -25,6 +25,15 @@ internal static class CompareCommand
         command.SetAction(parse =>
         {
             var optimizers = algorithmOptions.CreateList(parse, parse.GetValue(algorithms)!);
+            if (parse.GetValue(traces) is { } tracesFolder)
+            {
+                OutputPaths.RequireFolder("--traces", tracesFolder, options.Inputs(parse), optimizers.Select(o => $"{o.Name}.csv").ToArray());
+            }
+
+            if (parse.GetValue(report) is { } reportFolder)
+            {
+                OutputPaths.RequireFolder("--report", reportFolder, options.Inputs(parse), overwrites: null);
+            }
             var specification = options.Specification(parse);
             var fitOptions = options.FitOptions(parse);
             if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)

@@ -20,6 +20,7 @@ internal static class DemoCommand
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(output)!;
+            OutputPaths.RequireFolder("--report", folder, [], overwrites: null);
             Directory.CreateDirectory(folder);
             foreach (var (specification, options, note) in Problems())
             {

@@ -2,9 +2,7 @@ using LatentFit.Data;
 using System.CommandLine;
 using System.Globalization;
 using LatentFit.Cli.Reporting;
-using LatentFit.Diagnostics;
 using LatentFit.Fitting;
-using LatentFit.Models.Abstractions;
 using LatentFit.Optimization;
 using LatentFit.Serialization;
 using Spectre.Console;
@@ -19,7 +17,7 @@ internal static class FitCommand
 
     public static Command Create(CommandContext context)
     {
-        var options = new ModelOptions();
+        var options = new ModelOptions { ProgressConsole = context.Console };
         var algorithms = new AlgorithmOptions();
         var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.Names)}", DefaultValueFactory = _ => "em" };
         var restarts = new Option<int>("--restarts") { Description = "Number of starts (seeds seed, seed+1, …); with more than one, a short EM run from each (\"small EM\": at most 20 iterations, relative tolerance 1e-5) and the algorithm to convergence from the best fifth of them; the best log-likelihood is kept", DefaultValueFactory = _ => 1 };
@@ -41,6 +39,12 @@ internal static class FitCommand
                 throw new UsageException($"unknown --standard-errors \"{parse.GetValue(errors)}\"; choose one of: auto, yes, no");
             }
 
+            string? outputPath = parse.GetValue(output);
+            if (outputPath is not null)
+            {
+                OutputPaths.RequireFile("--output", outputPath, options.Inputs(parse));
+            }
+
             var specification = options.Specification(parse, parse.GetValue(restarts));
             var fitOptions = options.FitOptions(parse);
             if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)
@@ -48,36 +52,16 @@ internal static class FitCommand
                 context.Console.WriteLine(warning);
             }
 
-            string? outputPath = parse.GetValue(output);
-            var fit = ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions);
+            // An analytic Hessian is one pass but O(P²) work per row and component; either way P bounds the cost.
+            var conclusion = FitConclusion.Make(specification, ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions), errorsChoice, StandardErrorParameterLimit);
+            var fit = conclusion.Fit;
             var problem = fit.Problem;
             var result = fit.Result;
-
-            StandardErrorReport? standardErrors = null;
-            string? standardErrorNote = null;
-            // An analytic Hessian is one pass but O(P²) work per row and component; either way P bounds the cost.
-            bool affordable = problem.ParameterCount <= StandardErrorParameterLimit;
-            if (errorsChoice == "yes" || (errorsChoice == "auto" && affordable && problem.GradientSupport.IsExact))
-            {
-                try
-                {
-                    standardErrors = StandardErrors.Compute(problem, result.Parameters);
-                }
-                catch (ModelFailureException e)
-                {
-                    standardErrorNote = $"no standard errors: {e.Message}";
-                }
-            }
-            else if (errorsChoice == "auto")
-            {
-                standardErrorNote = problem.GradientSupport.IsExact
-                    ? $"standard errors skipped: with {problem.ParameterCount} parameters the Hessian would cost {(problem.HasAnalyticHessian ? "O(P²) per row and component" : $"{2 * problem.ParameterCount} passes")} (--standard-errors yes to compute them)"
-                    : "no standard errors: the model has no gradient";
-            }
-
+            var standardErrors = conclusion.StandardErrors;
+            string? standardErrorNote = conclusion.StandardErrorNote;
             if (outputPath is not null)
             {
-                var metadata = new FitMetadata(optimizer.Name, options.InitializationLabel(parse, specification));
+                var metadata = new FitMetadata(optimizer.Name, options.InitializationLabel(parse, specification), conclusion.Warnings, conclusion.Maximum);
                 AtomicFile.Write(outputPath, stream => ModelJson.Write(stream, fit, specification, metadata, standardErrors));
             }
 
@@ -86,6 +70,16 @@ internal static class FitCommand
             console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)}){(data.RowWeights is null ? string.Empty : $", {problem.Observations:G} observations (weighted rows)")}");
             console.WriteLine($"{specification.Description}, algorithm {optimizer.Name}");
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {Tables.Number(result.LogLikelihood)} after {result.Iterations} iterations, {result.Passes} passes over the data, {result.Seconds:F3} s: {Tables.Termination(result)}"));
+            if (conclusion.MaximumLine() is { } maximumLine)
+            {
+                console.WriteLine(maximumLine);
+            }
+
+            foreach (var fitWarning in conclusion.Warnings)
+            {
+                console.WriteLine($"warning: {fitWarning.Message}");
+            }
+
             if (fit.Restarts.Count > 1)
             {
                 console.WriteLine(Tables.Restarts(fit));

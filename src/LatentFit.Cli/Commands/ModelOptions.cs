@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using LatentFit.Cli.Reporting;
 using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Fitting;
@@ -18,7 +19,7 @@ internal sealed class ModelOptions
 {
     public Option<string> Data { get; } = new("--data")
     {
-        Description = "CSV file with a header row, or an embedded data set by name: faithful, iris",
+        Description = $"CSV file with a header row (comma, semicolon or tab separated), or an embedded data set by name: {string.Join(", ", EmbeddedDatasets.Names)}",
         Required = true,
     };
 
@@ -65,6 +66,12 @@ internal sealed class ModelOptions
 
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the E-step (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+    /// <summary>Where to show the progress of loading a large file; null (the default) shows none.</summary>
+    public Spectre.Console.IAnsiConsole? ProgressConsole { get; init; }
+
+    /// <summary>The command's input files (<c>--data</c> unless an embedded set, <c>--init</c>), which no output may overwrite.</summary>
+    public IReadOnlyList<InputFile> Inputs(ParseResult parse) => OutputPaths.Inputs(parse.GetValue(Data), parse.GetValue(Init));
+
     /// <summary>Adds the options; <paramref name="precision"/> false leaves out --precision (check verifies identities below single precision's resolution).</summary>
     public void AddTo(Command command, bool stopping = true, bool precision = true)
     {
@@ -103,6 +110,9 @@ internal sealed class ModelOptions
             throw new UsageException($"unknown model \"{parse.GetValue(Model)}\"; choose one of: gmm, poisson");
         }
 
+        string? initPath = parse.GetValue(Init);
+        (model, string covarianceName) = ModelFileChoice.Resolve(parse, initPath, Model, model, Covariance, parse.GetValue(Covariance)!);
+
         double regularization = parse.GetValue(RegCovar);
         Require(regularization >= 0 && double.IsFinite(regularization), $"--reg-covar must be a finite number ≥ 0, got {Format(regularization)}");
         int threads = parse.GetValue(Threads);
@@ -118,7 +128,6 @@ internal sealed class ModelOptions
         };
 
         CovarianceStructure structure = FullCovariance.Instance;
-        string covarianceName = parse.GetValue(Covariance)!;
         if (model == "gmm" && !CovarianceStructure.TryParse(covarianceName, out structure))
         {
             throw new UsageException($"unknown covariance structure \"{covarianceName}\"; choose one of: full, tied, diag, spherical");
@@ -137,8 +146,7 @@ internal sealed class ModelOptions
             throw new UsageException("--precision single applies to Gaussian mixtures only; the Poisson mixture reads counts in double precision");
         }
 
-        var data = DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision);
-        string? initPath = parse.GetValue(Init);
+        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress));
         int? requested = parse.GetValue(Components);
         int seed = parse.GetValue(Seed);
         var execution = new ExecutionOptions(threads);

@@ -10,7 +10,11 @@ namespace LatentFit.Data;
 /// <c>data.csv:5: column 2 ("waiting"): non-numeric value "abc"</c>.
 /// </summary>
 /// <remarks>
-/// Fields are comma-separated and may be double-quoted (with "" for a quote inside; a quoted field cannot span
+/// Fields are separated by commas, semicolons or tabs: the header row decides, by whichever of the three it holds
+/// most of (commas on a tie; a one-column file has none). With semicolons or tabs a number may use a decimal comma,
+/// as European spreadsheets write CSV (<c>1,5;2,25</c>): a field that is not a number as written, has exactly one
+/// comma and no point, is read with the comma as the decimal point. Thousands separators are not read. Fields
+/// may be double-quoted (with "" for a quote inside; a quoted field cannot span
 /// lines); a quoted number is a number. Header names lose their quotes and surrounding whitespace and must be
 /// non-empty and unique. Lines end in \n, \r\n or \r; a UTF-8 byte-order mark is ignored; blank lines are skipped.
 /// Numbers are parsed in the invariant culture (<c>1e-3</c>, <c>-2.5</c>, <c>+3</c>). Refused in a selected
@@ -27,7 +31,12 @@ public static class CsvDataReader
     /// kept as float32 offsets from the median of the first rows (half the memory; see <see cref="Precision.Single"/>).
     /// </summary>
     /// <exception cref="DataFormatException">The file is missing, empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double)
+    /// <param name="path">The file.</param>
+    /// <param name="columns">Columns to use, by name, or null.</param>
+    /// <param name="weightsColumn">The weights column, or null.</param>
+    /// <param name="precision">How the values are held.</param>
+    /// <param name="progress">Told the fraction of the file read so far (0 to 1) about every 1% of its bytes; the library never writes to the console itself.</param>
+    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null)
     {
         if (Directory.Exists(path))
         {
@@ -39,22 +48,34 @@ public static class CsvDataReader
             throw new DataFormatException($"{path}: file not found", path);
         }
 
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return Read(reader, path, columns, weightsColumn, CountNonBlankLines(path), precision);
+        // Counting lines reads the bytes once and parsing reads them again, slower: count as the first tenth of the way.
+        long length = Math.Max(1, new FileInfo(path).Length);
+        int expectedLines = CountNonBlankLines(path, progress is null ? null : bytes => progress.Report(0.1 * bytes / length));
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        Action? report = progress is null ? null : () => progress.Report(0.1 + (0.9 * stream.Position / length));
+        var data = Read(reader, path, columns, weightsColumn, expectedLines, precision, report);
+        progress?.Report(1);
+        return data;
     }
 
     /// <summary>
     /// Lines with anything but white space, counted on the raw bytes, so that the values can go straight into an
     /// array of the right size: peak memory is then the data once, not a growing list and its copy.
     /// </summary>
-    private static int CountNonBlankLines(string path)
+    private static int CountNonBlankLines(string path, Action<long>? progress)
     {
         var buffer = new byte[1 << 16];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        int lines = 0, read;
+        int lines = 0, read, chunks = 0;
         bool content = false;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
+            if (progress is not null && ++chunks % 64 == 0)
+            {
+                progress(stream.Position);
+            }
+
             foreach (byte c in buffer.AsSpan(0, read))
             {
                 if (c == (byte)'\n')
@@ -75,14 +96,18 @@ public static class CsvDataReader
     /// <summary>Reads CSV text; <paramref name="source"/> names it in messages. See <see cref="ReadFile"/>.</summary>
     /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a selected column.</exception>
     public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double) =>
-        Read(reader, source, columns, weightsColumn, expectedLines: 0, precision);
+        Read(reader, source, columns, weightsColumn, expectedLines: 0, precision, report: null);
 
-    private static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision)
+    /// <summary>Rows between two calls of <c>report</c>.</summary>
+    private const int ReportEveryRows = 1 << 16;
+
+    private static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision, Action? report)
     {
         int lineNumber = 0;
         var lines = new LineReader(reader);
         ReadOnlySpan<char> line;
         List<string>? header = null;
+        char separator = ',';
         while (lines.TryRead(out line))
         {
             lineNumber++;
@@ -94,7 +119,8 @@ public static class CsvDataReader
             if (!line.IsWhiteSpace())
             {
                 var headerFields = new List<Field>();
-                Split(line, headerFields, source, lineNumber);
+                separator = DetectSeparator(line);
+                Split(line, headerFields, source, lineNumber, separator);
                 header = new List<string>(headerFields.Count);
                 foreach (var field in headerFields)
                 {
@@ -133,6 +159,8 @@ public static class CsvDataReader
         var weights = weightIndex < 0 ? null : new List<double>();
         var fields = new List<Field>();
         int rows = 0;
+        bool decimalComma = separator != ',';
+        string? singleHeader = header.Count == 1 ? header[0] : null;
         while (lines.TryRead(out line))
         {
             lineNumber++;
@@ -141,18 +169,18 @@ public static class CsvDataReader
                 continue;
             }
 
-            Split(line, fields, source, lineNumber);
+            Split(line, fields, source, lineNumber, separator);
             if (fields.Count != header.Count)
             {
-                throw new DataFormatException($"{source}:{lineNumber}: expected {header.Count} fields (as in the header) but found {fields.Count}", source, lineNumber);
+                throw new DataFormatException($"{source}:{lineNumber}: expected {header.Count} fields (as in the header) but found {fields.Count}{(separator == ',' ? string.Empty : $", separated by {SeparatorName(separator)} as the header is")}", source, lineNumber);
             }
 
             foreach (int index in selected)
             {
                 var text = FieldText(line, fields[index]);
-                if (!TryParseFinite(text, out double value))
+                if (!TryParseFinite(text, decimalComma, out double value))
                 {
-                    throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? lines : null);
+                    throw ValueError(text, source, lineNumber, index, header[index], rows == 0 ? lines : null, separator, singleHeader);
                 }
 
                 if (!values.TryAdd(value, lineNumber, out int badLine, out int badColumn))
@@ -164,9 +192,9 @@ public static class CsvDataReader
             if (weights is not null)
             {
                 var text = FieldText(line, fields[weightIndex]);
-                if (!TryParseFinite(text, out double weight))
+                if (!TryParseFinite(text, decimalComma, out double weight))
                 {
-                    throw ValueError(text, source, lineNumber, weightIndex, header[weightIndex], rows == 0 ? lines : null);
+                    throw ValueError(text, source, lineNumber, weightIndex, header[weightIndex], rows == 0 ? lines : null, separator, singleHeader);
                 }
 
                 if (weight < 0)
@@ -178,6 +206,10 @@ public static class CsvDataReader
             }
 
             rows++;
+            if (report is not null && rows % ReportEveryRows == 0)
+            {
+                report();
+            }
         }
 
         if (rows == 0)
@@ -330,16 +362,72 @@ public static class CsvDataReader
     private static ReadOnlySpan<char> FieldText(ReadOnlySpan<char> line, Field field) =>
         (field.Text is { } unquoted ? unquoted.AsSpan() : line.Slice(field.Start, field.Length)).Trim();
 
-    /// <summary>The hot path: a finite number, parsed from the span without allocating.</summary>
-    private static bool TryParseFinite(ReadOnlySpan<char> text, out double value) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    /// <summary>
+    /// The hot path: a finite number, parsed from the span without allocating; with <paramref name="decimalComma"/>,
+    /// a field with one comma and no point is read with the comma as the decimal point (see the remarks).
+    /// </summary>
+    private static bool TryParseFinite(ReadOnlySpan<char> text, bool decimalComma, out double value)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return double.IsFinite(value);
+        }
+
+        int comma = text.IndexOf(',');
+        if (!decimalComma || comma < 0 || text.Length > 64 || text[(comma + 1)..].Contains(',') || text.Contains('.'))
+        {
+            return false;
+        }
+
+        Span<char> point = stackalloc char[text.Length];
+        text.CopyTo(point);
+        point[comma] = '.';
+        return double.TryParse(point, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+
+    /// <summary>
+    /// Comma, semicolon or tab: whichever the header holds most of outside quotes (comma on a tie, and for a header
+    /// of one name, which has none).
+    /// </summary>
+    private static char DetectSeparator(ReadOnlySpan<char> header)
+    {
+        int commas = 0, semicolons = 0, tabs = 0;
+        bool quoted = false;
+        foreach (char c in header)
+        {
+            switch (c)
+            {
+                case '"':
+                    quoted = !quoted;
+                    break;
+                case ',' when !quoted:
+                    commas++;
+                    break;
+                case ';' when !quoted:
+                    semicolons++;
+                    break;
+                case '\t' when !quoted:
+                    tabs++;
+                    break;
+            }
+        }
+
+        return semicolons > commas && semicolons >= tabs ? ';' : tabs > commas && tabs > semicolons ? '\t' : ',';
+    }
+
+    private static string SeparatorName(char separator) => separator switch
+    {
+        ';' => "semicolons",
+        '\t' => "tabs",
+        _ => "commas",
+    };
 
     /// <summary>
     /// The error for a field that is not a finite number: missing, non-finite or non-numeric. On the first data row,
     /// <paramref name="rest"/> is the rest of the input, scanned to tell a text column (no number in it anywhere,
     /// like iris's Species) from a stray bad value.
     /// </summary>
-    private static DataFormatException ValueError(ReadOnlySpan<char> text, string source, int line, int index, string name, LineReader? rest)
+    private static DataFormatException ValueError(ReadOnlySpan<char> text, string source, int line, int index, string name, LineReader? rest, char separator, string? singleHeader)
     {
         string where = $"{source}:{line}: column {index + 1} (\"{name}\")";
         DataFormatException Error(string what) => new($"{where}: {what}", source, line, index + 1, name);
@@ -366,8 +454,10 @@ public static class CsvDataReader
 
         // The text lives in the line reader's buffer, which scanning the rest overwrites: keep a copy first.
         string value = text.ToString();
-        bool textColumn = rest is not null && !ColumnHasNumber(rest, index);
-        string hint = textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
+        bool textColumn = rest is not null && !ColumnHasNumber(rest, index, separator);
+        string hint = singleHeader is not null && value.Length > 1
+            ? $"; the header \"{singleHeader}\" is a single column: fields must be separated by commas, semicolons or tabs"
+            : textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
         return Error($"non-numeric value \"{value}\"{hint}");
     }
 
@@ -390,7 +480,7 @@ public static class CsvDataReader
     }
 
     /// <summary>Whether any later row has a number in column <paramref name="index"/> (rows that cannot be split are passed over).</summary>
-    private static bool ColumnHasNumber(LineReader rest, int index)
+    private static bool ColumnHasNumber(LineReader rest, int index, char separator)
     {
         var fields = new List<Field>();
         while (rest.TryRead(out var line))
@@ -401,8 +491,8 @@ public static class CsvDataReader
             }
 
             fields.Clear();
-            bool split = line.Contains('"') ? TrySplitQuoted(line, fields, out _, out _) : SplitPlain(line, fields);
-            if (split && index < fields.Count && double.TryParse(FieldText(line, fields[index]), NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            bool split = line.Contains('"') ? TrySplitQuoted(line, fields, separator, out _, out _) : SplitPlain(line, fields, separator);
+            if (split && index < fields.Count && TryParseFinite(FieldText(line, fields[index]), separator != ',', out _))
             {
                 return true;
             }
@@ -543,12 +633,12 @@ public static class CsvDataReader
     /// <summary>A field: a slice of the line, or its text when it was quoted with "" escapes in it.</summary>
     private readonly record struct Field(int Start, int Length, string? Text);
 
-    private static bool SplitPlain(ReadOnlySpan<char> line, List<Field> fields)
+    private static bool SplitPlain(ReadOnlySpan<char> line, List<Field> fields, char separator)
     {
         int start = 0;
         while (true)
         {
-            int comma = line[start..].IndexOf(',');
+            int comma = line[start..].IndexOf(separator);
             if (comma < 0)
             {
                 fields.Add(new Field(start, line.Length - start, null));
@@ -561,27 +651,27 @@ public static class CsvDataReader
     }
 
     /// <summary>Splits <paramref name="line"/> into <paramref name="fields"/> (cleared first); quotes take the slow path.</summary>
-    private static void Split(ReadOnlySpan<char> line, List<Field> fields, string source, int lineNumber)
+    private static void Split(ReadOnlySpan<char> line, List<Field> fields, string source, int lineNumber, char separator)
     {
         fields.Clear();
         if (!line.Contains('"'))
         {
-            SplitPlain(line, fields);
+            SplitPlain(line, fields, separator);
         }
-        else if (!TrySplitQuoted(line, fields, out int column, out string? problem))
+        else if (!TrySplitQuoted(line, fields, separator, out int column, out string? problem))
         {
             throw new DataFormatException($"{source}:{lineNumber}: column {column}: {problem}", source, lineNumber, column);
         }
     }
 
     /// <summary>Splits a line with quotes in it; on failure gives the 1-based column and what is wrong.</summary>
-    private static bool TrySplitQuoted(ReadOnlySpan<char> line, List<Field> fields, out int column, out string? problem)
+    private static bool TrySplitQuoted(ReadOnlySpan<char> line, List<Field> fields, char separator, out int column, out string? problem)
     {
         var text = new StringBuilder();
         int i = 0;
         while (true)
         {
-            while (i < line.Length && IsBlank(line[i]))
+            while (i < line.Length && IsBlank(line[i], separator))
             {
                 i++;
             }
@@ -620,12 +710,12 @@ public static class CsvDataReader
                 fields.Add(escaped ? new Field(0, 0, text.ToString()) : new Field(start, i - start, null));
                 i++; // the closing quote
 
-                while (i < line.Length && IsBlank(line[i]))
+                while (i < line.Length && IsBlank(line[i], separator))
                 {
                     i++;
                 }
 
-                if (i < line.Length && line[i] != ',')
+                if (i < line.Length && line[i] != separator)
                 {
                     problem = "unexpected text after a closing quote";
                     return false;
@@ -633,7 +723,7 @@ public static class CsvDataReader
             }
             else
             {
-                int comma = line[i..].IndexOf(',');
+                int comma = line[i..].IndexOf(separator);
                 int end = comma < 0 ? line.Length : i + comma;
                 fields.Add(new Field(i, end - i, null));
                 i = end;
@@ -655,5 +745,6 @@ public static class CsvDataReader
         }
     }
 
-    private static bool IsBlank(char c) => c is ' ' or '\t';
+    /// <summary>White space around a quoted field; a tab only when it is not the separator.</summary>
+    private static bool IsBlank(char c, char separator) => c == ' ' || (c == '\t' && separator != '\t');
 }

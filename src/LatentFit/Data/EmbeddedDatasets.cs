@@ -43,9 +43,15 @@ public static class EmbeddedDatasets
 /// <summary>Resolves a <c>--data</c> argument: a file path, or the name of an embedded data set.</summary>
 public static class DataSource
 {
-    /// <summary>An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name, held in <paramref name="precision"/>.</summary>
+    /// <summary>Whether <paramref name="nameOrPath"/> names an embedded data set rather than a file: no file or folder has that path and an embedded set has that name.</summary>
+    public static bool IsEmbedded(string nameOrPath) => !File.Exists(nameOrPath) && !Directory.Exists(nameOrPath) && EmbeddedDatasets.Contains(nameOrPath);
+
+    /// <summary>
+    /// An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name, held in
+    /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
+    /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
-    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double)
+    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
@@ -59,7 +65,7 @@ public static class DataSource
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision);
+            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress);
         }
 
         var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn);

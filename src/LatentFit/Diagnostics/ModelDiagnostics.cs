@@ -13,7 +13,8 @@ namespace LatentFit.Diagnostics;
 /// <param name="Rate">Observed EM rate against the largest eigenvalue of the EM map's Jacobian at the optimum; null when there is no gradient to find the optimum precisely.</param>
 /// <param name="OptimumLogLikelihood">ℓ at the optimum used for the rate, or NaN.</param>
 /// <param name="RateFailure">Why the rate could not be measured (EM or Newton failed on the way to the maximum), or null.</param>
-public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null)
+/// <param name="XuJordanFailure">Why the Xu–Jordan check could not be made (its EM step from θ collapsed a component), or null.</param>
+public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null, string? XuJordanFailure = null)
 {
     /// <summary>Tolerance of the Fisher check (relative).</summary>
     public const double FisherTolerance = 1e-6;
@@ -41,9 +42,22 @@ public static class ModelDiagnostics
         var problem = specification.CreateExactProblem();
         var eta = specification.RandomParameters(problem);
         var fisher = problem.GradientSupport.IsExact ? FisherIdentityCheck.Run(problem, eta) : null;
-        XuJordanReport? xuJordan = specification is GaussianMixtureSpecification && problem is FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> gaussian
-            ? XuJordanCheck.Run(gaussian.ToParameters(eta), specification.Data, specification.Execution)
-            : null;
+        XuJordanReport? xuJordan = null;
+        string? xuJordanFailure = null;
+        if (specification is GaussianMixtureSpecification && problem is FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> gaussian)
+        {
+            try
+            {
+                xuJordan = XuJordanCheck.Run(gaussian.ToParameters(eta), specification.Data, specification.Execution);
+            }
+            catch (Models.Abstractions.ModelFailureException failure)
+            {
+                // The check compares one EM step with P(θ)∇ℓ; when that step has no M-step (a component with no
+                // responsibility left) there is nothing to compare, which is a property of θ, not a failed identity.
+                xuJordanFailure = $"EM's step from θ has no M-step: {failure.Message}";
+            }
+        }
+
         var monotonicity = EmMonotonicityCheck.Run(problem, eta, emSteps);
 
         ConvergenceRateReport? rate = null;
@@ -68,6 +82,6 @@ public static class ModelDiagnostics
             }
         }
 
-        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure);
+        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure, xuJordanFailure);
     }
 }

@@ -22,6 +22,15 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
                 $"the initial parameters have K={start.Components}, D={start.Dimension}, {start.Structure.Name} covariances, but the fit asks for K={settings.Components}, D={settings.Data.Dimension}, {settings.Structure.Name}");
         }
 
+        // Hathaway (1985): with a component per row each sits on one point, its covariance is only the regularisation,
+        // and ℓ → ∞ as the regularisation → 0; the maximum describes --reg-covar, not the data.
+        if (settings.Components >= settings.Data.Rows)
+        {
+            throw new ArgumentException(
+                $"K = {settings.Components} components for {settings.Data.Rows} rows of {settings.Data.Source}: each component would sit on a single row with a covariance that is only the regularisation (--reg-covar), and the log-likelihood grows without bound as that goes to 0, so the fit would be meaningless; use fewer components than rows");
+        }
+
+        DataScale.Require(settings.Data);
         Settings = settings;
         Model = new GaussianMixtureModel(settings.Components, settings.Data.Dimension, settings.Structure, settings.Regularization);
     }
@@ -58,6 +67,10 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
     /// <inheritdoc/>
     public override double[] RandomParameters(FitProblem problem) =>
         Typed(problem).ToUnconstrained(Settings.Start ?? GaussianMixtureDiagnostics.RandomParameters(Model, Data, Seed));
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<FitFinding> Findings(FitProblem problem, ReadOnlySpan<double> eta) =>
+        FitHealth.Check(Data, Typed(problem).ToParameters(eta), Settings.Regularization, problem.Observations);
 
     /// <inheritdoc/>
     public override void WriteDescription(Utf8JsonWriter json)

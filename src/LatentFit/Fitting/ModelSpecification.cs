@@ -86,6 +86,12 @@ public abstract class ModelSpecification
     /// </summary>
     public virtual double[] RandomParameters(FitProblem problem) => InitialParameters(problem, HasFixedStart ? 0 : 1);
 
+    /// <summary>
+    /// Problems of a finished fit that did not fail numerically but describe something other than the data (a
+    /// component on one row, a constant column, every variance at the regularisation floor); none by default.
+    /// </summary>
+    public virtual IReadOnlyList<Diagnostics.FitFinding> Findings(FitProblem problem, ReadOnlySpan<double> eta) => [];
+
     /// <summary>Writes the model's descriptive fields (e.g. <c>covariance</c>, <c>regCovar</c>) into the current JSON object.</summary>
     public abstract void WriteDescription(Utf8JsonWriter json);
 

@@ -8,7 +8,14 @@ namespace LatentFit.Serialization;
 /// <summary>How a fit was made, written beside its parameters.</summary>
 /// <param name="Algorithm">Optimiser name.</param>
 /// <param name="Initialization">How the starts were made (kmeans++, random, quantiles, or the --init file).</param>
-public sealed record FitMetadata(string Algorithm, string Initialization);
+/// <param name="Warnings">What is wrong with the fit though it finished (see <see cref="FitHealth"/>), worded for people.</param>
+/// <param name="Maximum">The Newton polish before the standard errors, when it ran.</param>
+public sealed record FitMetadata(string Algorithm, string Initialization, IReadOnlyList<FitWarning>? Warnings = null, MaximumPolishReport? Maximum = null);
+
+/// <summary>A warning about a fit: the typed finding where there is one, and its wording.</summary>
+/// <param name="Finding">The finding, or null for a warning that is not one (e.g. about convergence).</param>
+/// <param name="Message">One sentence for people.</param>
+public sealed record FitWarning(FitFinding? Finding, string Message);
 
 /// <summary>
 /// A fit as JSON: the model's description and parameter fields (which <c>--init</c> reads back), the fit's summary,
@@ -16,6 +23,12 @@ public sealed record FitMetadata(string Algorithm, string Initialization);
 /// </summary>
 public static class ModelJson
 {
+    /// <summary>
+    /// The version of this layout, written as <c>formatVersion</c>. Raise it when a field changes meaning, so that an
+    /// older latentfit refuses a newer file instead of misreading it (<see cref="ModelFileHeader"/>).
+    /// </summary>
+    public const int FormatVersion = 1;
+
     /// <summary>Writes the fit as indented JSON. Non-finite numbers (e.g. a gradient norm EM did not compute) are written as null.</summary>
     public static void Write(Stream stream, ModelFit fit, ModelSpecification specification, FitMetadata metadata, StandardErrorReport? standardErrors = null)
     {
@@ -23,6 +36,7 @@ public static class ModelJson
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         var result = fit.Result;
         json.WriteStartObject();
+        json.WriteNumber("formatVersion", FormatVersion);
         json.WriteString("model", specification.ModelName);
         json.WriteNumber("k", specification.Components);
         specification.WriteDescription(json);
@@ -82,6 +96,8 @@ public static class ModelJson
 
         json.WriteEndArray();
         specification.WriteParameters(json, fit.Problem, result.Parameters);
+        WriteMaximum(json, metadata.Maximum);
+        WriteWarnings(json, metadata.Warnings ?? []);
         if (standardErrors is not null)
         {
             json.WriteStartObject("standardErrors");
@@ -113,6 +129,62 @@ public static class ModelJson
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>The Newton polish: ℓ and ½gᵀI⁻¹g where the optimiser stopped, the steps, and whether the end point is a verified maximum.</summary>
+    private static void WriteMaximum(Utf8JsonWriter json, MaximumPolishReport? maximum)
+    {
+        if (maximum is null)
+        {
+            return;
+        }
+
+        json.WriteStartObject("maximum");
+        json.WriteBoolean("verified", maximum.AtMaximum);
+        json.WriteNumber("newtonSteps", maximum.Steps);
+        Number(json, "logLikelihoodAtStop", maximum.StartLogLikelihood);
+        Number(json, "gainEstimateAtStop", maximum.StartGainEstimate);
+        Number(json, "newtonDecrementSquared", maximum.FinalDecrement);
+        if (maximum.Failure is { } failure)
+        {
+            json.WriteString("failure", failure);
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary>Warnings as objects: kind (null for one that is not a finding), 1-based component and column name where they apply, and the message.</summary>
+    private static void WriteWarnings(Utf8JsonWriter json, IReadOnlyList<FitWarning> warnings)
+    {
+        json.WriteStartArray("warnings");
+        foreach (var warning in warnings)
+        {
+            json.WriteStartObject();
+            if (warning.Finding is { } finding)
+            {
+                json.WriteString("kind", finding.Kind.ToString());
+                if (finding.Component is { } component)
+                {
+                    json.WriteNumber("component", component + 1);
+                }
+
+                if (finding.ColumnName is { } column)
+                {
+                    json.WriteString("column", column);
+                }
+
+                Number(json, "value", finding.Value);
+            }
+            else
+            {
+                json.WriteNull("kind");
+            }
+
+            json.WriteString("message", warning.Message);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
     }
 
     /// <summary>Writes a number, or null when it is not finite.</summary>
