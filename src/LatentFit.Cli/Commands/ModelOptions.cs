@@ -44,7 +44,7 @@ internal sealed class ModelOptions
 
     public Option<string> InitMethod { get; } = new("--init-method")
     {
-        Description = "Initialisation of a gmm without --init: kmeans++ or random (random responsibilities); a poisson mixture starts from quantiles of the counts",
+        Description = "Initialisation of a gmm without --init: kmeans++, random (random responsibilities) or hc (mclust's start: model-based hierarchical clustering, VVV criterion, on at most 2,000 rows, cut at K); a poisson mixture starts from quantiles of the counts",
         DefaultValueFactory = _ => "kmeans++",
     };
 
@@ -114,7 +114,8 @@ internal sealed class ModelOptions
         {
             "kmeans++" or "kmeans" => InitializationMethod.KMeansPlusPlus,
             "random" => InitializationMethod.RandomResponsibilities,
-            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random"),
+            "hc" => InitializationMethod.Hierarchical,
+            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random, hc"),
         };
 
         CovarianceStructure structure = FullCovariance.Instance;

@@ -7,7 +7,7 @@ namespace LatentFit.Serialization;
 
 /// <summary>How a fit was made, written beside its parameters.</summary>
 /// <param name="Algorithm">Optimiser name.</param>
-/// <param name="Initialization">How the starts were made (kmeans++, random, quantiles, or the --init file).</param>
+/// <param name="Initialization">How the starts were made (kmeans++, random, hc, quantiles, or the --init file).</param>
 public sealed record FitMetadata(string Algorithm, string Initialization);
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Numerics;
 
@@ -296,6 +297,8 @@ public static class HierarchicalAgglomeration
         }
 
         /// <summary>Merges until <paramref name="clusters"/> remain; each row's cluster, numbered by first appearance.</summary>
+        // Fully optimised from the first call: the merge loop runs once per start, too few calls for tiering to help.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int[] Run(int clusters)
         {
             for (int j = 1; j < _slots; j++)
@@ -369,6 +372,7 @@ public static class HierarchicalAgglomeration
         }
 
         /// <summary>The change in the criterion when slots a and b merge; the merged cluster's trace in <paramref name="trace"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private double MergeCost(int a, int b, out double trace)
         {
             int p = _p;
@@ -407,6 +411,7 @@ public static class HierarchicalAgglomeration
             return Term(mass, count, trace, logDeterminant) - _term[a] - _term[b];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Merge(int a, int b)
         {
             int p = _p, last = _slots - 1;
@@ -513,6 +518,7 @@ public static class HierarchicalAgglomeration
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RescanColumn(int j)
         {
             long start = Index(0, j);
