@@ -52,6 +52,20 @@ public sealed class FitCommandTests
     }
 
     [Fact]
+    public void Fit_InitMethodHc_ReachesMclustMaximumFromItsStart()
+    {
+        // mclust 6.0.0: Mclust(iris[, 1:4], G = 5, modelNames = "VVV") reaches ℓ = −152.903735 from its hierarchical
+        // start (tests/LatentFit.Tests/References/hc_partitions.json); scikit-learn's and k-means++ starts end elsewhere.
+        using var temp = new TempDirectory();
+        string output = temp.File("model.json");
+        var (code, _, stderr) = CliRunner.Run("fit", "--data", "iris", "-k", "5", "--init-method", "hc", "--reg-covar", "0", "--algorithm", "em", "--tol", "1e-12", "--max-iter", "100000", "--output", output);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        Assert.Equal(-152.903735, json.RootElement.GetProperty("logLikelihood").GetDouble(), 1e-5);
+        Assert.Equal("hc", json.RootElement.GetProperty("initialization").GetString());
+    }
+
+    [Fact]
     public void Fit_ToleranceZero_RunsExactlyMaxIter()
     {
         using var temp = new TempDirectory();

@@ -37,10 +37,13 @@ public static class HierarchicalAgglomeration
     /// hard assignments. Deterministic; for N ≤ <see cref="MaxRows"/> it does not depend on the seed.
     /// </summary>
     /// <exception cref="ArgumentException">There are fewer rows than components.</exception>
-    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed)
+    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed) => Initialize(model, data, seed, MaxRows);
+
+    /// <summary><see cref="Initialize(GaussianMixtureModel, DataSet, int)"/> with another row limit (tests: the subset path on small data).</summary>
+    internal static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed, int maxRows)
     {
         int k = model.Components, d = data.Dimension;
-        var rows = SampleRows(data.Rows, seed);
+        var rows = SampleRows(data.Rows, seed, maxRows);
         var labels = Partition(data, k, rows);
         var clustered = data;
         if (rows.Length < data.Rows)
@@ -73,23 +76,27 @@ public static class HierarchicalAgglomeration
     /// The rows clustered: all of them in order, or <see cref="MaxRows"/> of them drawn without replacement with
     /// <paramref name="seed"/>, in ascending order.
     /// </summary>
-    public static int[] SampleRows(int rows, int seed)
+    public static int[] SampleRows(int rows, int seed) => SampleRows(rows, seed, MaxRows);
+
+    /// <summary><see cref="SampleRows(int, int)"/> with another row limit.</summary>
+    internal static int[] SampleRows(int rows, int seed, int maxRows)
     {
-        var all = Enumerable.Range(0, rows).ToArray();
-        if (rows <= MaxRows)
+        if (rows <= maxRows)
         {
-            return all;
+            return Enumerable.Range(0, rows).ToArray();
         }
 
-        // Partial Fisher–Yates shuffle: the first MaxRows entries are a uniform sample without replacement.
+        // Floyd's algorithm (Bentley 1987, "A sample of brilliance", CACM 30:754): a uniform sample without
+        // replacement in O(maxRows) memory, however many rows there are.
         var random = new Random(seed);
-        for (int i = 0; i < MaxRows; i++)
+        var chosen = new HashSet<int>(maxRows);
+        for (int j = rows - maxRows; j < rows; j++)
         {
-            int j = random.Next(i, rows);
-            (all[i], all[j]) = (all[j], all[i]);
+            int candidate = random.Next(0, j + 1);
+            chosen.Add(chosen.Contains(candidate) ? j : candidate);
         }
 
-        var sample = all[..MaxRows];
+        var sample = chosen.ToArray();
         Array.Sort(sample);
         return sample;
     }
