@@ -7,4 +7,4 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 LATENTFIT_RESTART_TARGETS=all dotnet test tests/LatentFit.Tests -c Release --filter "FullyQualifiedName~RestartTargetTests" \
-  --logger "console;verbosity=detailed" 2>&1 | grep -E "k=[0-9]+ |^  Failed |Passed!|Failed!"
+  --logger "console;verbosity=detailed" 2>&1 | grep -E "^ *[a-z0-9_]+ k=[0-9]+ |^  Failed |^Total tests|^ *(Passed|Failed): "
