@@ -81,7 +81,7 @@ public sealed class BadInputTests
     public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs, cg, newton, squarem, overrelaxed, anderson, auto");
 
     [Fact]
-    public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random");
+    public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random, hc");
 
     [Fact]
     public void Fit_UnknownPrecision_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--precision", "half"), "unknown --precision \"half\"", "double, single");

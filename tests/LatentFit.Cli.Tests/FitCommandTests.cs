@@ -63,13 +63,29 @@ public sealed class FitCommandTests
     }
 
     [Fact]
-    public void Fit_ToleranceZero_RunsExactlyMaxIter()
+    public void Fit_InitMethodHc_ReachesMclustMaximumFromItsStart()
+    {
+        // mclust 6.0.0: Mclust(iris[, 1:4], G = 5, modelNames = "VVV") reaches ℓ = −152.903735 from its hierarchical
+        // start (tests/LatentFit.Tests/References/hc_partitions.json); scikit-learn's and k-means++ starts end elsewhere.
+        using var json = FitToJson("--data", "iris", "-k", "5", "--init-method", "hc", "--reg-covar", "0", "--algorithm", "em", "--tol", "1e-12", "--max-iter", "100000");
+        Assert.Equal(-152.903735, json.RootElement.GetProperty("logLikelihood").GetDouble(), 1e-5);
+        Assert.Equal("hc", json.RootElement.GetProperty("initialization").GetString());
+    }
+
+    /// <summary>Runs <c>fit … --output</c> into a temporary file, asserts exit code 0 and returns the model JSON.</summary>
+    private static JsonDocument FitToJson(params string[] arguments)
     {
         using var temp = new TempDirectory();
         string output = temp.File("model.json");
-        var (code, _, stderr) = CliRunner.Run("fit", "--data", "iris", "-k", "3", "--algorithm", "lbfgs", "--tol", "0", "--max-iter", "6", "--output", output);
+        var (code, _, stderr) = CliRunner.Run(["fit", .. arguments, "--output", output]);
         Assert.True(code == 0, stderr);
-        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        return JsonDocument.Parse(File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Fit_ToleranceZero_RunsExactlyMaxIter()
+    {
+        using var json = FitToJson("--data", "iris", "-k", "3", "--algorithm", "lbfgs", "--tol", "0", "--max-iter", "6");
         Assert.Equal(6, json.RootElement.GetProperty("iterations").GetInt32());
         Assert.False(json.RootElement.GetProperty("converged").GetBoolean());
         Assert.Equal("IterationLimit", json.RootElement.GetProperty("termination").GetString());

@@ -45,7 +45,7 @@ internal sealed class ModelOptions
 
     public Option<string?> InitMethod { get; } = new("--init-method")
     {
-        Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default) or random (random responsibilities); a poisson mixture starts from quantiles of the counts",
+        Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default), random (random responsibilities) or hc (mclust's start: model-based hierarchical clustering, VVV criterion, on at most 2,000 rows, cut at K); a poisson mixture starts from quantiles of the counts",
     };
 
     public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
@@ -124,7 +124,8 @@ internal sealed class ModelOptions
             null => null,
             "kmeans++" or "kmeans" => InitializationMethod.KMeansPlusPlus,
             "random" => InitializationMethod.RandomResponsibilities,
-            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random"),
+            "hc" => InitializationMethod.Hierarchical,
+            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random, hc"),
         };
 
         CovarianceStructure structure = FullCovariance.Instance;

@@ -189,9 +189,24 @@ public static class DenseMatrix
     /// Eigenvalues of a symmetric n×n matrix by the cyclic Jacobi method (Golub &amp; Van Loan, 4th ed., §8.5),
     /// written to <paramref name="eigenvalues"/> in ascending order. Used by diagnostics on small matrices.
     /// </summary>
-    public static void SymmetricEigenvalues(ReadOnlySpan<double> symmetric, int n, Span<double> eigenvalues)
+    public static void SymmetricEigenvalues(ReadOnlySpan<double> symmetric, int n, Span<double> eigenvalues) =>
+        SymmetricEigen(symmetric, n, eigenvalues, new double[n * n]);
+
+    /// <summary>
+    /// Eigenvalues (ascending) and eigenvectors of a symmetric n×n matrix by the cyclic Jacobi method (Golub &amp;
+    /// Van Loan, 4th ed., §8.5): A = V diag(λ) Vᵀ, column k of <paramref name="eigenvectors"/> (n×n, row-major) the
+    /// unit eigenvector of <paramref name="eigenvalues"/>[k]. Jacobi rather than QR: the matrices are D×D and Jacobi
+    /// gives small eigenvalues to high relative accuracy.
+    /// </summary>
+    public static void SymmetricEigen(ReadOnlySpan<double> symmetric, int n, Span<double> eigenvalues, Span<double> eigenvectors)
     {
         var a = symmetric[..(n * n)].ToArray();
+        var v = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            v[i * n + i] = 1;
+        }
+
         for (int sweep = 0; sweep < 100; sweep++)
         {
             double offDiagonal = 0;
@@ -229,14 +244,8 @@ public static class DenseMatrix
 
                     double c = 1 / Math.Sqrt(t * t + 1);
                     double s = t * c;
-                    for (int k = 0; k < n; k++)
-                    {
-                        double akp = a[k * n + p];
-                        double akq = a[k * n + q];
-                        a[k * n + p] = c * akp - s * akq;
-                        a[k * n + q] = s * akp + c * akq;
-                    }
-
+                    // A ← A J, then A ← Jᵀ A, and V ← V J, with J the rotation in the (p, q) plane.
+                    RotateColumns(a, n, p, q, c, s);
                     for (int k = 0; k < n; k++)
                     {
                         double apk = a[p * n + k];
@@ -244,15 +253,39 @@ public static class DenseMatrix
                         a[p * n + k] = c * apk - s * aqk;
                         a[q * n + k] = s * apk + c * aqk;
                     }
+
+                    RotateColumns(v, n, p, q, c, s);
                 }
             }
         }
 
+        var order = new int[n];
+        var values = new double[n];
         for (int i = 0; i < n; i++)
         {
-            eigenvalues[i] = a[i * n + i];
+            order[i] = i;
+            values[i] = a[i * n + i];
         }
 
-        eigenvalues[..n].Sort();
+        Array.Sort(values, order);
+        values.CopyTo(eigenvalues);
+        for (int k = 0; k < n; k++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                eigenvectors[i * n + k] = v[i * n + order[k]];
+            }
+        }
+    }
+
+    private static void RotateColumns(double[] m, int n, int p, int q, double c, double s)
+    {
+        for (int k = 0; k < n; k++)
+        {
+            double mkp = m[k * n + p];
+            double mkq = m[k * n + q];
+            m[k * n + p] = c * mkp - s * mkq;
+            m[k * n + q] = s * mkp + c * mkq;
+        }
     }
 }

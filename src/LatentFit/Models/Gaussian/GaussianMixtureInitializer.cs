@@ -15,6 +15,13 @@ public enum InitializationMethod
 
     /// <summary>Uniform random responsibilities, normalised per row, then one M-step (scikit-learn's <c>init_params='random'</c>).</summary>
     RandomResponsibilities,
+
+    /// <summary>
+    /// mclust's start: model-based agglomerative hierarchical clustering with the VVV criterion (Fraley 1998, SIAM J.
+    /// Sci. Comput. 20:270–281) on at most 2,000 rows, cut at K clusters; hard assignments then one M-step
+    /// (<see cref="HierarchicalAgglomeration"/>).
+    /// </summary>
+    Hierarchical,
 }
 
 /// <summary>Initial parameters for a Gaussian mixture from the data, deterministic for a given seed.</summary>
@@ -34,6 +41,7 @@ public static class GaussianMixtureInitializer
     {
         InitializationMethod.KMeansPlusPlus => KMeansPlusPlus(model, data, seed, execution),
         InitializationMethod.RandomResponsibilities => RandomResponsibilities(model, data, seed),
+        InitializationMethod.Hierarchical => HierarchicalAgglomeration.Initialize(model, data, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using LatentFit.Fitting;
+using LatentFit.Models.Abstractions;
+using LatentFit.Models.Gaussian;
+using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Em;
+using Xunit.Abstractions;
+
+namespace LatentFit.Tests.References;
+
+/// <summary>
+/// The --restarts target of issue 9: with 10 restarts, a log-likelihood at least as high as the better of mclust's
+/// <c>Mclust(X, G, modelName)</c> and scikit-learn's <c>GaussianMixture(n_init=10)</c>, within 0.01, on data sets that
+/// mclust ships. The numbers are in restart_targets.json, made by restart_targets.R and restart_targets.py (see
+/// README.md there). The default run takes the hard cases already met (DefaultCases); with the environment variable
+/// LATENTFIT_RESTART_TARGETS=all it takes all 88, <see cref="KnownShortfalls"/> included (bench/restart-targets.sh).
+/// </summary>
+public sealed class RestartTargetTests(ITestOutputHelper output)
+{
+    /// <summary>Allowed shortfall in ℓ, the issue's 0.01.</summary>
+    private const double Slack = 0.01;
+
+    // The hardest cases that 10 restarts (best of 10 full EM runs from k-means++ starts) already meet: mclust's start
+    // beats scikit-learn's best of 10 by 11.2, 32.6 and 6.4 in the first three, scikit-learn beats mclust by 5.8 to
+    // 181 in the others.
+    private static readonly string[] DefaultCases =
+    [
+        "diabetes/3/full", "thyroid/5/spherical", "ex4_4_2/3/diag", "thyroid/3/tied", "thyroid/5/diag",
+        "wreath/8/diag", "cross/4/tied", "euro_unemployment/3/full",
+    ];
+
+    // Not met yet by best-of-10 k-means++ restarts (issue 9: small EM mixing hc and greedy k-means++ starts is to
+    // meet them); run with LATENTFIT_RESTART_TARGETS=all. Move a case to DefaultCases once it passes.
+    // The first five need mclust's start (LatentFit's hc start meets them alone); the rest, scikit-learn's.
+    public static readonly string[] KnownShortfalls =
+    [
+        "faithful/4/full", "banknote/4/full", "banknote/4/diag", "thyroid/3/spherical", "cross/4/spherical",
+        "diabetes/5/tied", "thyroid/5/full", "wreath/8/tied", "ex4_1/6/tied", "ex4_1/6/spherical", "ex4_4_2/5/diag",
+        "ex4_4_2/5/spherical",
+    ];
+
+    private static readonly Lazy<JsonElement[]> References = new(() =>
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "References", "restart_targets.json")));
+        return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToArray();
+    });
+
+    public static TheoryData<string, int, string> Cases()
+    {
+        bool all = Environment.GetEnvironmentVariable("LATENTFIT_RESTART_TARGETS") == "all";
+        var data = new TheoryData<string, int, string>();
+        foreach (var reference in References.Value)
+        {
+            string dataset = reference.GetProperty("dataset").GetString()!, covariance = reference.GetProperty("covariance").GetString()!;
+            int k = reference.GetProperty("k").GetInt32();
+            if (all || DefaultCases.Contains($"{dataset}/{k}/{covariance}"))
+            {
+                data.Add(dataset, k, covariance);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void TenRestarts_ReachBetterOfMclustAndScikitLearn(string dataset, int k, string covariance)
+    {
+        var reference = References.Value.Single(c => c.GetProperty("dataset").GetString() == dataset && c.GetProperty("k").GetInt32() == k && c.GetProperty("covariance").GetString() == covariance);
+        Assert.True(CovarianceStructure.TryParse(covariance, out var structure));
+        var options = new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 };
+
+        // As `fit -k K --covariance C --restarts 10` with its defaults otherwise, reg_covar 1e-6 as scikit-learn's;
+        // run to a tight tolerance, since the target is the maximum each start leads to, not the stopping rule.
+        var settings = new GaussianMixtureFitSettings { Data = ReferenceData.Load(dataset), Components = k, Structure = structure, Restarts = 10 };
+        var fit = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), options);
+        double withFloor = fit.Result.LogLikelihood;
+
+        // mclust has no variance floor: its ℓ is compared with EM at reg_covar 0 continued from that fit (EM never
+        // lowers ℓ, so this is at least withFloor; if it collapses a component, withFloor stands).
+        double withoutFloor = withFloor;
+        try
+        {
+            var polished = GaussianMixtureFitter.Fit(settings with { Regularization = 0, Start = fit.Parameters, Restarts = 1 }, new ExpectationMaximizationOptimizer(), options);
+            withoutFloor = Math.Max(withFloor, polished.Result.LogLikelihood);
+        }
+        catch (ModelFailureException)
+        {
+        }
+
+        double sklearn = reference.GetProperty("sklearnLoglik").GetDouble();
+        double mclust = reference.GetProperty("mclustLoglik") is { ValueKind: JsonValueKind.Number } m ? m.GetDouble() : double.NegativeInfinity;
+        output.WriteLine($"{dataset} k={k} {covariance}: mclust {mclust:F4}, scikit-learn {sklearn:F4}, LatentFit {withFloor:F4} (reg_covar 1e-6), {withoutFloor:F4} (then reg_covar 0)");
+        Assert.True(withFloor >= sklearn - Slack && withoutFloor >= mclust - Slack,
+            $"LatentFit {withFloor:R} at reg_covar 1e-6 (scikit-learn {sklearn:R}), {withoutFloor:R} at 0 (mclust {mclust:R})");
+    }
+}
