@@ -82,22 +82,44 @@ public static class GaussianMixtureInitializer
         // local minimum of the inertia that Lloyd's iterations do not leave; on issue 9's data a single greedy run (as
         // scikit-learn's GaussianMixture makes) ends there for about one seed in three. The right clustering has by
         // far the lowest inertia, so the best of a few runs on a subsample finds it at a fraction of a run on all rows.
-        var centres = new double[k * d];
-        var candidate = new double[k * d];
-        var sampleAssignment = new float[sample.Rows];
-        double bestInertia = double.PositiveInfinity;
-        for (int run = 0; run < options.Runs; run++)
+        int runs = options.Runs;
+        var runSeeds = new int[runs];
+        for (int run = 0; run < runs; run++)
         {
-            SeedCentres(sample, k, random, candidates, meanVariance, candidate, sampleAssignment, execution);
-            double inertia = Lloyd(sample, candidate, k, sampleAssignment, meanVariance, execution);
-            if (inertia < bestInertia)
-            {
-                (bestInertia, centres, candidate) = (inertia, candidate, centres);
-            }
+            runSeeds[run] = random.Next();
         }
 
+        // A single run takes the threads for its passes; several run side by side, one thread each (a subsample has
+        // too few chunks to share out, and one run's result does not depend on its threads).
+        var runCentres = new double[runs][];
+        var inertias = new double[runs];
+        var sampleAssignment = new float[sample.Rows];
+        var runExecution = runs == 1 ? execution : new ExecutionOptions(1);
+        try
+        {
+            Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, run =>
+            {
+                var runAssignment = runs == 1 ? sampleAssignment : new float[sample.Rows];
+                runCentres[run] = new double[k * d];
+                SeedCentres(sample, k, new Random(runSeeds[run]), candidates, meanVariance, runCentres[run], runAssignment, runExecution);
+                inertias[run] = Lloyd(sample, runCentres[run], k, runAssignment, meanVariance, runExecution);
+            });
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
+
+        // The lowest inertia, the first run on a tie.
+        int best = 0;
+        for (int run = 1; run < runs; run++)
+        {
+            best = inertias[run] < inertias[best] ? run : best;
+        }
+
+        var centres = runCentres[best];
         var assignment = sample == data ? sampleAssignment : new float[data.Rows];
-        if (sample != data || options.Runs > 1)
+        if (runs > 1)
         {
             // From the best run's centres, on all rows (on a subsample, the centres are close: a few passes).
             Lloyd(data, centres, k, assignment, meanVariance, execution);
@@ -582,6 +604,18 @@ public static class GaussianMixtureInitializer
     private static void ForEachChunk(DataSet data, int columns, ExecutionOptions execution, Action<int, ChunkBuffers> work)
     {
         int chunks = ChunkCount(data.Rows), taken = -1;
+        if (Math.Min(execution.Threads, chunks) == 1)
+        {
+            // No thread to share the work with: no dispatch, which costs more than a small pass.
+            using var buffers = new ChunkBuffers(data, columns);
+            for (int chunk = 0; chunk < chunks; chunk++)
+            {
+                work(chunk, buffers);
+            }
+
+            return;
+        }
+
         try
         {
             Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
