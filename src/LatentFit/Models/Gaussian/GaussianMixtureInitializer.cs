@@ -28,7 +28,7 @@ public sealed record KMeansOptions
 
     /// <summary>
     /// Seedings, each refined by Lloyd's iterations on the subsample, of which the lowest inertia is kept. Eight make
-    /// a miss unlikely (0.4⁸ ≈ 7·10⁻⁴ where one run misses 40% of the time) at about the cost of one run on 65,000 rows.
+    /// a miss unlikely (0.5⁸ ≈ 4·10⁻³ where one run misses half the time) at about the cost of one run on 65,000 rows.
     /// </summary>
     public int Runs { get; init; } = 8;
 
@@ -80,8 +80,9 @@ public static class GaussianMixtureInitializer
 
         // One clustering of unequal spread can put two centres in a wide cluster and one across two narrow ones, a
         // local minimum of the inertia that Lloyd's iterations do not leave; on issue 9's data a single greedy run (as
-        // scikit-learn's GaussianMixture makes) ends there for about one seed in three. The right clustering has by
-        // far the lowest inertia, so the best of a few runs on a subsample finds it at a fraction of a run on all rows.
+        // scikit-learn's GaussianMixture makes) ends there in 5 of 36 runs, on one data set for half the seeds (see
+        // docs/benchmarks.md). The right clustering has by far the lowest inertia, so the best of a few runs on a
+        // subsample finds it, at about the cost of one run on all rows.
         int runs = options.Runs;
         var runSeeds = new int[runs];
         for (int run = 0; run < runs; run++)
