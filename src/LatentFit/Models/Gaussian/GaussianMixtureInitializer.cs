@@ -30,10 +30,21 @@ public sealed record KMeansOptions
     /// Seedings, each refined by Lloyd's iterations on the subsample, of which the lowest inertia is kept. Eight make
     /// a miss unlikely (0.5⁸ ≈ 4·10⁻³ where one run misses half the time) at about the cost of one run on 65,000 rows.
     /// </summary>
-    public int Runs { get; init; } = 8;
+    public int Runs
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(Runs), value, "k-means needs at least one run");
+    } = 8;
 
-    /// <summary>Rows of the subsample the runs cluster when there are more rows than this (and more than one run).</summary>
-    public int SubsampleRows { get; init; } = 8192;
+    /// <summary>
+    /// Rows of the subsample the runs cluster (at least 64 per component) when the data have more (and there is more
+    /// than one run).
+    /// </summary>
+    public int SubsampleRows
+    {
+        get;
+        init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(SubsampleRows), value, "the subsample needs at least one row");
+    } = 8192;
 }
 
 /// <summary>Initial parameters for a Gaussian mixture from the data, deterministic for a given seed.</summary>
@@ -76,7 +87,8 @@ public static class GaussianMixtureInitializer
         var random = new Random(seed);
         double meanVariance = MeanVariance(data, data.RowWeights?.ToArray());
         int candidates = options.CandidatesPerCentre ?? GreedyCandidates(k);
-        var sample = options.Runs > 1 && data.Rows > options.SubsampleRows ? Subsample(data, options.SubsampleRows, random) : data;
+        int sampleRows = Math.Max(options.SubsampleRows, 64 * k);
+        var sample = options.Runs > 1 && data.Rows > sampleRows ? Subsample(data, sampleRows, random) : data;
 
         // One clustering of unequal spread can put two centres in a wide cluster and one across two narrow ones, a
         // local minimum of the inertia that Lloyd's iterations do not leave; on issue 9's data a single greedy run (as
