@@ -25,6 +25,17 @@ public sealed class FitCommandTests
         int iterations = root.GetProperty("iterations").GetInt32();
         Assert.True(iterations > 0);
         Assert.Equal(3, root.GetProperty("restartLogLikelihoods").GetArrayLength());
+
+        // Three starts by small EM: each has a short run, one (⌈3/5⌉) is carried on, and the kept one is the fit.
+        var starts = root.GetProperty("starts").EnumerateArray().ToArray();
+        Assert.Equal(3, starts.Length);
+        Assert.All(starts, s => Assert.Equal("kmeans++", s.GetProperty("method").GetString()));
+        Assert.All(starts, s => Assert.True(s.GetProperty("shortIterations").GetInt32() > 0));
+        Assert.Equal([1, 2, 3], starts.Select(s => s.GetProperty("seed").GetInt32()));
+        var kept = starts[root.GetProperty("bestStart").GetInt32()];
+        Assert.Single(starts, s => s.GetProperty("carried").GetBoolean());
+        Assert.True(kept.GetProperty("carried").GetBoolean());
+        Assert.Equal(root.GetProperty("logLikelihood").GetDouble(), kept.GetProperty("logLikelihood").GetDouble());
         var weights = root.GetProperty("weights").EnumerateArray().Select(w => w.GetDouble()).ToArray();
         Assert.Equal(2, weights.Length);
         Assert.Equal(1.0, weights.Sum(), 1e-12);
@@ -42,8 +53,9 @@ public sealed class FitCommandTests
         Assert.Equal(iterations + 1, trace.Length);
         for (int t = 0; t < trace.Length; t++)
         {
+            // One pass per iteration; iteration 0 is the end of the kept start's short run, whose E-step is already done.
             Assert.Equal(t, trace[t].GetProperty("iteration").GetInt32());
-            Assert.Equal(t + 1, trace[t].GetProperty("passes").GetInt32());
+            Assert.Equal(t, trace[t].GetProperty("passes").GetInt32());
             Assert.True(trace[t].GetProperty("gradientNorm").GetDouble() >= 0);
             Assert.True(trace[t].GetProperty("seconds").GetDouble() >= 0);
         }

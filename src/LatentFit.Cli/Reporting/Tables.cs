@@ -64,18 +64,19 @@ internal static class Tables
     }
 
     /// <summary>
-    /// The starts in one line: each start's method, seed and short-run ℓ, which were carried on to convergence and
+    /// The starts in one line: each start's short-run ℓ (method and seed), which were carried on to convergence and
     /// their final ℓ, and which was kept.
     /// </summary>
     public static string Restarts(ModelFit fit)
     {
         int failed = fit.Restarts.Count(r => r.Failure is not null);
-        string Start(RestartSummary r) => $"{r.Method} seed {r.Seed}: {(double.IsNaN(r.ShortLogLikelihood) ? "failed" : Number(r.ShortLogLikelihood, "F4"))}";
+        string Start(RestartSummary r) => $"{(double.IsNaN(r.ShortLogLikelihood) ? "failed" : Number(r.ShortLogLikelihood, "F4"))} ({r.Method}, seed {r.Seed})";
         string shortRuns = fit.SmallEm is { } smallEm
-            ? $"{fit.Restarts.Count} starts, short EM runs (at most {smallEm.Iterations} iterations, relative tolerance {smallEm.RelativeTolerance.ToString("G3", CultureInfo.InvariantCulture)}) ended at ℓ: {string.Join(", ", fit.Restarts.Select(Start))}"
+            ? $"{fit.Restarts.Count} starts by small EM: short EM runs (at most {smallEm.Iterations} iterations, relative tolerance {smallEm.RelativeTolerance.ToString("0.###e+0", CultureInfo.InvariantCulture)}) ended at ℓ = {string.Join(", ", fit.Restarts.Select(Start))}"
             : $"{fit.Restarts.Count} starts";
-        string carried = string.Join(", ", fit.Restarts.Select((r, i) => (r, i)).Where(p => p.r.Carried).Select(p => $"start {p.i + 1} to ℓ {Number(p.r.LogLikelihood, "F4")}"));
+        string carried = string.Join(", ", fit.Restarts.Select((r, i) => (r, i)).Where(p => p.r.Carried).Select(p => $"start {p.i + 1} (ℓ {Number(p.r.LogLikelihood, "F4")})"));
+        var kept = fit.Restarts[fit.BestStart];
         string failures = failed > 0 ? $"; {failed} failed: {fit.Restarts.First(r => r.Failure is not null).Failure}" : string.Empty;
-        return $"{shortRuns}; carried on to convergence: {carried}; kept start {fit.BestStart + 1} ({fit.Restarts[fit.BestStart].Method} seed {fit.Restarts[fit.BestStart].Seed}){failures}";
+        return $"{shortRuns}; carried on to convergence: {carried}; kept start {fit.BestStart + 1} ({kept.Method}, seed {kept.Seed}){failures}";
     }
 }

@@ -31,9 +31,13 @@ public sealed record GaussianMixtureFitSettings
 
     /// <summary>
     /// The methods of the default starts in order, the last repeating for the starts beyond the list: start 0 (the only
-    /// one of a fit without restarts) is greedy k-means++, as scikit-learn's default.
+    /// one of a fit without restarts) is greedy k-means++, as scikit-learn's default; start 1 is mclust's hierarchical
+    /// start, which finds maxima that no k-means start does on data of the kind mclust ships (in the restart-target
+    /// table of tests/LatentFit.Tests/References, one hc start beats ten k-means++ starts in 5 of 88 cases and loses in
+    /// 26); the rest are k-means++ with further seeds. The hc start is deterministic for N ≤ 2,000 rows, so one is enough.
     /// </summary>
-    public static IReadOnlyList<InitializationMethod> DefaultStartMethods { get; } = [InitializationMethod.KMeansPlusPlus];
+    public static IReadOnlyList<InitializationMethod> DefaultStartMethods { get; } =
+        [InitializationMethod.KMeansPlusPlus, InitializationMethod.Hierarchical, InitializationMethod.KMeansPlusPlus];
 
     /// <summary>Seed of the first start; restart r uses <c>Seed + r</c>.</summary>
     public int Seed { get; init; }

@@ -111,6 +111,7 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
     {
         InitializationMethod.KMeansPlusPlus => "kmeans++",
         InitializationMethod.RandomResponsibilities => "random",
+        InitializationMethod.Hierarchical => "hc",
         _ => method.ToString().ToLowerInvariant(),
     };
 
