@@ -58,15 +58,17 @@ public sealed class DefaultStartReferenceTests
     public void Fit_SmallEmRestarts_CarriesTheBestShortRunToTheBestMaximum()
     {
         // Random-responsibility starts end their short runs at different heights, and not every one of them climbs to
-        // the maximum when run on: the kept start must be the best short run, finished, at the best of the full runs.
-        var settings = new GaussianMixtureFitSettings { Data = Separated.Value, Components = Components, Initialization = InitializationMethod.RandomResponsibilities, Restarts = 6, Seed = 3 };
+        // the maximum when run on: with 2 restarts of 3 short runs each, the two best short runs must be the ones
+        // carried on, and the kept start the better of them, finished, at the best of the full runs.
+        var settings = new GaussianMixtureFitSettings { Data = Separated.Value, Components = Components, Initialization = InitializationMethod.RandomResponsibilities, Restarts = 2, Seed = 3 };
         var options = new FitOptions();
-        var fit = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), options, smallEm: new SmallEmOptions { Carried = 1 });
+        var fit = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), options, smallEm: new SmallEmOptions { StartsPerRestart = 3 });
 
-        int best = Enumerable.Range(0, 6).MaxBy(r => fit.Restarts[r].ShortLogLikelihood);
-        Assert.Equal(best, Enumerable.Range(0, 6).Single(r => fit.Restarts[r].Carried));
-        Assert.Equal(fit.Restarts[best].LogLikelihood, fit.Result.LogLikelihood);
-        Assert.True(fit.Result.LogLikelihood >= fit.Restarts[best].ShortLogLikelihood);
+        Assert.Equal(6, fit.Restarts.Count);
+        var bestTwo = Enumerable.Range(0, 6).OrderByDescending(r => fit.Restarts[r].ShortLogLikelihood).Take(2).Order().ToArray();
+        Assert.Equal(bestTwo, Enumerable.Range(0, 6).Where(r => fit.Restarts[r].Carried).ToArray());
+        Assert.Equal(bestTwo.Max(r => fit.Restarts[r].LogLikelihood), fit.Result.LogLikelihood);
+        Assert.All(bestTwo, r => Assert.True(fit.Restarts[r].LogLikelihood >= fit.Restarts[r].ShortLogLikelihood));
         Assert.All(fit.Restarts, r => Assert.InRange(r.ShortIterations, 1, 20));
 
         // Each start on its own, run to convergence: small EM's choice must be as good as the best of them.
@@ -78,17 +80,17 @@ public sealed class DefaultStartReferenceTests
     [Fact]
     public void Fit_SmallEmOnPoissonMixture_ReachesSquaremOptimum()
     {
-        // Small EM is generic over models: the death-notice Poisson mixture from four starts, to the SQUAREM R
+        // Small EM is generic over models: the death-notice Poisson mixture from ten short runs (2 restarts), two carried on, to the SQUAREM R
         // package's optimum (squarem_poisson.json).
         using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "References", "squarem_poisson.json")));
         var squarem = document.RootElement;
         double optimum = -squarem.GetProperty("squarem").GetProperty("negLogLikNoFactorial").GetDouble() - squarem.GetProperty("logFactorialTerm").GetDouble();
-        var specification = new PoissonMixtureSpecification(Support.TestData.DeathNotices, 2, seed: 0, restarts: 4);
+        var specification = new PoissonMixtureSpecification(Support.TestData.DeathNotices, 2, seed: 0, restarts: 2);
         var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { RelativeTolerance = 0, ParameterTolerance = 1e-8, MaxIterations = 100_000 });
 
-        Assert.Equal(["quantiles", "perturbed quantiles", "perturbed quantiles", "perturbed quantiles"], fit.Restarts.Select(r => r.Method));
+        Assert.Equal(["quantiles", .. Enumerable.Repeat("perturbed quantiles", 9)], fit.Restarts.Select(r => r.Method));
         Assert.All(fit.Restarts, r => Assert.InRange(r.ShortIterations, 1, 20));
-        Assert.Single(fit.Restarts, r => r.Carried);
+        Assert.Equal(2, fit.Restarts.Count(r => r.Carried));
         Assert.Equal(optimum, fit.Result.LogLikelihood, 1e-6);
     }
 
