@@ -70,6 +70,7 @@ public static class ModelJson
         {
             json.WriteStartObject("smallEm");
             json.WriteNumber("maxIterations", smallEm.Iterations);
+            json.WriteNumber("startsPerRestart", smallEm.StartsPerRestart);
             Number(json, "relativeTolerance", smallEm.RelativeTolerance);
             json.WriteNumber("carried", fit.Restarts.Count(r => r.Carried));
             json.WriteEndObject();
