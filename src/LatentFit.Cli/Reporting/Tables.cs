@@ -71,8 +71,14 @@ internal static class Tables
     {
         int failed = fit.Restarts.Count(r => r.Failure is not null);
         string Start(RestartSummary r) => $"{(double.IsNaN(r.ShortLogLikelihood) ? "failed" : Number(r.ShortLogLikelihood, "F4"))} ({r.Method}, seed {r.Seed})";
+        // Every start's short-run ℓ fits on a line for a few starts; with more, the carried ones and the range of the
+        // others (the JSON lists them all).
+        const int ListedStarts = 10;
+        var listed = fit.Restarts.Count <= ListedStarts ? fit.Restarts : fit.Restarts.Where(r => r.Carried).ToList();
+        var others = fit.Restarts.Except(listed).Where(r => !double.IsNaN(r.ShortLogLikelihood)).Select(r => r.ShortLogLikelihood).ToList();
+        string rest = others.Count > 0 ? $"; the other {others.Count} between {Number(others.Min(), "F4")} and {Number(others.Max(), "F4")}" : string.Empty;
         string shortRuns = fit.SmallEm is { } smallEm
-            ? $"{fit.Restarts.Count} starts by small EM: short EM runs (at most {smallEm.Iterations} iterations, relative tolerance {smallEm.RelativeTolerance.ToString("0.###e+0", CultureInfo.InvariantCulture)}) ended at ℓ = {string.Join(", ", fit.Restarts.Select(Start))}"
+            ? $"{fit.Restarts.Count} starts by small EM: short EM runs (at most {smallEm.Iterations} iterations, relative tolerance {smallEm.RelativeTolerance.ToString("0.###e+0", CultureInfo.InvariantCulture)}) ended at ℓ = {string.Join(", ", listed.Select(Start))}{rest}"
             : $"{fit.Restarts.Count} starts";
         string carried = string.Join(", ", fit.Restarts.Select((r, i) => (r, i)).Where(p => p.r.Carried).Select(p => $"start {p.i + 1} (ℓ {Number(p.r.LogLikelihood, "F4")})"));
         var kept = fit.Restarts[fit.BestStart];
