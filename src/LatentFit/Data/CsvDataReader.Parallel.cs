@@ -317,6 +317,11 @@ public static partial class CsvDataReader
     /// </summary>
     private static bool TryParseFinite(ReadOnlySpan<byte> text, bool decimalComma, out double value)
     {
+        if (DecimalText.TryParse(text, out value))
+        {
+            return true;
+        }
+
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
             return double.IsFinite(value);
