@@ -1,7 +1,8 @@
 """Issue 9's default-start comparison: LatentFit's default `fit -k 8` against scikit-learn's default
 `GaussianMixture(8).fit`, on well-separated clusters of unequal spread (bench/generate_separated.py), in one run.
 
-usage (from the repository root, Debian's python3 with python3-sklearn, after `dotnet build -c Release`):
+usage (from the repository root, Debian's python3 with python3-sklearn, after `dotnet build -c Release`, or with
+LATENTFIT_CLI naming another build of the tool, as bench/compare-default-start.sh does):
     /usr/bin/python3 bench/compare_default_start.py [DATA_SEEDS [FIT_SEEDS [N [D [K]]]]]
 For each data seed: writes the CSV, then runs both sides from FIT_SEEDS seeds (LatentFit `--seed s`, scikit-learn
 `random_state=s`), each as its own process, alternating. Prints per data set the final ℓ of every run, whether each
@@ -19,7 +20,8 @@ import numpy as np  # noqa: E402
 data_seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 fit_seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 n, d, k = (int(a) for a in (sys.argv[3:6] + ["100000", "16", "8"][len(sys.argv[3:6]):]))
-cli = ["dotnet", os.path.join(root, "src/LatentFit.Cli/bin/Release/net10.0/LatentFit.Cli.dll")]
+# bench/compare-default-start.sh sets LATENTFIT_CLI to the published (ReadyToRun) tool; else the Release build.
+cli = ["dotnet", os.path.join(root, os.environ.get("LATENTFIT_CLI", "src/LatentFit.Cli/bin/Release/net10.0/LatentFit.Cli.dll"))]
 sklearn_child = r"""
 import sys, time, json
 import numpy as np

@@ -1,0 +1,342 @@
+using System.Globalization;
+using System.Text;
+
+namespace LatentFit.Data;
+
+/// <summary>
+/// The fast path of <see cref="CsvDataReader.ReadFile"/>: the UTF-8 bytes of a plain file parsed in blocks, each block's
+/// lines split into as many pieces as there are processors and parsed side by side, the values then stored in row
+/// order (so the data set is the same for any processor count).
+/// </summary>
+/// <remarks>
+/// It reads only what it can read exactly as the line-by-line reader does, and gives up (null) at the first thing it
+/// does not take on: quotes, a lone \r line end, a UTF-16 or UTF-32 byte-order mark, and every bad value. The
+/// line-by-line reader then reads the file from the start and words the error, so every message stays that reader's.
+/// Fields are parsed from the bytes (no UTF-16 copy of the text, no field list, no trimming before the parse, which
+/// itself passes over white space); the timings are in docs/benchmarks.md.
+/// </remarks>
+public static partial class CsvDataReader
+{
+    /// <summary>Bytes per block: large enough that splitting a block among threads costs little, small enough to add little to peak memory and to report progress often.</summary>
+    internal const int BlockBytes = 1 << 20;
+
+    /// <summary>Where a block is split among threads, no piece shorter than this.</summary>
+    private const int MinimumPieceBytes = 64 << 10;
+
+    /// <summary>
+    /// Reads <paramref name="path"/> as <see cref="ReadFile"/> does, or gives up (null) where the line-by-line reader
+    /// must read it (see the remarks of this class). <paramref name="blockBytes"/>, <paramref name="pieceBytes"/> and
+    /// <paramref name="pieceCount"/> (0: the processor count) are there for tests of block and piece edges.
+    /// </summary>
+    /// <exception cref="DataFormatException">The header is malformed or names an unknown column (the same check and message as the line-by-line reader's).</exception>
+    internal static DataSet? TryReadBlocks(string path, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision, Action<long>? report, int blockBytes = BlockBytes, int pieceBytes = MinimumPieceBytes, int pieceCount = 0)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var buffer = new byte[blockBytes];
+        int filled = Fill(stream, buffer, 0);
+        bool finished = filled < buffer.Length;
+        var start = buffer.AsSpan(0, filled);
+        if (start.StartsWith("\xFE\xFF"u8) || start.StartsWith("\xFF\xFE"u8) || start.StartsWith("\0\0\xFE\xFF"u8))
+        {
+            return null;
+        }
+
+        int offset = start.StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
+        int lineNumber = 0;
+        Layout? layout = null;
+        while (layout is null)
+        {
+            int end = buffer.AsSpan(offset, filled - offset).IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                // A header longer than a block, or a file with no data row: the line-by-line reader's cases.
+                return null;
+            }
+
+            var line = TrimLineEnd(buffer.AsSpan(offset, end));
+            offset += end + 1;
+            lineNumber++;
+            if (line.Contains((byte)'\r'))
+            {
+                return null;
+            }
+
+            string text = Encoding.UTF8.GetString(line);
+            if (lineNumber == 1 && text.StartsWith('\uFEFF'))
+            {
+                text = text[1..];
+            }
+
+            if (!text.AsSpan().IsWhiteSpace())
+            {
+                var header = HeaderNames(text, path, lineNumber, out char separator);
+                layout = Layout.Of(header, separator, lineNumber, path, columns, weightsColumn);
+            }
+        }
+
+        var targets = new int[layout.Header.Count];
+        Array.Fill(targets, Piece.Unused);
+        for (int i = 0; i < layout.Selected.Length; i++)
+        {
+            targets[layout.Selected[i]] = i;
+        }
+
+        if (layout.WeightIndex >= 0)
+        {
+            targets[layout.WeightIndex] = Piece.Weight;
+        }
+
+        var values = new ValueBuffer(Math.Max(expectedLines - 1, 0) * layout.Selected.Length, layout.Selected.Length, precision);
+        var weights = layout.WeightIndex < 0 ? null : new List<double>();
+        var pieces = Enumerable.Range(0, pieceCount > 0 ? pieceCount : Environment.ProcessorCount).Select(_ => new Piece(targets, layout.Separator, layout.Selected.Length)).ToArray();
+        long position = filled;
+        int rows = 0;
+        while (true)
+        {
+            // The whole lines in the buffer; at the end of the file, the rest, ended or not.
+            int last = finished ? filled - 1 : buffer.AsSpan(offset, filled - offset).LastIndexOf((byte)'\n') + offset;
+            if (last < offset && !finished)
+            {
+                if (offset == 0)
+                {
+                    return null;
+                }
+            }
+            else if (!ParseSideBySide(buffer, offset, last + 1, pieceBytes, pieces, values, weights, ref lineNumber, ref rows))
+            {
+                return null;
+            }
+            else
+            {
+                offset = last + 1;
+            }
+
+            report?.Invoke(position);
+            if (finished)
+            {
+                break;
+            }
+
+            // Keep the partial line at the front and read on.
+            buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+            filled -= offset;
+            offset = 0;
+            int read = Fill(stream, buffer, filled);
+            position += read;
+            finished = filled + read < buffer.Length;
+            filled += read;
+        }
+
+        return Finish(values, weights?.ToArray(), rows, layout, path, weightsColumn);
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; the number of bytes read.</summary>
+    private static int Fill(Stream stream, byte[] buffer, int from)
+    {
+        int total = 0, read;
+        while (from + total < buffer.Length && (read = stream.Read(buffer, from + total, buffer.Length - from - total)) > 0)
+        {
+            total += read;
+        }
+
+        return total;
+    }
+
+    private static ReadOnlySpan<byte> TrimLineEnd(ReadOnlySpan<byte> line) =>
+        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+
+    /// <summary>
+    /// Splits the lines in buffer[from, to) into pieces at line ends, parses the pieces side by side, and stores their
+    /// rows in order; false where a piece gave up.
+    /// </summary>
+    private static bool ParseSideBySide(byte[] buffer, int from, int to, int pieceBytes, Piece[] pieces, ValueBuffer values, List<double>? weights, ref int lineNumber, ref int rows)
+    {
+        int count = Math.Clamp((to - from) / pieceBytes, 1, pieces.Length);
+        var bounds = new int[count + 1];
+        bounds[0] = from;
+        bounds[count] = to;
+        for (int p = 1; p < count; p++)
+        {
+            int at = Math.Max(bounds[p - 1], from + (int)((long)(to - from) * p / count));
+            int newline = buffer.AsSpan(at, to - at).IndexOf((byte)'\n');
+            bounds[p] = newline < 0 ? to : at + newline + 1;
+        }
+
+        if (count == 1)
+        {
+            pieces[0].Parse(buffer.AsSpan(from, to - from));
+        }
+        else
+        {
+            Parallel.For(0, count, p => pieces[p].Parse(buffer.AsSpan(bounds[p], bounds[p + 1] - bounds[p])));
+        }
+
+        for (int p = 0; p < count; p++)
+        {
+            var piece = pieces[p];
+            if (piece.Failed)
+            {
+                return false;
+            }
+
+            for (int row = 0, index = 0; row < piece.Rows; row++)
+            {
+                int line = lineNumber + piece.RowLines[row];
+                for (int column = 0; column < piece.Dimension; column++)
+                {
+                    if (!values.TryAdd(piece.Values[index++], line, out _, out _))
+                    {
+                        return false;
+                    }
+                }
+
+                weights?.Add(piece.Weights[row]);
+            }
+
+            lineNumber += piece.Lines;
+            rows += piece.Rows;
+        }
+
+        return true;
+    }
+
+    /// <summary>One thread's share of a block: its rows' values in row order, their weights and line numbers (from 1 within the piece).</summary>
+    private sealed class Piece(int[] targets, char separator, int dimension)
+    {
+        /// <summary>A column that is not read.</summary>
+        public const int Unused = -1;
+
+        /// <summary>The weights column.</summary>
+        public const int Weight = -2;
+
+        public int Dimension { get; } = dimension;
+
+        public double[] Values { get; private set; } = new double[1024 * dimension];
+
+        public double[] Weights { get; private set; } = new double[1024];
+
+        public int[] RowLines { get; private set; } = new int[1024];
+
+        public int Rows { get; private set; }
+
+        public int Lines { get; private set; }
+
+        public bool Failed { get; private set; }
+
+        public void Parse(ReadOnlySpan<byte> text)
+        {
+            (Rows, Lines, Failed) = (0, 0, false);
+            byte separatorByte = (byte)separator;
+            bool decimalComma = separator != ',';
+            while (!text.IsEmpty)
+            {
+                int end = text.IndexOf((byte)'\n');
+                var line = TrimLineEnd(end < 0 ? text : text[..end]);
+                text = end < 0 ? default : text[(end + 1)..];
+                Lines++;
+                if (line.IndexOfAny((byte)'\r', (byte)'"') >= 0)
+                {
+                    Failed = true;
+                    return;
+                }
+
+                if (line.IndexOfAnyExcept(" \t\v\f"u8) < 0)
+                {
+                    continue;
+                }
+
+                if (Rows == RowLines.Length)
+                {
+                    Grow();
+                }
+
+                int field = 0, at = Rows * Dimension;
+                while (true)
+                {
+                    int separatorAt = line.IndexOf(separatorByte);
+                    var fieldText = separatorAt < 0 ? line : line[..separatorAt];
+                    if (field >= targets.Length)
+                    {
+                        Failed = true;
+                        return;
+                    }
+
+                    int target = targets[field++];
+                    if (target != Unused)
+                    {
+                        if (!TryParseFinite(fieldText, decimalComma, out double value) || (target == Weight && value < 0))
+                        {
+                            Failed = true;
+                            return;
+                        }
+
+                        if (target == Weight)
+                        {
+                            Weights[Rows] = value;
+                        }
+                        else
+                        {
+                            Values[at + target] = value;
+                        }
+                    }
+
+                    if (separatorAt < 0)
+                    {
+                        break;
+                    }
+
+                    line = line[(separatorAt + 1)..];
+                }
+
+                if (field != targets.Length)
+                {
+                    Failed = true;
+                    return;
+                }
+
+                RowLines[Rows++] = Lines;
+            }
+        }
+
+        private void Grow()
+        {
+            int capacity = 2 * RowLines.Length;
+            var values = Values;
+            var weights = Weights;
+            var rowLines = RowLines;
+            Array.Resize(ref values, capacity * Dimension);
+            Array.Resize(ref weights, capacity);
+            Array.Resize(ref rowLines, capacity);
+            (Values, Weights, RowLines) = (values, weights, rowLines);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TryParseFinite(ReadOnlySpan{char}, bool, out double)"/> on an untrimmed UTF-8 field: the parse
+    /// itself passes over white space around the number, so only the decimal-comma retry trims.
+    /// </summary>
+    private static bool TryParseFinite(ReadOnlySpan<byte> text, bool decimalComma, out double value)
+    {
+        if (DecimalText.TryParse(text, out value))
+        {
+            return true;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return double.IsFinite(value);
+        }
+
+        text = text.Trim(" \t\v\f"u8);
+        int comma = text.IndexOf((byte)',');
+        if (!decimalComma || comma < 0 || text.Length > 64 || text[(comma + 1)..].Contains((byte)',') || text.Contains((byte)'.'))
+        {
+            return false;
+        }
+
+        Span<byte> point = stackalloc byte[text.Length];
+        text.CopyTo(point);
+        point[comma] = (byte)'.';
+        return double.TryParse(point, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+}
