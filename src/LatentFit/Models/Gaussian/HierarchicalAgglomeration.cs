@@ -36,7 +36,8 @@ public static class HierarchicalAgglomeration
     /// <summary>
     /// The mixture from the K-cluster cut: hierarchical clustering of all rows, or of <see cref="MaxRows"/> rows drawn
     /// with <paramref name="seed"/> when there are more (as <c>Mclust()</c> does), then one M-step on those rows'
-    /// hard assignments. Deterministic; for N ≤ <see cref="MaxRows"/> it does not depend on the seed.
+    /// hard assignments. Rows of weight 0 take no part. Deterministic; for N ≤ <see cref="MaxRows"/> it does not depend on
+    /// the seed.
     /// </summary>
     /// <exception cref="ArgumentException">There are fewer rows than components.</exception>
     public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed) => Initialize(model, data, seed, MaxRows);
@@ -45,7 +46,18 @@ public static class HierarchicalAgglomeration
     internal static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed, int maxRows)
     {
         int k = model.Components, d = data.Dimension;
-        var rows = SampleRows(data.Rows, seed, maxRows);
+
+        // Rows of weight 0 are left out: they carry no mass (a cluster of them has no covariance to measure, and the
+        // criterion's n·log(det(W/n) …) is 0·∞ there), and they add nothing to the M-step either.
+        var positive = data.RowWeights is { } rowWeights
+            ? Enumerable.Range(0, data.Rows).Where(r => rowWeights.Span[r] > 0).ToArray()
+            : null;
+        var rows = SampleRows(positive?.Length ?? data.Rows, seed, maxRows);
+        if (positive is not null)
+        {
+            rows = Array.ConvertAll(rows, i => positive[i]);
+        }
+
         var labels = Partition(data, k, rows);
         var clustered = data;
         if (rows.Length < data.Rows)
@@ -110,7 +122,7 @@ public static class HierarchicalAgglomeration
     /// where two merges tie to rounding error. Row weights count as a cluster's mass (a row of weight w as w
     /// coincident rows that start merged).
     /// </summary>
-    /// <exception cref="ArgumentException">There are fewer rows than clusters.</exception>
+    /// <exception cref="ArgumentException">There are fewer rows than clusters, or a row has a weight that is not positive.</exception>
     public static int[] Partition(DataSet data, int clusters, IReadOnlyList<int>? rows = null)
     {
         rows ??= Enumerable.Range(0, data.Rows).ToArray();
@@ -123,6 +135,10 @@ public static class HierarchicalAgglomeration
         for (int i = 0; i < rows.Count; i++)
         {
             weights[i] = data.RowWeights is { } w ? w.Span[rows[i]] : 1.0;
+            if (!(weights[i] > 0))
+            {
+                throw new ArgumentException($"hierarchical clustering needs rows of positive weight, but row {rows[i] + 1} of {data.Source} has weight {weights[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}; leave such rows out");
+            }
         }
 
         var z = SvdTransform(data, rows, weights, out int p);

@@ -34,6 +34,33 @@ public sealed class HierarchicalAgglomerationTests
     }
 
     [Fact]
+    public void Initialize_RowsOfWeightZero_SameStartAsWithoutThem()
+    {
+        // Two separated clusters; every third row gets weight 0. A row of weight 0 is no observation, so the start
+        // must be the one made from the other rows alone (before, their 0·log(…/0) terms made the merge costs NaN and
+        // the partition arbitrary: weights 0.96/0.04 where the clusters are 0.5/0.5).
+        int rows = 40, d = 2;
+        var random = new Random(11);
+        var values = new double[rows * d];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = random.NextDouble() + (i / d < rows / 2 ? 0 : 10);
+        }
+
+        var weights = Enumerable.Range(0, rows).Select(i => i % 3 == 0 ? 0.0 : 1.0).ToArray();
+        var weighted = new DataSet("generated", ["a", "b"], values, rows, weights);
+        var kept = Enumerable.Range(0, rows).Where(i => weights[i] > 0).ToArray();
+        var without = new DataSet("generated, weight-0 rows removed", ["a", "b"], kept.SelectMany(r => values.AsSpan(r * d, d).ToArray()).ToArray(), kept.Length);
+        var model = new GaussianMixtureModel(2, d, FullCovariance.Instance, regularization: 1e-6);
+
+        var expected = HierarchicalAgglomeration.Initialize(model, without, seed: 0);
+        var actual = HierarchicalAgglomeration.Initialize(model, weighted, seed: 0);
+        Assert.Equal(expected.Weights.ToArray(), actual.Weights.ToArray());
+        Assert.Equal(expected.Means.ToArray(), actual.Means.ToArray());
+        Assert.Equal(0.5, actual.Weights[0], 0.1);
+    }
+
+    [Fact]
     public void Initialize_MoreRowsThanLimit_MStepOnTheSampledRowsOnly()
     {
         // A limit of 200 rows stands for MaxRows (2,000) so that the test stays fast.
