@@ -41,7 +41,7 @@ internal static class OutputPaths
         string target = Canonical(path);
         foreach (var input in inputs)
         {
-            if (Canonical(input.Path) == target)
+            if (SamePath(Canonical(input.Path), target))
             {
                 throw new UsageException($"{option} {path} is the {input.Option} file {input.Path}: writing it would destroy the input; choose another output file");
             }
@@ -66,7 +66,7 @@ internal static class OutputPaths
         string target = Canonical(path);
         if (File.Exists(target))
         {
-            bool isInput = inputs.Any(i => Canonical(i.Path) == target);
+            bool isInput = inputs.Any(i => SamePath(Canonical(i.Path), target));
             throw new UsageException($"{option} {path}: is a file{(isInput ? " (an input of this command)" : string.Empty)}, but {option} names a folder; give a folder name");
         }
 
@@ -74,8 +74,8 @@ internal static class OutputPaths
         {
             string inputPath = Canonical(input.Path);
             bool inside = overwrites is null
-                ? inputPath.StartsWith(target + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                : overwrites.Any(name => Path.Combine(target, name) == inputPath);
+                ? inputPath.StartsWith(target + Path.DirectorySeparatorChar, PathComparison)
+                : overwrites.Any(name => SamePath(Path.Combine(target, name), inputPath));
             if (inside)
             {
                 string what = overwrites is null ? "the folder is replaced whole" : "its file would be overwritten";
@@ -85,6 +85,12 @@ internal static class OutputPaths
 
         RequireWritableFolder(option, path, Directory.Exists(target) ? target : Path.GetDirectoryName(target) ?? ".");
     }
+
+    // The default file systems of Windows and macOS (NTFS, APFS) ignore letter case, so there Data.csv and data.csv are
+    // one file; Linux's are case-sensitive. A case-sensitive folder on macOS is then refused too, which is only cautious.
+    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    private static bool SamePath(string a, string b) => string.Equals(a, b, PathComparison);
 
     /// <summary>The full path with every symbolic link along it resolved (the path need not exist; its existing part is resolved).</summary>
     public static string Canonical(string path) => Canonical(Path.GetFullPath(path), 0);

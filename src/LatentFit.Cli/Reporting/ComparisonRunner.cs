@@ -34,7 +34,9 @@ internal static class ComparisonRunner
         ModelFit? result = null;
         console.Status().Start($"{specification.Data.Source}: starting", context =>
         {
-            result = ModelFitter.Fit(specification, optimizer, options, restart => new StatusSink(context, $"{specification.Data.Source}: {optimizer.Name}, start {restart + 1} of {specification.Starts}"));
+            // With restarts, small EM runs 5 short runs per restart before the carried ones, so a start's number says
+            // which start runs, not how many are left.
+            result = ModelFitter.Fit(specification, optimizer, options, restart => new StatusSink(context, specification.Starts == 1 ? $"{specification.Data.Source}: {optimizer.Name}" : $"{specification.Data.Source}: {optimizer.Name}, start {restart + 1}"));
         });
         return result!;
     }

@@ -11,8 +11,9 @@ namespace LatentFit.Serialization;
 /// </summary>
 /// <remarks>
 /// A writer killed before the rename (<c>kill -9</c>, a power cut) cannot delete its temporary, so temporaries are
-/// named to be recognised later: <c>.TARGET.latentfit-PID-ID.tmp</c>, with the writer's process id. Every write
-/// first removes the temporaries of the same target whose writer is no longer running, or that are older than
+/// named to be recognised later: <c>.TARGET.latentfit-HOST-PID-ID.tmp</c>, with the writer's machine and process id.
+/// Every write first removes the temporaries of the same target whose writer (on this machine: a process id means
+/// nothing on another host or container sharing the folder) is no longer running, or that are older than
 /// <see cref="StaleAge"/> (a process id can be reused); a live writer's temporary is left alone. Temporaries of the
 /// earlier scheme, <c>.TARGET.ID.tmp</c> without a process id, are removed once older than <see cref="LegacyStaleAge"/>.
 /// </remarks>
@@ -72,7 +73,10 @@ public static partial class AtomicFile
 
     /// <summary>The temporary that process <paramref name="processId"/> writes <paramref name="name"/> through, in <paramref name="directory"/>.</summary>
     public static string TemporaryPath(string directory, string name, int processId) =>
-        Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".{name}.latentfit-{processId}-{Guid.NewGuid():N}.tmp"));
+        Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".{name}.latentfit-{Host}-{processId}-{Guid.NewGuid():N}.tmp"));
+
+    /// <summary>This machine's name in letters and digits (others as '_'), so that the name parses back.</summary>
+    private static readonly string Host = new(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 
     /// <summary>
     /// Deletes the temporaries for <paramref name="name"/> in <paramref name="directory"/> that no running writer
@@ -101,7 +105,8 @@ public static partial class AtomicFile
             if (current.Success && current.Groups["name"].Value == name)
             {
                 int processId = int.Parse(current.Groups["pid"].Value, CultureInfo.InvariantCulture);
-                stale = !IsRunning(processId) || now - File.GetLastWriteTimeUtc(file) > StaleAge;
+                bool here = current.Groups["host"].Value == Host;
+                stale = (here && !IsRunning(processId)) || now - File.GetLastWriteTimeUtc(file) > StaleAge;
             }
             else
             {
@@ -144,9 +149,14 @@ public static partial class AtomicFile
         {
             return false;
         }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // A process that cannot be examined (another user's, on Windows) is taken to be running: its temporary stays.
+            return true;
+        }
     }
 
-    [GeneratedRegex(@"^\.(?<name>.+)\.latentfit-(?<pid>[0-9]{1,9})-[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\.(?<name>.+)\.latentfit-(?<host>[A-Za-z0-9_]*)-(?<pid>[0-9]{1,9})-[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]
     private static partial Regex TemporaryName();
 
     [GeneratedRegex(@"^\.(?<name>.+)\.[0-9a-f]{32}\.tmp$", RegexOptions.CultureInvariant)]

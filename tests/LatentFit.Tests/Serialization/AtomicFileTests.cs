@@ -45,6 +45,23 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void Write_AnotherMachinesTemporary_KeptUntilADayOld()
+    {
+        // A folder shared with another host or container: a process id there means nothing here, so the temporary
+        // is judged by its age alone.
+        string target = Path.Combine(_folder, "model.json");
+        string local = Path.GetFileName(AtomicFile.TemporaryPath(_folder, "model.json", ExitedProcessId()));
+        string other = Path.Combine(_folder, System.Text.RegularExpressions.Regex.Replace(local, @"latentfit-[A-Za-z0-9_]*-", "latentfit-another_machine_" + Guid.NewGuid().ToString("N") + "-"));
+        string otherOld = Path.Combine(_folder, System.Text.RegularExpressions.Regex.Replace(local, @"latentfit-[A-Za-z0-9_]*-[0-9]+-[0-9a-f]{32}", $"latentfit-another_machine-{ExitedProcessId()}-{Guid.NewGuid():N}"));
+        File.WriteAllText(other, "{\"half\": ");
+        File.WriteAllText(otherOld, "{\"half\": ");
+        File.SetLastWriteTimeUtc(otherOld, DateTime.UtcNow - AtomicFile.StaleAge - TimeSpan.FromMinutes(1));
+        AtomicFile.WriteAllText(target, "{}");
+        Assert.True(File.Exists(other));
+        Assert.False(File.Exists(otherOld));
+    }
+
+    [Fact]
     public void Write_LiveWritersTemporaryOlderThanADay_Removed()
     {
         string target = Path.Combine(_folder, "model.json");
