@@ -61,8 +61,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
                 : "no standard errors: the model has no gradient";
         }
 
-        var regularization = specification is GaussianMixtureSpecification gaussian ? gaussian.Settings.Regularization : 0;
-        warnings.InsertRange(0, specification.Findings(problem, result.Parameters).Select(f => new FitWarning(f, Word(f, regularization))));
+        warnings.InsertRange(0, specification.Findings(problem, result.Parameters).Select(f => new FitWarning(f, Word(f))));
         return new FitConclusion(fit, standardErrors, note, maximum, warnings);
     }
 
@@ -79,7 +78,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
             $"the optimiser stopped at ℓ = {m.StartLogLikelihood:F6}, an estimated {m.StartGainEstimate:0.0e+00} below the maximum (½gᵀI⁻¹g, the Newton decrement); {m.Steps} Newton step{(m.Steps == 1 ? string.Empty : "s")} took it to ℓ = {m.LogLikelihood:F6}{(m.AtMaximum ? string.Empty : " (not verified as the maximum)")}, where the standard errors are computed");
     }
 
-    private static string Word(FitFinding finding, double regularization)
+    private static string Word(FitFinding finding)
     {
         var culture = CultureInfo.InvariantCulture;
         string component = finding.Component is { } k ? (k + 1).ToString(culture) : string.Empty;
@@ -87,7 +86,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
         {
             FitFindingKind.ConstantColumn => string.Create(culture, $"column \"{finding.ColumnName}\" is constant ({finding.Value:G6} in every row): a Gaussian's variance along it is only --reg-covar, which then sets the log-likelihood; leave the column out with --columns"),
             FitFindingKind.ComponentOnFewRows => string.Create(culture, $"component {component} rests on {finding.Value:G3} observations (weight × N), too few for its covariance: --reg-covar alone keeps it from collapsing, and ℓ grows without bound as that goes to 0; fit fewer components"),
-            FitFindingKind.VarianceAtFloor => string.Create(culture, $"component {component}'s variance along column \"{finding.ColumnName}\" is {finding.Value:G3}, at most twice --reg-covar ({regularization:G3}): the regularisation, not the data, sets it"),
+            FitFindingKind.VarianceAtFloor => string.Create(culture, $"component {component}'s variance along column \"{finding.ColumnName}\" is {finding.Value:G3}, at most twice --reg-covar ({finding.Floor:G3}): the regularisation, not the data, sets it"),
             FitFindingKind.AllVariancesAtFloor => string.Create(culture, $"every variance of every component is at most twice --reg-covar ({finding.Value:G3}): the fit describes the regularisation, not the data; rescale the data or lower --reg-covar"),
             _ => finding.Kind.ToString(),
         };

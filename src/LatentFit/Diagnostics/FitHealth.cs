@@ -32,7 +32,8 @@ public enum FitFindingKind
 /// <param name="Column">The column, or null.</param>
 /// <param name="ColumnName">The column's name, or null.</param>
 /// <param name="Value">The measured quantity: observations on the component, the variance, or the constant value.</param>
-public sealed record FitFinding(FitFindingKind Kind, int? Component, int? Column, string? ColumnName, double Value);
+/// <param name="Floor">For the floor findings, the regularisation the variances are compared with; otherwise null.</param>
+public sealed record FitFinding(FitFindingKind Kind, int? Component, int? Column, string? ColumnName, double Value, double? Floor = null);
 
 /// <summary>
 /// Checks a fitted Gaussian mixture against its data for fits that end "converged" but describe the regularisation
@@ -85,14 +86,14 @@ public static class FitHealth
                 double variance = full[j * d * d + c * d + c];
                 if (variance <= FloorFactor * regularization)
                 {
-                    floors.Add(new FitFinding(FitFindingKind.VarianceAtFloor, j, c, data.ColumnNames[c], variance));
+                    floors.Add(new FitFinding(FitFindingKind.VarianceAtFloor, j, c, data.ColumnNames[c], variance, regularization));
                 }
             }
         }
 
         if (floors.Count == k * d)
         {
-            findings.Add(new FitFinding(FitFindingKind.AllVariancesAtFloor, null, null, null, regularization));
+            findings.Add(new FitFinding(FitFindingKind.AllVariancesAtFloor, null, null, null, regularization, regularization));
         }
         else
         {
