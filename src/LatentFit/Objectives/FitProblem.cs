@@ -373,7 +373,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             _cachedStats = stats;
             _cachedValue = double.IsNaN(stats.LogLikelihood) ? double.NegativeInfinity : stats.LogLikelihood;
         }
-        catch (SingularCovarianceException failure)
+        catch (InvalidParametersException failure)
         {
             // A probe whose parameters are numerically invalid has ℓ = −∞: line searches step back from it.
             // The reason is kept for an EM step asked of this point.

@@ -25,6 +25,27 @@ internal sealed class UniformEndpointStatistics : ISufficientStatistics<UniformE
         LogLikelihood += other.LogLikelihood;
         Weight += other.Weight;
     }
+
+    // The maximum is not a sum: it has no scaled form (online EM does not apply to this model).
+    public void AddScaled(UniformEndpointStatistics other, double factor) => throw new NotSupportedException("the sample maximum cannot be scaled");
+
+    public void Scale(double factor) => throw new NotSupportedException("the sample maximum cannot be scaled");
+
+    public int FlatLength => 3;
+
+    public void WriteFlat(Span<double> destination)
+    {
+        destination[0] = Maximum;
+        destination[1] = LogLikelihood;
+        destination[2] = Weight;
+    }
+
+    public void ReadFlat(ReadOnlySpan<double> source)
+    {
+        Maximum = source[0];
+        LogLikelihood = source[1];
+        Weight = source[2];
+    }
 }
 
 /// <summary>

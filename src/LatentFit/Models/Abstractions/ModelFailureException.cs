@@ -19,9 +19,16 @@ public sealed class ComponentCollapsedException(int component, double totalRespo
     public double TotalResponsibility { get; } = totalResponsibility;
 }
 
+/// <summary>
+/// Parameters that are numerically invalid for the model (a covariance that is not positive definite, a variance
+/// below the floor): model-neutral, so that the objective and line searches treat such a point as ℓ = −∞ without
+/// knowing the model.
+/// </summary>
+public class InvalidParametersException(string message) : ModelFailureException(message);
+
 /// <summary>A covariance matrix is not numerically positive definite.</summary>
 public sealed class SingularCovarianceException(int component, string context)
-    : ModelFailureException(
+    : InvalidParametersException(
         $"the covariance of component {component + 1} is not positive definite ({context}): it is singular, or the component has collapsed onto fewer points than dimensions. " +
         "Increase --reg-covar, scale the data, or reduce the number of components.")
 {

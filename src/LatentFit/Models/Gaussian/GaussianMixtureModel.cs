@@ -98,7 +98,7 @@ public sealed class GaussianMixtureModel :
         var factors = theta.Factors;
         CheckVarianceFloor(factors);
         var means = theta.Means;
-        ReadOnlySpan<double> centres = into.Centres ?? theta.Means;
+        var centres = into.CentresFor(theta.Means);
         var logWeights = new double[k];
         for (int j = 0; j < k; j++)
         {
@@ -391,7 +391,7 @@ public sealed class GaussianMixtureModel :
     /// </summary>
     public Func<GaussianMixtureStatistics>? Recentre(GaussianMixtureParameters current, GaussianMixtureStatistics stats)
     {
-        if (stats.Centres is not null || !double.IsFinite(stats.LogLikelihood))
+        if (stats.HasFixedCentres || !double.IsFinite(stats.LogLikelihood))
         {
             return null;
         }
@@ -453,6 +453,12 @@ public sealed class GaussianMixtureModel :
     public void Gradient(GaussianMixtureParameters current, GaussianMixtureStatistics stats, Span<double> gradient)
     {
         CheckShape(current);
+        if (stats.Centres is { } centres && !centres.AsSpan().SequenceEqual(current.Means))
+        {
+            // Fisher's identity gives ∇ℓ at the θ the statistics were computed at, and at no other.
+            throw new IncompatibleStatisticsException("the gradient needs statistics computed at the same parameters; these hold moments about other means");
+        }
+
         int k = Components, d = Dimension;
         double total = stats.Weight;
         SimplexTransform.Gradient(stats.ComponentWeights, total, current.Weights, gradient);

@@ -1,0 +1,30 @@
+using LatentFit.Data;
+
+namespace LatentFit.Tests.Data;
+
+public class BlockPartitionTests
+{
+    [Fact]
+    public void Create_NoSequences_FixedSizeBlocksLastShorter()
+    {
+        var partition = BlockPartition.Create(10, 4);
+        Assert.Equal([new RowRange(0, 4), new RowRange(4, 4), new RowRange(8, 2)], partition.Blocks);
+        Assert.Empty(BlockPartition.Create(0, 4).Blocks);
+    }
+
+    [Fact]
+    public void Create_Sequences_CutsOnlyAtSequenceStarts()
+    {
+        // Sequences [0,3) [3,4) [4,11) [11,12): target 3 ends the first block at 3, the second must run past 4 to the
+        // next start at or after 3 + 3 = 6, which is 11; the long sequence stays whole.
+        var partition = BlockPartition.Create(12, 3, [0, 3, 4, 11]);
+        Assert.Equal([new RowRange(0, 3), new RowRange(3, 8), new RowRange(11, 1)], partition.Blocks);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1, 3 })]
+    [InlineData(new[] { 0, 3, 3 })]
+    [InlineData(new[] { 0, 12 })]
+    public void Create_BadSequenceStarts_Refused(int[] starts) =>
+        Assert.Throws<ArgumentException>(() => BlockPartition.Create(12, 3, starts));
+}
