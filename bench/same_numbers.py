@@ -1,0 +1,102 @@
+"""Runs each case with two builds of the CLI and compares every number they write (see bench/same-numbers.sh).
+
+usage: python3 bench/same_numbers.py BASE.dll NEW.dll WORKDIR
+Model JSON: every numeric leaf except times. compare traces (CSV): every column except time. Relative tolerance
+1e-12 (absolute 1e-300 for exact zeros); the number of leaves and their names must match.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+TOLERANCE = 1e-12
+IGNORED = {"seconds", "time", "elapsedSeconds", "elapsed", "date", "version", "wallSeconds", "timeSeconds", "created"}
+
+
+def cases(work):
+    generated = os.path.join(work, "generated.csv")
+    out = []
+    for structure in ["full", "tied", "diag", "spherical"]:
+        out.append((f"faithful-k2-{structure}", ["fit", "--data", "faithful", "-k", "2", "--covariance", structure]))
+        out.append((f"iris-k3-{structure}", ["fit", "--data", "iris", "-k", "3", "--covariance", structure]))
+        out.append((f"generated-k4-{structure}-random", ["fit", "--data", generated, "-k", "4", "--covariance", structure, "--init-method", "random", "--max-iter", "60", "--tol", "0"]))
+    out.append(("generated-k4-hc", ["fit", "--data", generated, "-k", "4", "--init-method", "hc"]))
+    out.append(("generated-k4-single", ["fit", "--data", generated, "-k", "4", "--precision", "single"]))
+    out.append(("generated-k4-restarts3", ["fit", "--data", generated, "-k", "4", "--restarts", "3"]))
+    out.append(("iris-k3-restarts4-threads1", ["fit", "--data", "iris", "-k", "3", "--restarts", "4", "--threads", "1"]))
+    out.append(("death-poisson-k2", ["fit", "--data", "death_notices", "--model", "poisson", "-k", "2"]))
+    out.append(("death-poisson-k3", ["fit", "--data", "death_notices", "--model", "poisson", "-k", "3"]))
+    out.append(("compare-faithful", ["compare", "--data", "faithful", "-k", "2", "--max-iter", "200"]))
+    out.append(("compare-death", ["compare", "--data", "death_notices", "--model", "poisson", "-k", "2", "--max-iter", "200"]))
+    return out
+
+
+def leaves(value, path=""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in IGNORED:
+                yield from leaves(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from leaves(item, f"{path}[{i}]")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield path, float(value)
+
+
+def trace_leaves(folder):
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), newline="") as f:
+            for row_number, row in enumerate(csv.DictReader(f)):
+                for key, text in row.items():
+                    if "time" in key.lower() or "second" in key.lower():
+                        continue
+                    try:
+                        yield f"{name}:{row_number}:{key}", float(text)
+                    except (TypeError, ValueError):
+                        continue
+
+
+def run(dll, args, work, tag, name):
+    folder = os.path.join(work, tag, name)
+    os.makedirs(folder, exist_ok=True)
+    if args[0] == "fit":
+        command = ["dotnet", dll, *args, "--output", os.path.join(folder, "model.json")]
+    else:
+        command = ["dotnet", dll, *args, "--traces", os.path.join(folder, "traces")]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{name} ({tag}) failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    if args[0] == "fit":
+        with open(os.path.join(folder, "model.json")) as f:
+            return list(leaves(json.load(f)))
+    return list(trace_leaves(os.path.join(folder, "traces")))
+
+
+def main():
+    base, new, work = sys.argv[1:4]
+    failed = 0
+    for name, args in cases(work):
+        old_values = run(base, args, work, "base", name)
+        new_values = run(new, args, work, "new", name)
+        old_map, new_map = dict(old_values), dict(new_values)
+        problems = []
+        for key in sorted(set(old_map) | set(new_map)):
+            if key not in old_map or key not in new_map:
+                problems.append(f"{key}: only in {'base' if key in old_map else 'new'}")
+                continue
+            a, b = old_map[key], new_map[key]
+            if a != b and not abs(a - b) <= TOLERANCE * max(abs(a), abs(b), 1e-300):
+                problems.append(f"{key}: {a!r} vs {b!r}")
+        identical = sum(1 for key in old_map if key in new_map and old_map[key] == new_map[key])
+        status = "same" if not problems else "DIFFERENT"
+        print(f"{name}: {status} ({identical} of {len(old_map)} numbers bit-identical)")
+        for line in problems[:10]:
+            print(f"    {line}")
+        failed += bool(problems)
+    print(f"same-numbers: {len(cases(work)) - failed} cases same, {failed} different")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
