@@ -21,7 +21,9 @@ data_seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 6
 fit_seeds = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 n, d, k = (int(a) for a in (sys.argv[3:6] + ["100000", "16", "8"][len(sys.argv[3:6]):]))
 # bench/compare-default-start.sh sets LATENTFIT_CLI to the published (ReadyToRun) tool; else the Release build.
-cli = ["dotnet", os.path.join(root, os.environ.get("LATENTFIT_CLI", "src/LatentFit.Cli/bin/Release/net10.0/LatentFit.Cli.dll"))]
+tool = os.path.join(root, os.environ.get("LATENTFIT_CLI", "src/LatentFit.Cli/bin/Release/net10.0/LatentFit.Cli.dll"))
+# A .dll runs on the dotnet host; anything else is a native (ahead-of-time compiled) executable.
+cli = ["dotnet", tool] if tool.endswith(".dll") else [tool]
 sklearn_child = r"""
 import sys, time, json
 import numpy as np

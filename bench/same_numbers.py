@@ -1,6 +1,6 @@
 """Runs each case with two builds of the CLI and compares every number they write (see bench/same-numbers.sh).
 
-usage: python3 bench/same_numbers.py BASE.dll NEW.dll WORKDIR
+usage: python3 bench/same_numbers.py BASE.dll NEW.dll WORKDIR   (either may be a native executable)
 Model JSON: every numeric leaf except times. compare traces (CSV): every column except time. Relative tolerance
 1e-12 (absolute 1e-300 for exact zeros); the number of leaves and their names must match.
 """
@@ -57,13 +57,18 @@ def trace_leaves(folder):
                         continue
 
 
+def host(tool):
+    """A .dll runs on the dotnet host; anything else is a native (ahead-of-time compiled) executable."""
+    return ["dotnet", tool] if tool.endswith(".dll") else [tool]
+
+
 def run(dll, args, work, tag, name):
     folder = os.path.join(work, tag, name)
     os.makedirs(folder, exist_ok=True)
     if args[0] == "fit":
-        command = ["dotnet", dll, *args, "--output", os.path.join(folder, "model.json")]
+        command = [*host(dll), *args, "--output", os.path.join(folder, "model.json")]
     else:
-        command = ["dotnet", dll, *args, "--traces", os.path.join(folder, "traces")]
+        command = [*host(dll), *args, "--traces", os.path.join(folder, "traces")]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{name} ({tag}) failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}")
