@@ -1,33 +1,13 @@
-using System.Globalization;
-using System.Text;
 using LatentFit.Data;
 
 namespace LatentFit.Tests.Data;
 
 /// <summary>
 /// Missing cells, sequence columns and column roles in the CSV reader: what each reads as (written out by hand
-/// here), what is refused with file, line and column, and the parallel block reader against the line-by-line one.
+/// here) and what is refused with file, line and column (the parallel block reader: <see cref="CsvBlockReaderTests"/>).
 /// </summary>
-public sealed class CsvMissingAndSequenceTests : IDisposable
+public sealed class CsvMissingAndSequenceTests
 {
-    private readonly List<string> _paths = [];
-
-    public void Dispose()
-    {
-        foreach (string path in _paths)
-        {
-            File.Delete(path);
-        }
-    }
-
-    private string TempFile(string content)
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"latentfit-missing-{Guid.NewGuid():N}.csv");
-        _paths.Add(path);
-        File.WriteAllBytes(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
-        return path;
-    }
-
     private static DataSet Read(string text, IReadOnlyList<string>? columns = null, string? weights = null, string? sequence = null) =>
         CsvDataReader.Read(new StringReader(text), "data.csv", columns, weights, Precision.Double, sequence);
 
@@ -120,90 +100,5 @@ public sealed class CsvMissingAndSequenceTests : IDisposable
         Assert.Equal("data.csv: column \"id\" cannot be both data and sequence", Assert.Throws<DataFormatException>(() => Read("y,id\n1,a\n", ["y", "id"], null, "id")).Message);
         Assert.Equal("data.csv: unknown sequence column \"s\"; available: y, id", Fails("y,id\n1,a\n", sequence: "s").Message);
         Assert.Equal("data.csv: column \"id\" cannot be both weights and sequence ids", Fails("y,id\n1,2\n", weights: "id", sequence: "id").Message);
-    }
-
-    [Fact]
-    public void ReadFile_SequenceIdComingBack_SameErrorAsLineByLine()
-    {
-        var text = new StringBuilder("y,id\n");
-        for (int n = 0; n < 500; n++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{n},s{n / 7}\n");
-        }
-
-        text.Append("0,s3\n");
-        string path = TempFile(text.ToString());
-        var expected = Assert.Throws<DataFormatException>(() => CsvDataReader.Read(new StringReader(text.ToString()), path, sequenceColumn: "id"));
-        var actual = Assert.Throws<DataFormatException>(() => CsvDataReader.ReadFile(path, sequenceColumn: "id"));
-        Assert.Equal(expected.Message, actual.Message);
-        Assert.Equal(502, actual.Line);
-    }
-
-    // ---- the parallel block reader against the line-by-line reader ----
-
-    /// <summary>Random rows with missing cells of every spelling, sequences of random lengths (some of one row) and weights.</summary>
-    private static string WithMissingAndSequences(int rows, char separator, int seed)
-    {
-        var random = new Random(seed);
-        string[] missing = ["", "NA", "na", "N/A", "  ", " NA "];
-        var text = new StringBuilder($"a{separator}id{separator}b{separator}w{separator}c\n");
-        int sequence = 0, left = 0;
-        for (int n = 0; n < rows; n++)
-        {
-            if (left == 0)
-            {
-                sequence++;
-                left = random.Next(3) == 0 ? 1 : random.Next(1, 40);
-            }
-
-            left--;
-            string Cell() => random.Next(6) == 0 ? missing[random.Next(missing.Length)] : ((random.NextDouble() - 0.5) * 100).ToString("R", CultureInfo.InvariantCulture);
-            text.Append(Cell()).Append(separator).Append(CultureInfo.InvariantCulture, $" q{sequence}").Append(separator).Append(Cell())
-                .Append(separator).Append(random.Next(1, 4)).Append(separator).Append(Cell());
-            text.Append(random.Next(2) == 0 ? "\r\n" : "\n");
-        }
-
-        return text.ToString();
-    }
-
-    [Theory]
-    [InlineData(',', 160, 256, 1)]
-    [InlineData(',', 97, 40, 3)]
-    [InlineData('\t', 4096, 300, 5)]
-    [InlineData(';', 1 << 20, 1000, 2)]
-    public void TryReadBlocks_MissingCellsAndSequences_SameAsLineByLine(char separator, int blockBytes, int pieceBytes, int pieceCount)
-    {
-        string content = WithMissingAndSequences(900, separator, seed: blockBytes);
-        string path = TempFile(content);
-        string[] columns = ["c", "a", "b"];
-        var expected = CsvDataReader.Read(new StringReader(content), path, columns, "w", Precision.Double, "id");
-        var actual = CsvDataReader.TryReadBlocks(path, new CsvColumnRoles(columns, "w", "id"), expectedLines: 0, Precision.Double, report: null, blockBytes, pieceBytes, pieceCount);
-
-        Assert.NotNull(actual);
-        Assert.True(expected.HasMissingValues);
-        Assert.True(expected.SequenceStarts.Length > 20);
-        Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-        Assert.Equal(expected.MissingCells.ToArray(), actual.MissingCells.ToArray());
-        Assert.Equal(expected.FirstMissingCell, actual.FirstMissingCell);
-        Assert.Equal(expected.SequenceStarts.ToArray(), actual.SequenceStarts.ToArray());
-        Assert.Equal(expected.RowWeights!.Value.ToArray(), actual.RowWeights!.Value.ToArray());
-        Assert.Equal(expected.SourceColumns, actual.SourceColumns);
-    }
-
-    [Fact]
-    public void TryReadBlocks_MissingCellsSinglePrecision_SameAsLineByLine()
-    {
-        string content = WithMissingAndSequences(3000, ',', seed: 5);
-        string path = TempFile(content);
-        var expected = CsvDataReader.Read(new StringReader(content), path, ["a", "b"], null, Precision.Single);
-        var actual = CsvDataReader.TryReadBlocks(path, new CsvColumnRoles(["a", "b"], null, null), expectedLines: 0, Precision.Single, report: null, blockBytes: 1000, pieceBytes: 100, pieceCount: 3);
-
-        Assert.NotNull(actual);
-        Assert.Equal(expected.MissingCells.ToArray(), actual.MissingCells.ToArray());
-        for (int n = 0; n < expected.Rows; n++)
-        {
-            Assert.Equal(expected[n, 0], actual[n, 0]);
-            Assert.Equal(expected[n, 1], actual[n, 1]);
-        }
     }
 }
