@@ -147,7 +147,7 @@ public readonly ref struct DataBlock
     {
         var weights = RowWeights.IsEmpty ? default : RowWeights.Slice(start, count);
         var missing = Missing.IsEmpty ? default : Missing.Slice(start * Dimension, count * Dimension);
-        var starts = StartsWithin(SequenceStarts, FirstRow + start, count);
+        var starts = HasSequences ? StartsWithin(SequenceStarts, FirstRow + start, count) : default;
         return Precision == Precision.Double
             ? new DataBlock(Values.Slice(start * Dimension, count * Dimension), count, Dimension, weights) { FirstRow = FirstRow + start, Missing = missing, HasSequences = HasSequences, SequenceStarts = starts }
             : new DataBlock(SingleValues.Slice(start * Dimension, count * Dimension), Origin, count, Dimension, weights) { FirstRow = FirstRow + start, Missing = missing, HasSequences = HasSequences, SequenceStarts = starts };
