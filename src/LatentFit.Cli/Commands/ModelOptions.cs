@@ -29,6 +29,11 @@ internal sealed class ModelOptions
 
     public Option<string?> Weights { get; } = new("--weights") { Description = "Column of row frequency weights (each row counts as that many observations), e.g. a frequency table" };
 
+    public Option<string?> SequenceColumn { get; } = new("--sequence-column")
+    {
+        Description = "Column of sequence ids: consecutive rows with the same id form one sequence, and the file must be grouped by it (the column is not a value). Today's models (gmm, poisson) treat rows as independent; sequences only keep the blocks of rows that passes over the data use whole, for the sequence models to come",
+    };
+
     public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K (default: from --init, else 2)" };
 
     public Option<string> Covariance { get; } = new("--covariance")
@@ -79,6 +84,7 @@ internal sealed class ModelOptions
         command.Options.Add(Columns);
         command.Options.Add(Model);
         command.Options.Add(Weights);
+        command.Options.Add(SequenceColumn);
         command.Options.Add(Components);
         command.Options.Add(Covariance);
         command.Options.Add(RegCovar);
@@ -147,7 +153,7 @@ internal sealed class ModelOptions
             throw new UsageException("--precision single applies to Gaussian mixtures only; the Poisson mixture reads counts in double precision");
         }
 
-        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress));
+        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress, parse.GetValue(SequenceColumn)));
         int? requested = parse.GetValue(Components);
         int seed = parse.GetValue(Seed);
         var execution = new ExecutionOptions(threads);

@@ -83,7 +83,8 @@ public sealed class BlockPartition
         return new BlockPartition(rows, targetRows, [.. blocks]);
     }
 
-    private static void CheckStarts(int rows, ReadOnlySpan<int> starts)
+    /// <exception cref="ArgumentException">The sequence starts are not strictly increasing from 0 within the rows.</exception>
+    internal static void CheckStarts(int rows, ReadOnlySpan<int> starts)
     {
         if (starts[0] != 0)
         {

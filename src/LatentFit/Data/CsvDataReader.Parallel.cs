@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace LatentFit.Data;
@@ -10,7 +9,8 @@ namespace LatentFit.Data;
 /// </summary>
 /// <remarks>
 /// It reads only what it can read exactly as the line-by-line reader does, and gives up (null) at the first thing it
-/// does not take on: quotes, a lone \r line end, a UTF-16 or UTF-32 byte-order mark, and every bad value. The
+/// does not take on: quotes, a lone \r line end, a UTF-16 or UTF-32 byte-order mark, and every bad value (a missing
+/// cell is not one: it reads empty, NA and N/A cells of value columns as missing, as the line-by-line reader does). The
 /// line-by-line reader then reads the file from the start and words the error, so every message stays that reader's.
 /// Fields are parsed from the bytes (no UTF-16 copy of the text, no field list, no trimming before the parse, which
 /// itself passes over white space); the timings are in docs/benchmarks.md.
@@ -29,7 +29,7 @@ public static partial class CsvDataReader
     /// <paramref name="pieceCount"/> (0: the processor count) are there for tests of block and piece edges.
     /// </summary>
     /// <exception cref="DataFormatException">The header is malformed or names an unknown column (the same check and message as the line-by-line reader's).</exception>
-    internal static DataSet? TryReadBlocks(string path, IReadOnlyList<string>? columns, string? weightsColumn, int expectedLines, Precision precision, Action<long>? report, int blockBytes = BlockBytes, int pieceBytes = MinimumPieceBytes, int pieceCount = 0)
+    internal static DataSet? TryReadBlocks(string path, CsvColumnRoles roles, int expectedLines, Precision precision, Action<long>? report, int blockBytes = BlockBytes, int pieceBytes = MinimumPieceBytes, int pieceCount = 0)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         var buffer = new byte[blockBytes];
@@ -43,7 +43,7 @@ public static partial class CsvDataReader
 
         int offset = start.StartsWith("\xEF\xBB\xBF"u8) ? 3 : 0;
         int lineNumber = 0;
-        Layout? layout = null;
+        CsvLayout? layout = null;
         while (layout is null)
         {
             int end = buffer.AsSpan(offset, filled - offset).IndexOf((byte)'\n');
@@ -53,7 +53,7 @@ public static partial class CsvDataReader
                 return null;
             }
 
-            var line = TrimLineEnd(buffer.AsSpan(offset, end));
+            var line = CsvTokenizer.TrimLineEnd(buffer.AsSpan(offset, end));
             offset += end + 1;
             lineNumber++;
             if (line.Contains((byte)'\r'))
@@ -69,8 +69,8 @@ public static partial class CsvDataReader
 
             if (!text.AsSpan().IsWhiteSpace())
             {
-                var header = HeaderNames(text, path, lineNumber, out char separator);
-                layout = Layout.Of(header, separator, lineNumber, path, columns, weightsColumn);
+                var header = CsvTokenizer.HeaderNames(text, path, lineNumber, out char separator);
+                layout = CsvLayout.Of(header, separator, lineNumber, path, roles.Columns, roles.Weights, roles.Sequence);
             }
         }
 
@@ -86,11 +86,14 @@ public static partial class CsvDataReader
             targets[layout.WeightIndex] = Piece.Weight;
         }
 
-        var values = new ValueBuffer(Math.Max(expectedLines - 1, 0) * layout.Selected.Length, layout.Selected.Length, precision);
-        var weights = layout.WeightIndex < 0 ? null : new List<double>();
+        if (layout.SequenceIndex >= 0)
+        {
+            targets[layout.SequenceIndex] = Piece.Sequence;
+        }
+
+        var builder = new CsvDataSetBuilder(layout, path, expectedLines, precision);
         var pieces = Enumerable.Range(0, pieceCount > 0 ? pieceCount : Environment.ProcessorCount).Select(_ => new Piece(targets, layout.Separator, layout.Selected.Length)).ToArray();
         long position = filled;
-        int rows = 0;
         while (true)
         {
             // The whole lines in the buffer; at the end of the file, the rest, ended or not.
@@ -102,7 +105,7 @@ public static partial class CsvDataReader
                     return null;
                 }
             }
-            else if (!ParseSideBySide(buffer, offset, last + 1, pieceBytes, pieces, values, weights, ref lineNumber, ref rows))
+            else if (!ParseSideBySide(buffer, offset, last + 1, pieceBytes, pieces, builder, ref lineNumber))
             {
                 return null;
             }
@@ -127,7 +130,7 @@ public static partial class CsvDataReader
             filled += read;
         }
 
-        return Finish(values, weights?.ToArray(), rows, layout, path, weightsColumn);
+        return builder.Finish();
     }
 
     /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; the number of bytes read.</summary>
@@ -142,14 +145,11 @@ public static partial class CsvDataReader
         return total;
     }
 
-    private static ReadOnlySpan<byte> TrimLineEnd(ReadOnlySpan<byte> line) =>
-        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
-
     /// <summary>
     /// Splits the lines in buffer[from, to) into pieces at line ends, parses the pieces side by side, and stores their
     /// rows in order; false where a piece gave up.
     /// </summary>
-    private static bool ParseSideBySide(byte[] buffer, int from, int to, int pieceBytes, Piece[] pieces, ValueBuffer values, List<double>? weights, ref int lineNumber, ref int rows)
+    private static bool ParseSideBySide(byte[] buffer, int from, int to, int pieceBytes, Piece[] pieces, CsvDataSetBuilder builder, ref int lineNumber)
     {
         int count = Math.Clamp((to - from) / pieceBytes, 1, pieces.Length);
         var bounds = new int[count + 1];
@@ -179,28 +179,36 @@ public static partial class CsvDataReader
                 return false;
             }
 
-            for (int row = 0, index = 0; row < piece.Rows; row++)
+            int missing = 0;
+            for (int row = 0; row < piece.Rows; row++)
             {
                 int line = lineNumber + piece.RowLines[row];
-                for (int column = 0; column < piece.Dimension; column++)
+                if (piece.HasSequences && !builder.TryNextSequence(buffer.AsSpan(bounds[p] + piece.IdStarts[row], piece.IdLengths[row]), line))
                 {
-                    if (!values.TryAdd(piece.Values[index++], line, out _, out _))
-                    {
-                        return false;
-                    }
+                    return false;
                 }
 
-                weights?.Add(piece.Weights[row]);
+                for (; missing < piece.Missing.Count && piece.Missing[missing] / piece.Dimension == row; missing++)
+                {
+                    builder.MarkMissing((builder.Rows * piece.Dimension) + (piece.Missing[missing] % piece.Dimension), line);
+                }
+
+                if (!builder.TryAddParsedRow(piece.Values.AsSpan(row * piece.Dimension, piece.Dimension), piece.Weights[row], line))
+                {
+                    return false;
+                }
             }
 
             lineNumber += piece.Lines;
-            rows += piece.Rows;
         }
 
         return true;
     }
 
-    /// <summary>One thread's share of a block: its rows' values in row order, their weights and line numbers (from 1 within the piece).</summary>
+    /// <summary>
+    /// One thread's share of a block: its rows' values in row order (missing cells as NaN, listed in <see cref="Missing"/>),
+    /// their weights, sequence ids (where in the piece's text) and line numbers (from 1 within the piece).
+    /// </summary>
     private sealed class Piece(int[] targets, char separator, int dimension)
     {
         /// <summary>A column that is not read.</summary>
@@ -208,6 +216,18 @@ public static partial class CsvDataReader
 
         /// <summary>The weights column.</summary>
         public const int Weight = -2;
+
+        /// <summary>The sequence-id column.</summary>
+        public const int Sequence = -3;
+
+        public bool HasSequences { get; } = targets.Contains(Sequence);
+
+        /// <summary>The missing cells, as row × <see cref="Dimension"/> + column within the piece, increasing.</summary>
+        public List<int> Missing { get; } = [];
+
+        public int[] IdStarts { get; private set; } = new int[1024];
+
+        public int[] IdLengths { get; private set; } = new int[1024];
 
         public int Dimension { get; } = dimension;
 
@@ -226,12 +246,16 @@ public static partial class CsvDataReader
         public void Parse(ReadOnlySpan<byte> text)
         {
             (Rows, Lines, Failed) = (0, 0, false);
+            Missing.Clear();
+            int length = text.Length;
             byte separatorByte = (byte)separator;
             bool decimalComma = separator != ',';
             while (!text.IsEmpty)
             {
+                int lineStart = length - text.Length;
                 int end = text.IndexOf((byte)'\n');
-                var line = TrimLineEnd(end < 0 ? text : text[..end]);
+                var line = CsvTokenizer.TrimLineEnd(end < 0 ? text : text[..end]);
+                int lineLength = line.Length;
                 text = end < 0 ? default : text[(end + 1)..];
                 Lines++;
                 if (line.IndexOfAny((byte)'\r', (byte)'"') >= 0)
@@ -240,7 +264,7 @@ public static partial class CsvDataReader
                     return;
                 }
 
-                if (line.IndexOfAnyExcept(" \t\v\f"u8) < 0)
+                if (line.IndexOfAnyExcept(CsvTokenizer.BlankBytes) < 0)
                 {
                     continue;
                 }
@@ -262,22 +286,37 @@ public static partial class CsvDataReader
                     }
 
                     int target = targets[field++];
-                    if (target != Unused)
+                    if (target >= 0)
                     {
-                        if (!TryParseFinite(fieldText, decimalComma, out double value) || (target == Weight && value < 0))
+                        if (!CsvTokenizer.TryParseFinite(fieldText, decimalComma, out double value))
+                        {
+                            if (!CsvTokenizer.IsMissing(fieldText))
+                            {
+                                Failed = true;
+                                return;
+                            }
+
+                            value = double.NaN;
+                            Missing.Add(at + target);
+                        }
+
+                        Values[at + target] = value;
+                    }
+                    else if (target == Weight)
+                    {
+                        if (!CsvTokenizer.TryParseFinite(fieldText, decimalComma, out double weight) || weight < 0)
                         {
                             Failed = true;
                             return;
                         }
 
-                        if (target == Weight)
-                        {
-                            Weights[Rows] = value;
-                        }
-                        else
-                        {
-                            Values[at + target] = value;
-                        }
+                        Weights[Rows] = weight;
+                    }
+                    else if (target == Sequence)
+                    {
+                        // Where the id lies in the piece's text: the merge compares it with the row before's.
+                        IdStarts[Rows] = lineStart + lineLength - line.Length;
+                        IdLengths[Rows] = fieldText.Length;
                     }
 
                     if (separatorAt < 0)
@@ -304,39 +343,14 @@ public static partial class CsvDataReader
             var values = Values;
             var weights = Weights;
             var rowLines = RowLines;
+            var idStarts = IdStarts;
+            var idLengths = IdLengths;
             Array.Resize(ref values, capacity * Dimension);
             Array.Resize(ref weights, capacity);
             Array.Resize(ref rowLines, capacity);
-            (Values, Weights, RowLines) = (values, weights, rowLines);
+            Array.Resize(ref idStarts, capacity);
+            Array.Resize(ref idLengths, capacity);
+            (Values, Weights, RowLines, IdStarts, IdLengths) = (values, weights, rowLines, idStarts, idLengths);
         }
-    }
-
-    /// <summary>
-    /// <see cref="TryParseFinite(ReadOnlySpan{char}, bool, out double)"/> on an untrimmed UTF-8 field: the parse
-    /// itself passes over white space around the number, so only the decimal-comma retry trims.
-    /// </summary>
-    private static bool TryParseFinite(ReadOnlySpan<byte> text, bool decimalComma, out double value)
-    {
-        if (DecimalText.TryParse(text, out value))
-        {
-            return true;
-        }
-
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
-        {
-            return double.IsFinite(value);
-        }
-
-        text = text.Trim(" \t\v\f"u8);
-        int comma = text.IndexOf((byte)',');
-        if (!decimalComma || comma < 0 || text.Length > 64 || text[(comma + 1)..].Contains((byte)',') || text.Contains((byte)'.'))
-        {
-            return false;
-        }
-
-        Span<byte> point = stackalloc byte[text.Length];
-        text.CopyTo(point);
-        point[comma] = (byte)'.';
-        return double.TryParse(point, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
     }
 }

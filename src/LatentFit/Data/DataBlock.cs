@@ -3,7 +3,9 @@ namespace LatentFit.Data;
 /// <summary>
 /// A contiguous chunk of rows handed to a model's E-step: <see cref="Rows"/> × <see cref="Dimension"/>
 /// values, row-major, with optional per-row frequency weights (a row standing for that many identical observations),
-/// held in float64 (<see cref="Values"/>) or as float32 offsets from a float64 origin (<see cref="SingleValues"/>).
+/// held in float64 (<see cref="Values"/>) or as float32 offsets from a float64 origin (<see cref="SingleValues"/>);
+/// with the flags of its missing cells (<see cref="Missing"/>) and, when the rows form sequences, the sequences that
+/// start in it (<see cref="SequenceStarts"/>), so that a sequence model can run over a block's sequences alone.
 /// </summary>
 public readonly ref struct DataBlock
 {
@@ -68,6 +70,52 @@ public readonly ref struct DataBlock
     /// <summary>Frequency weight of each row, or empty when every row counts once.</summary>
     public ReadOnlySpan<double> RowWeights { get; }
 
+    /// <summary>The block's first row within its data set (0 for a block made by hand).</summary>
+    public int FirstRow { get; init; }
+
+    /// <summary>Row-major flags of the block's missing cells (which hold NaN); empty when none is missing.</summary>
+    public ReadOnlySpan<bool> Missing { get; init; }
+
+    /// <summary>Whether the rows form sequences; when false each row is an independent observation and the block holds no sequence.</summary>
+    public bool HasSequences { get; init; }
+
+    /// <summary>
+    /// The data set's rows (counted from its first row, as <see cref="FirstRow"/> is) at which a sequence starts within
+    /// this block, increasing. A block of a <see cref="BlockPartition"/> starts with a sequence, so its first entry is
+    /// <see cref="FirstRow"/>; a block cut elsewhere may begin inside a sequence (<see cref="StartsInsideSequence"/>).
+    /// </summary>
+    public ReadOnlySpan<int> SequenceStarts { get; init; }
+
+    /// <summary>Whether the block's first row continues a sequence that began in an earlier block.</summary>
+    public bool StartsInsideSequence => HasSequences && Rows > 0 && (SequenceStarts.IsEmpty || SequenceStarts[0] != FirstRow);
+
+    /// <summary>Number of (whole or, at the block's start, continued) sequences in the block; 0 when the rows are independent.</summary>
+    public int SequenceCount => !HasSequences ? 0 : SequenceStarts.Length + (StartsInsideSequence ? 1 : 0);
+
+    /// <summary>Sequence <paramref name="index"/> of the block, as rows of the block (from 0); a continued sequence comes first.</summary>
+    public RowRange Sequence(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, SequenceCount);
+        int lead = StartsInsideSequence ? 1 : 0;
+        int start = index < lead ? 0 : SequenceStarts[index - lead] - FirstRow;
+        int end = index + 1 - lead < SequenceStarts.Length ? SequenceStarts[index + 1 - lead] - FirstRow : Rows;
+        return new RowRange(start, end - start);
+    }
+
+    /// <summary>Whether row <paramref name="row"/>, column <paramref name="column"/> of the block is missing.</summary>
+    public bool IsMissing(int row, int column) => !Missing.IsEmpty && Missing[row * Dimension + column];
+
+    /// <summary>The entries of the increasing <paramref name="starts"/> within rows <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1.</summary>
+    internal static ReadOnlySpan<int> StartsWithin(ReadOnlySpan<int> starts, int first, int count)
+    {
+        int from = starts.BinarySearch(first);
+        from = from < 0 ? ~from : from;
+        int to = starts.BinarySearch(first + count);
+        to = to < 0 ? ~to : to;
+        return starts[from..to];
+    }
+
     /// <summary>Row <paramref name="i"/> of the block (double precision only).</summary>
     /// <exception cref="InvalidOperationException">The block is held in single precision.</exception>
     public ReadOnlySpan<double> Row(int i) => Precision == Precision.Double
@@ -98,9 +146,11 @@ public readonly ref struct DataBlock
     public DataBlock Slice(int start, int count)
     {
         var weights = RowWeights.IsEmpty ? default : RowWeights.Slice(start, count);
+        var missing = Missing.IsEmpty ? default : Missing.Slice(start * Dimension, count * Dimension);
+        var starts = HasSequences ? StartsWithin(SequenceStarts, FirstRow + start, count) : default;
         return Precision == Precision.Double
-            ? new DataBlock(Values.Slice(start * Dimension, count * Dimension), count, Dimension, weights)
-            : new DataBlock(SingleValues.Slice(start * Dimension, count * Dimension), Origin, count, Dimension, weights);
+            ? new DataBlock(Values.Slice(start * Dimension, count * Dimension), count, Dimension, weights) { FirstRow = FirstRow + start, Missing = missing, HasSequences = HasSequences, SequenceStarts = starts }
+            : new DataBlock(SingleValues.Slice(start * Dimension, count * Dimension), Origin, count, Dimension, weights) { FirstRow = FirstRow + start, Missing = missing, HasSequences = HasSequences, SequenceStarts = starts };
     }
 
     /// <summary>Weight of row <paramref name="i"/> (1 when the block is unweighted).</summary>

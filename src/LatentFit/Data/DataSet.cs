@@ -1,8 +1,11 @@
 namespace LatentFit.Data;
 
 /// <summary>
-/// Dense numeric data: <see cref="Rows"/> × <see cref="Dimension"/> finite values, row-major and contiguous, held in
-/// float64 or (<see cref="Data.Precision.Single"/>) as float32 offsets from a float64 origin per column.
+/// Numeric data: <see cref="Rows"/> × <see cref="Dimension"/> values, row-major and contiguous, held in float64 or
+/// (<see cref="Data.Precision.Single"/>) as float32 offsets from a float64 origin per column. Every value is finite
+/// except the missing cells, which hold NaN and are flagged in <see cref="MissingCells"/>. Besides values a data set
+/// may carry sequence boundaries (<see cref="SequenceStarts"/>) and says which source column played which role
+/// (<see cref="SourceColumns"/>); see <see cref="DataSetLayout"/>.
 /// </summary>
 public sealed class DataSet
 {
@@ -10,17 +13,34 @@ public sealed class DataSet
     private readonly float[]? _singleValues;
     private readonly double[]? _origin;
     private readonly double[]? _rowWeights;
+    private readonly int[]? _sequenceStarts;
+    private readonly bool[]? _missing;
+    private readonly DataSetLayout? _layout;
+    private BlockPartition? _partition;
 
-    /// <summary>Wraps row-major values (taken without copying) and optional per-row frequency weights.</summary>
-    /// <exception cref="ArgumentException">The shapes disagree, there are no rows, or a value or weight is not finite (weights must also be ≥ 0).</exception>
-    public DataSet(string source, IReadOnlyList<string> columnNames, double[] values, int rows, double[]? rowWeights = null)
-        : this(source, columnNames, values.Length, rows, rowWeights)
+    /// <summary>Wraps row-major values (taken without copying), optional per-row frequency weights and an optional layout (sequences, missing cells, roles).</summary>
+    /// <exception cref="ArgumentException">The shapes disagree, there are no rows, a value is not finite outside the missing cells (which must hold NaN), a weight is not finite and ≥ 0, or the layout does not fit the data.</exception>
+    public DataSet(string source, IReadOnlyList<string> columnNames, double[] values, int rows, double[]? rowWeights = null, DataSetLayout? layout = null)
+        : this(source, columnNames, values.Length, rows, rowWeights, layout)
     {
-        for (int i = 0; i < values.Length; i++)
+        if (_missing is null)
         {
-            if (!double.IsFinite(values[i]))
+            for (int i = 0; i < values.Length; i++)
             {
-                throw NotFinite(source, columnNames, i);
+                if (!double.IsFinite(values[i]))
+                {
+                    throw NotFinite(source, columnNames, i);
+                }
+            }
+        }
+        else
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (_missing[i] ? !double.IsNaN(values[i]) : !double.IsFinite(values[i]))
+                {
+                    throw _missing[i] ? MissingNotNaN(source, columnNames, i) : NotFinite(source, columnNames, i);
+                }
             }
         }
 
@@ -33,8 +53,8 @@ public sealed class DataSet
     /// the origin is near them (a row of the data, or the column means).
     /// </summary>
     /// <exception cref="ArgumentException">The shapes disagree, there are no rows, or a value, origin or weight is not finite (weights must also be ≥ 0).</exception>
-    public DataSet(string source, IReadOnlyList<string> columnNames, float[] offsets, double[] origin, int rows, double[]? rowWeights = null)
-        : this(source, columnNames, offsets.Length, rows, rowWeights)
+    public DataSet(string source, IReadOnlyList<string> columnNames, float[] offsets, double[] origin, int rows, double[]? rowWeights = null, DataSetLayout? layout = null)
+        : this(source, columnNames, offsets.Length, rows, rowWeights, layout)
     {
         if (origin.Length != columnNames.Count)
         {
@@ -43,7 +63,14 @@ public sealed class DataSet
 
         for (int i = 0; i < offsets.Length; i++)
         {
-            if (!float.IsFinite(offsets[i]) || !double.IsFinite(origin[i % origin.Length] + offsets[i]))
+            if (_missing?[i] == true)
+            {
+                if (!float.IsNaN(offsets[i]))
+                {
+                    throw MissingNotNaN(source, columnNames, i);
+                }
+            }
+            else if (!float.IsFinite(offsets[i]) || !double.IsFinite(origin[i % origin.Length] + offsets[i]))
             {
                 throw NotFinite(source, columnNames, i);
             }
@@ -53,7 +80,7 @@ public sealed class DataSet
         _origin = origin;
     }
 
-    private DataSet(string source, IReadOnlyList<string> columnNames, int valueCount, int rows, double[]? rowWeights)
+    private DataSet(string source, IReadOnlyList<string> columnNames, int valueCount, int rows, double[]? rowWeights, DataSetLayout? layout)
     {
         if (columnNames.Count < 1)
         {
@@ -91,10 +118,60 @@ public sealed class DataSet
         Rows = rows;
         Dimension = columnNames.Count;
         _rowWeights = rowWeights;
+        _layout = layout;
+        SourceColumns = CheckLayout(source, ColumnNames, valueCount, rows, rowWeights is not null, layout);
+        _sequenceStarts = layout?.SequenceStarts is { Length: > 0 } starts ? starts : null;
+        _missing = layout?.MissingCells;
+        if (_missing is not null)
+        {
+            int first = Array.IndexOf(_missing, true);
+            _missing = first < 0 ? null : _missing;
+            FirstMissingCell = first < 0 ? null : new DataCell(first / Dimension, first % Dimension, layout!.FirstMissingLine);
+        }
+    }
+
+    /// <summary>The source columns with their roles, after checking that the layout fits the data.</summary>
+    private static SourceColumn[] CheckLayout(string source, IReadOnlyList<string> columnNames, int valueCount, int rows, bool weighted, DataSetLayout? layout)
+    {
+        if (layout?.SequenceStarts is { Length: > 0 } starts)
+        {
+            BlockPartition.CheckStarts(rows, starts);
+        }
+
+        if (layout?.MissingCells is { } missing && missing.Length != valueCount)
+        {
+            throw new ArgumentException($"{source}: expected {valueCount} missing-cell flags, got {missing.Length}", nameof(layout));
+        }
+
+        if (layout?.SourceColumns is not { } columns)
+        {
+            return columnNames.Select((name, i) => new SourceColumn(name, i, ColumnRole.Value)).ToArray();
+        }
+
+        var values = columns.Where(c => c.Role == ColumnRole.Value).Select(c => c.Name);
+        if (!values.SequenceEqual(columnNames))
+        {
+            throw new ArgumentException($"{source}: the value columns of the layout ({string.Join(", ", values)}) are not the data's ({string.Join(", ", columnNames)})", nameof(layout));
+        }
+
+        if (columns.Any(c => c.Role == ColumnRole.FrequencyWeight) != weighted || columns.Count(c => c.Role == ColumnRole.FrequencyWeight) > 1)
+        {
+            throw new ArgumentException($"{source}: the layout must name one weights column exactly when there are row weights", nameof(layout));
+        }
+
+        if (columns.Count(c => c.Role == ColumnRole.SequenceId) > 1 || (columns.Any(c => c.Role == ColumnRole.SequenceId) && layout.SequenceStarts is not { Length: > 0 }))
+        {
+            throw new ArgumentException($"{source}: the layout names a sequence-id column only with sequence starts, and at most one", nameof(layout));
+        }
+
+        return [.. columns];
     }
 
     private static ArgumentException NotFinite(string source, IReadOnlyList<string> columnNames, int index) =>
         new($"{source}: row {index / columnNames.Count + 1}, column {index % columnNames.Count + 1} (\"{columnNames[index % columnNames.Count]}\") is not finite", "values");
+
+    private static ArgumentException MissingNotNaN(string source, IReadOnlyList<string> columnNames, int index) =>
+        new($"{source}: row {index / columnNames.Count + 1}, column {index % columnNames.Count + 1} (\"{columnNames[index % columnNames.Count]}\") is flagged missing but holds a value; missing cells hold NaN", "values");
 
     /// <summary>
     /// The largest distance of a value from its column's origin that single precision accepts: the float32 kernels
@@ -138,6 +215,46 @@ public sealed class DataSet
     /// <summary>Per-row frequency weights (a row standing for that many identical observations), or null when every row counts once.</summary>
     public ReadOnlyMemory<double>? RowWeights => _rowWeights is null ? default(ReadOnlyMemory<double>?) : _rowWeights;
 
+    /// <summary>The source columns that were read, with the role each played (values first, in the order of <see cref="ColumnNames"/>).</summary>
+    public IReadOnlyList<SourceColumn> SourceColumns { get; }
+
+    /// <summary>The source column of value column <paramref name="column"/>.</summary>
+    public SourceColumn ValueSource(int column) => SourceColumns.Where(c => c.Role == ColumnRole.Value).ElementAt(column);
+
+    /// <summary>Whether the rows form sequences (<see cref="SequenceStarts"/>) rather than independent observations.</summary>
+    public bool HasSequences => _sequenceStarts is not null;
+
+    /// <summary>First row of each sequence, strictly increasing from 0; empty when the rows are independent.</summary>
+    public ReadOnlyMemory<int> SequenceStarts => _sequenceStarts;
+
+    /// <summary>Whether any cell is missing.</summary>
+    public bool HasMissingValues => _missing is not null;
+
+    /// <summary>Row-major N × D flags of the missing cells (which hold NaN); empty when no cell is missing.</summary>
+    public ReadOnlySpan<bool> MissingCells => _missing;
+
+    /// <summary>The first missing cell in row-major order, with its source line where known; null when no cell is missing.</summary>
+    public DataCell? FirstMissingCell { get; }
+
+    /// <summary>Whether row <paramref name="row"/>, column <paramref name="column"/> is missing (its value is then NaN).</summary>
+    public bool IsMissing(int row, int column) => _missing is not null && _missing[row * Dimension + column];
+
+    /// <summary>
+    /// The partition of the rows into blocks of <paramref name="targetRows"/> (never splitting a sequence; see
+    /// <see cref="BlockPartition.Create"/>) that every pass over these data uses; the last one asked for is kept.
+    /// </summary>
+    public BlockPartition Partition(int targetRows)
+    {
+        var partition = _partition;
+        if (partition is null || partition.TargetRows != targetRows)
+        {
+            partition = BlockPartition.Create(Rows, targetRows, _sequenceStarts);
+            _partition = partition;
+        }
+
+        return partition;
+    }
+
     private double[] DoubleValues => _values ?? throw new InvalidOperationException(
         $"{Source}: the data are held in single precision; read them with CopyRow, the indexer or Block");
 
@@ -166,13 +283,26 @@ public sealed class DataSet
         }
     }
 
-    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 with their weights, in the data's precision.</summary>
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 with their weights,
+    /// missing-cell flags and the sequences that start among them, in the data's precision.
+    /// </summary>
     public DataBlock Block(int start, int count)
     {
         var weights = _rowWeights is null ? default : _rowWeights.AsSpan(start, count);
+        var missing = _missing is null ? default : _missing.AsSpan(start * Dimension, count * Dimension);
+        var starts = _sequenceStarts is null ? default : DataBlock.StartsWithin(_sequenceStarts, start, count);
+        bool sequences = _sequenceStarts is not null;
         return _values is not null
-            ? new DataBlock(_values.AsSpan(start * Dimension, count * Dimension), count, Dimension, weights)
-            : new DataBlock(_singleValues.AsSpan(start * Dimension, count * Dimension), _origin, count, Dimension, weights);
+            ? new DataBlock(_values.AsSpan(start * Dimension, count * Dimension), count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts }
+            : new DataBlock(_singleValues.AsSpan(start * Dimension, count * Dimension), _origin, count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts };
+    }
+
+    /// <summary>Block <paramref name="index"/> of <paramref name="partition"/> (a partition of these data, as <see cref="Partition"/> gives).</summary>
+    public DataBlock Block(BlockPartition partition, int index)
+    {
+        var range = partition[index];
+        return Block(range.Start, range.Count);
     }
 
     /// <summary>
@@ -186,23 +316,35 @@ public sealed class DataSet
             return this;
         }
 
+        // The mean of each column's present cells (all rows when none is missing, summed in the same order).
         var origin = new double[Dimension];
+        var present = new int[Dimension];
         for (int n = 0; n < Rows; n++)
         {
             for (int c = 0; c < Dimension; c++)
             {
-                origin[c] += _values[n * Dimension + c];
+                if (!IsMissing(n, c))
+                {
+                    origin[c] += _values[n * Dimension + c];
+                    present[c]++;
+                }
             }
         }
 
         for (int c = 0; c < Dimension; c++)
         {
-            origin[c] /= Rows;
+            origin[c] = present[c] == 0 ? 0 : origin[c] / present[c];
         }
 
         var offsets = new float[_values.Length];
         for (int i = 0; i < offsets.Length; i++)
         {
+            if (_missing?[i] == true)
+            {
+                offsets[i] = float.NaN;
+                continue;
+            }
+
             double offset = _values[i] - origin[i % Dimension];
             if (!(Math.Abs(offset) <= SingleRange))
             {
@@ -212,6 +354,6 @@ public sealed class DataSet
             offsets[i] = (float)offset;
         }
 
-        return new DataSet(Source, ColumnNames, offsets, origin, Rows, _rowWeights);
+        return new DataSet(Source, ColumnNames, offsets, origin, Rows, _rowWeights, _layout);
     }
 }

@@ -25,7 +25,8 @@ public static class EmbeddedDatasets
     /// <paramref name="weightsColumn"/> say otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">No embedded data set has that name.</exception>
-    public static DataSet Load(string name, IReadOnlyList<string>? columns = null, string? weightsColumn = null)
+    /// <exception cref="DataFormatException">A column asked for is unknown, or the sequence column's ids are not grouped.</exception>
+    public static DataSet Load(string name, IReadOnlyList<string>? columns = null, string? weightsColumn = null, string? sequenceColumn = null)
     {
         if (!Sets.TryGetValue(name, out var set))
         {
@@ -35,8 +36,8 @@ public static class EmbeddedDatasets
         using var stream = typeof(EmbeddedDatasets).Assembly.GetManifestResourceStream(set.Resource)
             ?? throw new InvalidOperationException($"the resource {set.Resource} is missing from the assembly");
         using var reader = new StreamReader(stream);
-        bool defaults = columns is null && weightsColumn is null;
-        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn);
+        bool defaults = columns is null && weightsColumn is null && sequenceColumn is null;
+        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn, sequenceColumn: sequenceColumn);
     }
 }
 
@@ -51,7 +52,7 @@ public static class DataSource
     /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
     /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
-    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null)
+    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
@@ -65,10 +66,10 @@ public static class DataSource
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress);
+            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn);
         }
 
-        var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn);
+        var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn, sequenceColumn);
         return precision == Precision.Single ? embedded.ToSinglePrecision() : embedded;
     }
 }

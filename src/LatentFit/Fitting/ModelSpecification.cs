@@ -12,10 +12,16 @@ namespace LatentFit.Fitting;
 /// </summary>
 public abstract class ModelSpecification
 {
-    /// <summary>Common settings, validated: K ≥ 1, K ≤ rows, restarts ≥ 1.</summary>
+    /// <summary>Common settings, validated: no missing cells unless the model takes them, K ≥ 1, K ≤ rows, restarts ≥ 1.</summary>
     /// <exception cref="ArgumentException">A setting does not fit the data; the message says which and why.</exception>
+    /// <exception cref="DataFormatException">The data have a missing cell and the model cannot take one; the message names the first.</exception>
     protected ModelSpecification(DataSet data, int components, int seed, int restarts, ExecutionOptions? execution)
     {
+        if (data.FirstMissingCell is { } missing && !AcceptsMissingValues)
+        {
+            throw MissingValueRefused(data, missing);
+        }
+
         if (components < 1)
         {
             throw new ArgumentException($"the number of components must be at least 1, got {components}");
@@ -41,6 +47,12 @@ public abstract class ModelSpecification
     /// <summary>The data.</summary>
     public DataSet Data { get; }
 
+    /// <summary>
+    /// Whether the model can be fitted to data with missing cells (<see cref="DataSet.MissingCells"/>); when not (the
+    /// default), the constructor refuses such data. An override must not depend on the derived class's state.
+    /// </summary>
+    public virtual bool AcceptsMissingValues => false;
+
     /// <summary>K.</summary>
     public int Components { get; }
 
@@ -52,6 +64,20 @@ public abstract class ModelSpecification
 
     /// <summary>E-step execution.</summary>
     public ExecutionOptions Execution { get; }
+
+    private DataFormatException MissingValueRefused(DataSet data, DataCell cell)
+    {
+        var column = data.ValueSource(cell.Column);
+        string where = cell.Line is { } line
+            ? $"{data.Source}:{line}: column {column.SourceIndex + 1} (\"{column.Name}\")"
+            : $"{data.Source}: row {cell.Row + 1}, column {cell.Column + 1} (\"{column.Name}\")";
+        return new DataFormatException(
+            $"{where}: missing value; the {ModelName} model cannot take missing values: leave out the rows with missing cells (this is the first) or fill them in",
+            data.Source,
+            cell.Line,
+            column.SourceIndex + 1,
+            column.Name);
+    }
 
     /// <summary>The model's name on the command line and in JSON: gmm, poisson.</summary>
     public abstract string ModelName { get; }

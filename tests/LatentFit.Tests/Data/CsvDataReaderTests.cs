@@ -301,21 +301,23 @@ public sealed class CsvDataReaderTests
     [InlineData("a,b\n1,\n", 2)]
     [InlineData("a,b\n1,2\n3,  \n", 3)]
     [InlineData("a,b\n1,\"\"\n", 2)]
-    public void Read_EmptyField_SaysMissingValuesNotSupported(string text, int line)
+    public void Read_EmptyField_IsAMissingCell(string text, int line)
     {
-        var error = Fails(text);
-        Assert.Equal((line, 2, "b"), (error.Line, error.Column, error.ColumnName));
-        Assert.Equal($"data.csv:{line}: column 2 (\"b\"): missing value (empty field); missing values are not supported (yet)", error.Message);
+        var data = Read(text);
+        int row = data.Rows - 1;
+        Assert.True(double.IsNaN(data[row, 1]));
+        Assert.True(data.IsMissing(row, 1));
+        Assert.Equal(new DataCell(row, 1, line), data.FirstMissingCell);
     }
 
     [Theory]
     [InlineData("NA")]
     [InlineData("n/a")]
-    public void Read_NaMarker_SaysMissingValue(string value)
+    public void Read_NaMarker_IsAMissingCell(string value)
     {
-        var error = Fails($"a\n1\n{value}\n");
-        Assert.Equal((3, 1), (error.Line, error.Column));
-        Assert.Equal($"data.csv:3: column 1 (\"a\"): missing value \"{value}\"; missing values are not supported (yet)", error.Message);
+        var data = Read($"a\n1\n{value}\n");
+        Assert.Equal([false, true], data.MissingCells.ToArray());
+        Assert.Equal(new DataCell(1, 0, 3), data.FirstMissingCell);
     }
 
     // ---- column selection ----
