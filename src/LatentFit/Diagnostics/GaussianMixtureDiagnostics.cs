@@ -1,5 +1,4 @@
 using LatentFit.Data;
-using LatentFit.Fitting;
 using LatentFit.Models.Gaussian;
 using LatentFit.Objectives;
 

@@ -14,10 +14,16 @@ namespace LatentFit.Serialization;
 /// <param name="Covariance">The file's <c>covariance</c> (full, tied, diag, spherical), or null when it has none.</param>
 public sealed record ModelFileHeader(int? FormatVersion, string? Model, bool ModelStated, string? Covariance)
 {
+    /// <summary>
+    /// The version of the model file layout this latentfit writes and reads, written as <c>formatVersion</c>. Raise it
+    /// when a field changes meaning, so that an older latentfit refuses a newer file instead of misreading it.
+    /// </summary>
+    public const int CurrentFormatVersion = 1;
+
     /// <summary>Reads the header of the model file at <paramref name="path"/>.</summary>
     /// <exception cref="DataFormatException">
     /// The file is missing or not JSON (with line and column), its <c>formatVersion</c> is not a whole number, or it is
-    /// newer than <see cref="ModelJson.FormatVersion"/> (written by a later latentfit, whose fields this one may misread).
+    /// newer than <see cref="CurrentFormatVersion"/> (written by a later latentfit, whose fields this one may misread).
     /// </exception>
     public static ModelFileHeader ReadFile(string path) => Read(JsonInput.ReadFile(path), path);
 
@@ -35,9 +41,9 @@ public sealed record ModelFileHeader(int? FormatVersion, string? Model, bool Mod
                 throw JsonInput.Error(source, $"formatVersion: expected a whole number ≥ 1, found {versionElement.GetRawText()}");
             }
 
-            if (number > ModelJson.FormatVersion)
+            if (number > CurrentFormatVersion)
             {
-                throw JsonInput.Error(source, $"format version {number} is newer than this latentfit reads (up to {ModelJson.FormatVersion}); use a newer latentfit, or write the file again with this one");
+                throw JsonInput.Error(source, $"format version {number} is newer than this latentfit reads (up to {CurrentFormatVersion}); use a newer latentfit, or write the file again with this one");
             }
 
             version = number;

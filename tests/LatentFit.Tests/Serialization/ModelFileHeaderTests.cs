@@ -35,10 +35,10 @@ public sealed class ModelFileHeaderTests
     [Fact]
     public void Read_NewerVersion_RefusedNamingBothVersions()
     {
-        var error = Assert.Throws<DataFormatException>(() => Read($"{{\"formatVersion\": {ModelJson.FormatVersion + 1}, \"model\": \"gmm\"}}"));
+        var error = Assert.Throws<DataFormatException>(() => Read($"{{\"formatVersion\": {ModelFileHeader.CurrentFormatVersion + 1}, \"model\": \"gmm\"}}"));
         Assert.Contains("m.json", error.Message);
-        Assert.Contains($"format version {ModelJson.FormatVersion + 1}", error.Message);
-        Assert.Contains($"up to {ModelJson.FormatVersion}", error.Message);
+        Assert.Contains($"format version {ModelFileHeader.CurrentFormatVersion + 1}", error.Message);
+        Assert.Contains($"up to {ModelFileHeader.CurrentFormatVersion}", error.Message);
     }
 
     [Theory]

@@ -1,10 +1,10 @@
-using LatentFit.Fitting;
+using LatentFit.Diagnostics;
 using LatentFit.Models.Gaussian;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.SecondOrder;
 
-namespace LatentFit.Diagnostics;
+namespace LatentFit.Fitting;
 
 /// <summary>The diagnostics of <c>latentfit check</c> for one model and data set.</summary>
 /// <param name="Fisher">Gradient from the statistics against finite differences of ℓ, at a random θ; null when the model has no gradient.</param>
