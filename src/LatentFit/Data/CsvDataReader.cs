@@ -254,7 +254,10 @@ public static partial class CsvDataReader
     }
 
     private static DataFormatException SingleRangeError(string source, int line, int index, string name) =>
-        new($"{source}:{line}: column {index + 1} (\"{name}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use --precision double", source, line, index + 1, name);
+        new($"{source}:{line}: column {index + 1} (\"{name}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use double precision", source, line, index + 1, name)
+        {
+            Settings = [FitSetting.Precision],
+        };
 
     /// <summary>
     /// A growable array of values that hands over the array itself when it is full: float64, or float32 offsets from
@@ -480,8 +483,8 @@ public static partial class CsvDataReader
         bool textColumn = rest is not null && !ColumnHasNumber(rest, index, separator);
         string hint = singleHeader is not null && value.Length > 1
             ? $"; the header \"{singleHeader}\" is a single column: fields must be separated by commas, semicolons or tabs"
-            : textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
-        return Error($"non-numeric value \"{value}\"{hint}");
+            : textColumn ? $"; column \"{name}\" holds text, not numbers (select the numeric columns)" : string.Empty;
+        return textColumn && singleHeader is null ? new($"{where}: non-numeric value \"{value}\"{hint}", source, line, index + 1, name) { Settings = [FitSetting.Columns] } : Error($"non-numeric value \"{value}\"{hint}");
     }
 
     /// <summary>R's NA and the common N/A: a missing value, not a typo.</summary>

@@ -1,5 +1,4 @@
 using LatentFit.Diagnostics;
-using LatentFit.Models.Gaussian;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.SecondOrder;
@@ -44,11 +43,11 @@ public static class ModelDiagnostics
         var fisher = problem.GradientSupport.IsExact ? FisherIdentityCheck.Run(problem, eta) : null;
         XuJordanReport? xuJordan = null;
         string? xuJordanFailure = null;
-        if (specification is GaussianMixtureSpecification && problem is FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> gaussian)
+        if (specification.Family.Checks.Contains(ModelCheck.XuJordan))
         {
             try
             {
-                xuJordan = XuJordanCheck.Run(gaussian.ToParameters(eta), specification.Data, specification.Execution);
+                xuJordan = specification.XuJordanCheck(problem, eta);
             }
             catch (Models.Abstractions.ModelFailureException failure)
             {

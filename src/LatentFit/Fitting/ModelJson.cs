@@ -7,7 +7,7 @@ namespace LatentFit.Fitting;
 
 /// <summary>How a fit was made, written beside its parameters.</summary>
 /// <param name="Algorithm">Optimiser name.</param>
-/// <param name="Initialization">How the starts were made (kmeans++, random, hc, quantiles, or the --init file).</param>
+/// <param name="Initialization">How the starts were made (kmeans++, random, hc, quantiles, or the start file).</param>
 /// <param name="Warnings">What is wrong with the fit though it finished (see <see cref="FitHealth"/>), worded for people.</param>
 /// <param name="Maximum">The Newton polish before the standard errors, when it ran.</param>
 public sealed record FitMetadata(string Algorithm, string Initialization, IReadOnlyList<FitWarning>? Warnings = null, MaximumPolishReport? Maximum = null);

@@ -1,5 +1,6 @@
 using System.Text;
 using LatentFit.Data;
+using LatentFit.Fitting;
 using LatentFit.Serialization;
 
 namespace LatentFit.Tests.Serialization;
@@ -7,7 +8,7 @@ namespace LatentFit.Tests.Serialization;
 /// <summary>The header of a model file: version, model, structure, for files written by hand, by older and by newer versions.</summary>
 public sealed class ModelFileHeaderTests
 {
-    private static ModelFileHeader Read(string json) => ModelFileHeader.Read(Encoding.UTF8.GetBytes(json), "m.json");
+    private static ModelFileHeader Read(string json) => ModelFileHeader.Read(Encoding.UTF8.GetBytes(json), "m.json", ModelCatalog.ParameterFields);
 
     [Fact]
     public void Read_CurrentFile_VersionModelAndCovariance()
