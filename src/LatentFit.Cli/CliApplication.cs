@@ -44,14 +44,14 @@ public static class CliApplication
         }
         catch (Exception e) when (e is DataFormatException or UsageException or ArgumentException or GradientNotDefinedException or IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"latentfit: error: {e.Message}");
+            error.WriteLine($"latentfit: error: {SettingFlags.Describe(e)}");
             return ExitCodes.BadInput;
         }
         catch (ModelFailureException e)
         {
             // check fits nothing of the user's: there the failure is of a computation a check needed.
             string what = parse.CommandResult.Command.Name == "check" ? "check could not be completed" : "fit failed";
-            error.WriteLine($"latentfit: {what}: {e.Message}");
+            error.WriteLine($"latentfit: {what}: {SettingFlags.Describe(e)}");
             return ExitCodes.FitFailed;
         }
     }

@@ -87,7 +87,7 @@ public sealed class BadInputTests
     public void Fit_UnknownPrecision_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--precision", "half"), "unknown --precision \"half\"", "double, single");
 
     [Fact]
-    public void Fit_SinglePrecisionPoisson_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "poisson", "--precision", "single"), "--precision single applies to Gaussian mixtures only");
+    public void Fit_SinglePrecisionPoisson_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "poisson", "--precision", "single"), "--precision single applies to the Gaussian mixture (gmm), not to poisson");
 
     [Fact]
     public void Fit_ValueTooFarForSinglePrecision_Exit2NamesLineAndColumn() =>

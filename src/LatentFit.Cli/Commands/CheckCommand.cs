@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentFit.Cli.Reporting;
-using LatentFit.Diagnostics;
 using LatentFit.Fitting;
 using Spectre.Console;
 
@@ -35,10 +34,8 @@ internal static class CheckCommand
             console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns, {specification.Description}");
             string where = parse.GetValue(options.Init) is { } init
                 ? $"θ: from {init}"
-                : specification is GaussianMixtureSpecification
-                    ? $"θ: random (means at random rows, covariances the data covariance times random factors; seed {specification.Seed})"
-                    : $"θ: random (start 1 of the initialiser; seed {specification.Seed})";
-            console.WriteLine($"{where}; exact EM map{(specification is GaussianMixtureSpecification ? " (no covariance regularisation)" : string.Empty)}");
+                : $"θ: random ({specification.RandomParametersDescription}; seed {specification.Seed})";
+            console.WriteLine($"{where}; exact EM map{(specification.ExactProblemNote is { } note ? $" ({note})" : string.Empty)}");
             var table = Tables.Create("check", "measured", "tolerance", "result");
             if (report.Fisher is { } fisher)
             {

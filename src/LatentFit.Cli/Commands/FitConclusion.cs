@@ -51,7 +51,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
             }
             catch (ModelFailureException e)
             {
-                note = $"no standard errors: {e.Message}";
+                note = $"no standard errors: {SettingFlags.Describe(e)}";
             }
         }
         else if (errorsChoice == "auto")

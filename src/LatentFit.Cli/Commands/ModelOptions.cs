@@ -4,8 +4,6 @@ using LatentFit.Cli.Reporting;
 using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Fitting;
-using LatentFit.Models.Gaussian;
-using LatentFit.Models.Poisson;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Serialization;
 
@@ -25,7 +23,11 @@ internal sealed class ModelOptions
 
     public Option<string?> Columns { get; } = new("--columns") { Description = "Comma-separated columns to use, in this order (default: all)" };
 
-    public Option<string> Model { get; } = new("--model") { Description = "Model: gmm (Gaussian mixture) or poisson (Poisson mixture of counts)", DefaultValueFactory = _ => "gmm" };
+    public Option<string> Model { get; } = new("--model")
+    {
+        Description = $"Model: {string.Join(", ", ModelCatalog.Families.Select(f => $"{f.Name} ({f.Description})"))}",
+        DefaultValueFactory = _ => ModelCatalog.Default.Name,
+    };
 
     public Option<string?> Weights { get; } = new("--weights") { Description = "Column of row frequency weights (each row counts as that many observations), e.g. a frequency table" };
 
@@ -36,13 +38,12 @@ internal sealed class ModelOptions
 
     public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K (default: from --init, else 2)" };
 
-    public Option<string> Covariance { get; } = new("--covariance")
+    public Option<string?> Covariance { get; } = new("--covariance")
     {
-        Description = "Covariance structure of a gmm: full, tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
-        DefaultValueFactory = _ => "full",
+        Description = "Covariance structure of a gmm: full (the default), tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
     };
 
-    public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
+    public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances of a gmm in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation", DefaultValueFactory = _ => 0 };
 
@@ -65,7 +66,7 @@ internal sealed class ModelOptions
 
     public Option<string> Precision { get; } = new("--precision")
     {
-        Description = "double, or single: float32 data and E-step kernels with float64 log-sum-exp and sums (half the memory, faster; ℓ to about 1e-6 relative)",
+        Description = "double, or single (gmm only): float32 data and E-step kernels with float64 log-sum-exp and sums (half the memory, faster; ℓ to about 1e-6 relative)",
         DefaultValueFactory = _ => "double",
     };
 
@@ -107,95 +108,82 @@ internal sealed class ModelOptions
         }
     }
 
-    /// <summary>Reads and validates the options into a model specification (the data are loaded here).</summary>
+    /// <summary>
+    /// Reads and validates the options into a model specification (the data are loaded here). An option that belongs to
+    /// other model families than the one fitted is refused when given; when not given, its default is not used.
+    /// </summary>
     public ModelSpecification Specification(ParseResult parse, int restarts = 1)
     {
-        string model = parse.GetValue(Model)!.ToLowerInvariant();
-        if (model is not ("gmm" or "poisson"))
-        {
-            throw new UsageException($"unknown model \"{parse.GetValue(Model)}\"; choose one of: gmm, poisson");
-        }
-
         string? initPath = parse.GetValue(Init);
-        (model, string covarianceName) = ModelFileChoice.Resolve(parse, initPath, Model, model, Covariance, parse.GetValue(Covariance)!);
+        var (family, covariance) = ModelFileChoice.Resolve(parse, initPath, Model, ModelCatalog.Get(parse.GetValue(Model)!), Covariance, Given(parse, Covariance));
+        bool fromFile = !ModelFileChoice.IsGiven(parse, Model) && initPath is not null;
+        foreach (var (setting, option, given) in FamilyOptions(parse))
+        {
+            if (given && !family.Accepts(setting))
+            {
+                throw new UsageException(Refusal(setting, option, family, fromFile ? initPath : null));
+            }
+        }
 
         double regularization = parse.GetValue(RegCovar);
         Require(regularization >= 0 && double.IsFinite(regularization), $"--reg-covar must be a finite number ≥ 0, got {Format(regularization)}");
         int threads = parse.GetValue(Threads);
         Require(threads >= 1, $"--threads must be at least 1, got {threads}");
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
-        string? initMethodName = parse.GetValue(InitMethod);
-        InitializationMethod? initialization = initMethodName?.ToLowerInvariant() switch
+        string? initMethod = parse.GetValue(InitMethod);
+        foreach (var (setting, name) in new[] { (ModelSetting.Covariance, covariance), (ModelSetting.InitializationMethod, initMethod) })
         {
-            null => null,
-            "kmeans++" or "kmeans" => InitializationMethod.KMeansPlusPlus,
-            "random" => InitializationMethod.RandomResponsibilities,
-            "hc" => InitializationMethod.Hierarchical,
-            _ => throw new UsageException($"unknown --init-method \"{initMethodName}\"; choose one of: kmeans++, random, hc"),
-        };
-
-        CovarianceStructure structure = FullCovariance.Instance;
-        if (model == "gmm" && !CovarianceStructure.TryParse(covarianceName, out structure))
-        {
-            throw new UsageException($"unknown covariance structure \"{covarianceName}\"; choose one of: full, tied, diag, spherical");
+            // Checked before the data are loaded, so that a misspelt choice fails at once.
+            if (name is not null && family.Accepts(setting))
+            {
+                family.CanonicalChoice(setting, name);
+            }
         }
 
-        string precisionName = parse.GetValue(Precision) ?? "double";
-        var precision = precisionName.ToLowerInvariant() switch
-        {
-            "double" or "float64" => LatentFit.Data.Precision.Double,
-            "single" or "float32" => LatentFit.Data.Precision.Single,
-            _ => throw new UsageException($"unknown --precision \"{precisionName}\"; choose one of: double, single"),
-        };
-
-        if (precision == LatentFit.Data.Precision.Single && model == "poisson")
-        {
-            throw new UsageException("--precision single applies to Gaussian mixtures only; the Poisson mixture reads counts in double precision");
-        }
-
-        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress, parse.GetValue(SequenceColumn)));
+        var precision = ParsePrecision(parse.GetValue(Precision) ?? "double");
         int? requested = parse.GetValue(Components);
-        int seed = parse.GetValue(Seed);
-        var execution = new ExecutionOptions(threads);
-        if (model == "poisson")
-        {
-            var poissonStart = initPath is null ? null : PoissonMixtureJson.ReadFile(initPath);
-            int k = ResolveComponents(requested, poissonStart?.Components, initPath, data);
-            return new PoissonMixtureSpecification(data, k, seed, restarts, poissonStart, execution);
-        }
-
-        var start = initPath is null ? null : GaussianMixtureParameterReader.ReadFile(initPath, structure);
-        if (start is not null && start.Dimension != data.Dimension)
-        {
-            throw new UsageException($"{initPath} has means of dimension {start.Dimension}, but the data have {data.Dimension} columns ({string.Join(", ", data.ColumnNames)})");
-        }
-
-        return new GaussianMixtureSpecification(new GaussianMixtureFitSettings
+        Require(requested is not < 1, $"-k must be at least 1, got {requested}");
+        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress, parse.GetValue(SequenceColumn)));
+        Require(requested is not { } k || k <= data.Rows, $"-k {requested} is larger than the number of rows ({data.Rows}) in {data.Source}");
+        return family.Create(new ModelSettings
         {
             Data = data,
-            Components = ResolveComponents(requested, start?.Components, initPath, data),
-            Structure = structure,
-            Regularization = regularization,
-            Initialization = initialization,
-            Seed = seed,
+            Components = requested,
+            Seed = parse.GetValue(Seed),
             Restarts = restarts,
-            Start = start,
-            Execution = execution,
+            StartFile = initPath,
+            Execution = new ExecutionOptions(threads),
+            Covariance = covariance,
+            Regularization = regularization,
+            InitializationMethod = initMethod,
         });
     }
 
-    private static int ResolveComponents(int? requested, int? fromStart, string? initPath, DataSet data)
-    {
-        if (fromStart is { } fixedK && requested is { } k && k != fixedK)
-        {
-            throw new UsageException($"-k {k} disagrees with the {fixedK} components in {initPath}");
-        }
+    /// <summary>The options of the family-specific settings, and whether each was given (for --precision: as single).</summary>
+    private IEnumerable<(ModelSetting Setting, Option Option, bool Given)> FamilyOptions(ParseResult parse) =>
+    [
+        (ModelSetting.Covariance, Covariance, ModelFileChoice.IsGiven(parse, Covariance)),
+        (ModelSetting.Regularization, RegCovar, ModelFileChoice.IsGiven(parse, RegCovar)),
+        (ModelSetting.InitializationMethod, InitMethod, ModelFileChoice.IsGiven(parse, InitMethod)),
+        (ModelSetting.SinglePrecision, Precision, ModelFileChoice.IsGiven(parse, Precision) && ParsePrecision(parse.GetValue(Precision)!) == LatentFit.Data.Precision.Single),
+    ];
 
-        int components = requested ?? fromStart ?? 2;
-        Require(components >= 1, $"-k must be at least 1, got {components}");
-        Require(components <= data.Rows, $"-k {components} is larger than the number of rows ({data.Rows}) in {data.Source}");
-        return components;
+    private static string Refusal(ModelSetting setting, Option option, ModelFamily family, string? initPath)
+    {
+        string flag = setting == ModelSetting.SinglePrecision ? $"{option.Name} single" : option.Name;
+        var takers = ModelCatalog.Families.Where(f => f.Accepts(setting)).Select(f => $"the {f.Title} ({f.Name})");
+        string why = initPath is null ? string.Empty : $", the model of --init {initPath}";
+        return $"{flag} applies to {string.Join(" and ", takers)}, not to {family.Name}{why}; leave it out";
     }
+
+    private static string? Given(ParseResult parse, Option<string?> option) => ModelFileChoice.IsGiven(parse, option) ? parse.GetValue(option) : null;
+
+    private static Precision ParsePrecision(string name) => name.ToLowerInvariant() switch
+    {
+        "double" or "float64" => LatentFit.Data.Precision.Double,
+        "single" or "float32" => LatentFit.Data.Precision.Single,
+        _ => throw new UsageException($"unknown --precision \"{name}\"; choose one of: double, single"),
+    };
 
     /// <summary>Reads and validates the stopping rules.</summary>
     public FitOptions FitOptions(ParseResult parse)
@@ -231,9 +219,7 @@ internal sealed class ModelOptions
 
     /// <summary>How the start was chosen, for outputs.</summary>
     public string InitializationLabel(ParseResult parse, ModelSpecification specification) =>
-        parse.GetValue(Init) is { } path ? $"file:{path}"
-        : specification is PoissonMixtureSpecification ? "quantiles"
-        : string.Join("+", Enumerable.Range(0, specification.Starts).Select(specification.StartMethod).Distinct());
+        parse.GetValue(Init) is { } path ? $"file:{path}" : specification.InitializationLabel;
 
     private static IReadOnlyList<string>? ParseColumns(string? columns)
     {

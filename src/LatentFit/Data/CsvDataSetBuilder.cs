@@ -232,7 +232,10 @@ internal sealed class CsvDataSetBuilder
         new($"{_source}:{line}: column {index + 1} (\"{Layout.Header[index]}\"): {what}", _source, line, index + 1, Layout.Header[index]);
 
     private DataFormatException SingleRangeError(int line, int index) =>
-        Error(line, index, $"value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use --precision double");
+        new($"{_source}:{line}: column {index + 1} (\"{Layout.Header[index]}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use double precision", _source, line, index + 1, Layout.Header[index])
+        {
+            Settings = [FitSetting.Precision],
+        };
 
     /// <summary>
     /// The error for a field that is not a finite number: missing (where a <paramref name="what"/> cannot be),
@@ -263,8 +266,9 @@ internal sealed class CsvDataSetBuilder
         bool textColumn = rest is not null && !ColumnHasNumber(rest, index, Layout.Separator);
         string hint = Layout.Header.Count == 1 && value.Length > 1
             ? $"; the header \"{Layout.Header[0]}\" is a single column: fields must be separated by commas, semicolons or tabs"
-            : textColumn ? $"; column \"{name}\" holds text, not numbers (select numeric columns with --columns)" : string.Empty;
-        return Error(line, index, $"non-numeric value \"{value}\"{hint}");
+            : textColumn ? $"; column \"{name}\" holds text, not numbers (select the numeric columns)" : string.Empty;
+        var error = Error(line, index, $"non-numeric value \"{value}\"{hint}");
+        return textColumn && Layout.Header.Count != 1 ? new(error.Message, _source, line, index + 1, name) { Settings = [FitSetting.Columns] } : error;
     }
 
     /// <summary>NaN, Inf, Infinity or ∞, signed or not, in any case.</summary>

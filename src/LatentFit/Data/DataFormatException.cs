@@ -4,7 +4,7 @@ namespace LatentFit.Data;
 /// Bad input: a data or parameter file that is missing or malformed. The message is complete and names the
 /// file, and the line and column where they apply (<c>data.csv:5: column 2 ("waiting"): …</c>).
 /// </summary>
-public sealed class DataFormatException : Exception
+public sealed class DataFormatException : Exception, ISettingAdvice
 {
     /// <summary>An error in <paramref name="source"/>, at a line and column where they apply.</summary>
     public DataFormatException(string message, string source, int? line = null, int? column = null, string? columnName = null)
@@ -27,4 +27,7 @@ public sealed class DataFormatException : Exception
 
     /// <summary>The column's name from the header, where it applies.</summary>
     public string? ColumnName { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<FitSetting> Settings { get; init; } = [];
 }

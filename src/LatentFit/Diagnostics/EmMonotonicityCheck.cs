@@ -14,23 +14,6 @@ public sealed record EmMonotonicityReport(IReadOnlyList<double> LogLikelihoods, 
 {
     /// <summary>True when ℓ never fell by more than rounding.</summary>
     public bool Passed => LargestDecrease <= Tolerance;
-
-    /// <summary>Index of the first step where ℓ fell by more than rounding, or −1.</summary>
-    public int FirstViolation
-    {
-        get
-        {
-            for (int t = 1; t < LogLikelihoods.Count; t++)
-            {
-                if (LogLikelihoods[t - 1] - LogLikelihoods[t] > Tolerance)
-                {
-                    return t;
-                }
-            }
-
-            return -1;
-        }
-    }
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using LatentFit.Data;
-using LatentFit.Fitting;
 using LatentFit.Models.Gaussian;
 using LatentFit.Objectives;
 
@@ -66,7 +65,7 @@ public static class GaussianMixtureDiagnostics
         var check = covariance.ToArray();
         if (!Numerics.DenseMatrix.TryCholesky(check, d))
         {
-            throw new ArgumentException($"{data.Source}: the columns' sample covariance is singular (a constant column, or a column that is a linear combination of others), so there is no random θ of the data's scale to check at; leave such columns out with --columns");
+            throw new SettingException($"{data.Source}: the columns' sample covariance is singular (a constant column, or a column that is a linear combination of others), so there is no random θ of the data's scale to check at; leave such columns out", FitSetting.Columns);
         }
 
         var covariances = new double[model.Structure.CovarianceLength(k, d)];

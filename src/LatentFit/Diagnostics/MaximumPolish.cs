@@ -83,7 +83,7 @@ public static class MaximumPolish
                 startDecrement = decrement;
                 if (decrement > StartDecrementLimit && maximumSteps > 0)
                 {
-                    return new MaximumPolishReport(x, value, startValue, startDecrement, decrement, 0, FormattableString.Invariant($"the optimiser stopped an estimated {0.5 * decrement:G3} below a maximum (½gᵀI⁻¹g), too far for Newton steps to be trusted; lower --tol or use another algorithm"));
+                    return new MaximumPolishReport(x, value, startValue, startDecrement, decrement, 0, FormattableString.Invariant($"the optimiser stopped an estimated {0.5 * decrement:G3} below a maximum (½gᵀI⁻¹g), too far for Newton steps to be trusted; lower the relative tolerance or use another algorithm"));
                 }
             }
 

@@ -23,11 +23,12 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
         }
 
         // Hathaway (1985): with a component per row each sits on one point, its covariance is only the regularisation,
-        // and ℓ → ∞ as the regularisation → 0; the maximum describes --reg-covar, not the data.
+        // and ℓ → ∞ as the regularisation → 0; the maximum describes the regularisation, not the data.
         if (settings.Components >= settings.Data.Rows)
         {
-            throw new ArgumentException(
-                $"K = {settings.Components} components for {settings.Data.Rows} rows of {settings.Data.Source}: each component would sit on a single row with a covariance that is only the regularisation (--reg-covar), and the log-likelihood grows without bound as that goes to 0, so the fit would be meaningless; use fewer components than rows");
+            throw new SettingException(
+                $"K = {settings.Components} components for {settings.Data.Rows} rows of {settings.Data.Source}: each component would sit on a single row with a covariance that is only the regularisation (reg_covar), and the log-likelihood grows without bound as that goes to 0, so the fit would be meaningless; use fewer components than rows",
+                FitSetting.Components);
         }
 
         DataScale.Require(settings.Data);
@@ -42,7 +43,7 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
     public GaussianMixtureModel Model { get; }
 
     /// <inheritdoc/>
-    public override string ModelName => "gmm";
+    public override ModelFamily Family => GaussianMixtureFamily.Instance;
 
     /// <inheritdoc/>
     public override string Description => $"Gaussian mixture, K={Components}, {Settings.Structure.Name} covariances{(Data.Precision == Precision.Single ? ", single precision" : string.Empty)}";
@@ -67,6 +68,16 @@ public sealed class GaussianMixtureSpecification : ModelSpecification
     /// <inheritdoc/>
     public override double[] RandomParameters(FitProblem problem) =>
         Typed(problem).ToUnconstrained(Settings.Start ?? GaussianMixtureDiagnostics.RandomParameters(Model, Data, Seed));
+
+    /// <inheritdoc/>
+    public override string RandomParametersDescription => "means at random rows, covariances the data covariance times random factors";
+
+    /// <inheritdoc/>
+    public override string? ExactProblemNote => "no covariance regularisation";
+
+    /// <inheritdoc/>
+    public override XuJordanReport? XuJordanCheck(FitProblem problem, ReadOnlySpan<double> eta) =>
+        Diagnostics.XuJordanCheck.Run(Typed(problem).ToParameters(eta), Data, Execution);
 
     /// <inheritdoc/>
     public override IReadOnlyList<FitFinding> Findings(FitProblem problem, ReadOnlySpan<double> eta) =>

@@ -161,7 +161,7 @@ public static class ModelFitter
 
         if (best is null)
         {
-            throw new ModelFailureException(starts == 1 ? lastFailure!.Message : $"all {starts} starts failed; the last: {lastFailure!.Message}");
+            throw new ModelFailureException(starts == 1 ? lastFailure!.Message : $"all {starts} starts failed; the last: {lastFailure!.Message}", [.. lastFailure.Settings]);
         }
 
         return best with { Restarts = summaries };

@@ -79,8 +79,11 @@ public abstract class ModelSpecification
             column.Name);
     }
 
-    /// <summary>The model's name on the command line and in JSON: gmm, poisson.</summary>
-    public abstract string ModelName { get; }
+    /// <summary>The model family, as the <see cref="ModelCatalog"/> lists it.</summary>
+    public abstract ModelFamily Family { get; }
+
+    /// <summary>The model's name on the command line and in JSON: <see cref="ModelFamily.Name"/>.</summary>
+    public string ModelName => Family.Name;
 
     /// <summary>One line for people, e.g. "Gaussian mixture, K=2, full covariances".</summary>
     public abstract string Description { get; }
@@ -100,6 +103,15 @@ public abstract class ModelSpecification
     /// <summary>How start <paramref name="restart"/> is made, for reports: e.g. kmeans++, random, quantiles, or file for the fixed start.</summary>
     public abstract string StartMethod(int restart);
 
+    /// <summary>How the starts are made, for outputs: the distinct <see cref="StartMethod"/>s joined by +.</summary>
+    public virtual string InitializationLabel => string.Join("+", Enumerable.Range(0, Starts).Select(StartMethod).Distinct());
+
+    /// <summary>How <see cref="RandomParameters"/> draws θ, for people.</summary>
+    public virtual string RandomParametersDescription => "start 1 of the initialiser";
+
+    /// <summary>What <see cref="CreateExactProblem"/> leaves out of the fitted model, for people; null when nothing.</summary>
+    public virtual string? ExactProblemNote => null;
+
     /// <summary>
     /// A problem whose EM map is the exact one, for the diagnostics that test identities of EM (no regularisation
     /// of the M-step); the same as <see cref="CreateProblem"/> for models without any.
@@ -117,6 +129,14 @@ public abstract class ModelSpecification
     /// component on one row, a constant column, every variance at the regularisation floor); none by default.
     /// </summary>
     public virtual IReadOnlyList<Diagnostics.FitFinding> Findings(FitProblem problem, ReadOnlySpan<double> eta) => [];
+
+    /// <summary>
+    /// Xu &amp; Jordan's check of the EM step against P(θ)∇ℓ at η on <paramref name="problem"/> (one of
+    /// <see cref="CreateExactProblem"/>); null for families without it (<see cref="ModelCheck.XuJordan"/> not in
+    /// <see cref="ModelFamily.Checks"/>).
+    /// </summary>
+    /// <exception cref="Models.Abstractions.ModelFailureException">The EM step from η has no M-step.</exception>
+    public virtual Diagnostics.XuJordanReport? XuJordanCheck(FitProblem problem, ReadOnlySpan<double> eta) => null;
 
     /// <summary>Writes the model's descriptive fields (e.g. <c>covariance</c>, <c>regCovar</c>) into the current JSON object.</summary>
     public abstract void WriteDescription(Utf8JsonWriter json);

@@ -38,7 +38,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
     public PoissonMixtureModel Model { get; }
 
     /// <inheritdoc/>
-    public override string ModelName => "poisson";
+    public override ModelFamily Family => PoissonMixtureFamily.Instance;
 
     /// <inheritdoc/>
     public override string Description => $"Poisson mixture, K={Components}";
@@ -55,6 +55,9 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
 
     /// <inheritdoc/>
     public override string StartMethod(int restart) => Start is not null ? "file" : restart == 0 ? "quantiles" : "perturbed quantiles";
+
+    /// <inheritdoc/>
+    public override string InitializationLabel => "quantiles";
 
     /// <inheritdoc/>
     public override void WriteDescription(Utf8JsonWriter json)

@@ -16,7 +16,7 @@ public static class GaussianMixtureJson
         json.WriteStartArray("weights");
         foreach (double w in theta.Weights)
         {
-            ModelJson.NumberValue(json, w);
+            JsonOutput.NumberValue(json, w);
         }
 
         json.WriteEndArray();
@@ -26,7 +26,7 @@ public static class GaussianMixtureJson
             json.WriteStartArray();
             foreach (double m in theta.Mean(j))
             {
-                ModelJson.NumberValue(json, m);
+                JsonOutput.NumberValue(json, m);
             }
 
             json.WriteEndArray();
@@ -43,7 +43,7 @@ public static class GaussianMixtureJson
                 json.WriteStartArray();
                 for (int c = 0; c < d; c++)
                 {
-                    ModelJson.NumberValue(json, full[j * d * d + r * d + c]);
+                    JsonOutput.NumberValue(json, full[j * d * d + r * d + c]);
                 }
 
                 json.WriteEndArray();

@@ -13,14 +13,14 @@ public static class PoissonMixtureJson
         json.WriteStartArray("weights");
         foreach (double w in theta.Weights)
         {
-            ModelJson.NumberValue(json, w);
+            JsonOutput.NumberValue(json, w);
         }
 
         json.WriteEndArray();
         json.WriteStartArray("rates");
         foreach (double r in theta.Rates)
         {
-            ModelJson.NumberValue(json, r);
+            JsonOutput.NumberValue(json, r);
         }
 
         json.WriteEndArray();

@@ -233,7 +233,8 @@ public sealed class CsvDataReaderTests
     {
         var error = Fails("x,label\n1,a\n2,\"b\"\n\n3,c\n");
         Assert.Equal((2, 2, "label"), (error.Line, error.Column, error.ColumnName));
-        Assert.Equal("data.csv:2: column 2 (\"label\"): non-numeric value \"a\"; column \"label\" holds text, not numbers (select numeric columns with --columns)", error.Message);
+        Assert.Equal("data.csv:2: column 2 (\"label\"): non-numeric value \"a\"; column \"label\" holds text, not numbers (select the numeric columns)", error.Message);
+        Assert.Equal([FitSetting.Columns], error.Settings);
     }
 
     [Fact]
@@ -248,7 +249,8 @@ public sealed class CsvDataReaderTests
         }
 
         var error = Fails(text.ToString());
-        Assert.Equal("data.csv:2: column 2 (\"label\"): non-numeric value \"species0\"; column \"label\" holds text, not numbers (select numeric columns with --columns)", error.Message);
+        Assert.Equal("data.csv:2: column 2 (\"label\"): non-numeric value \"species0\"; column \"label\" holds text, not numbers (select the numeric columns)", error.Message);
+        Assert.Equal([FitSetting.Columns], error.Settings);
     }
 
     [Fact]
@@ -287,7 +289,8 @@ public sealed class CsvDataReaderTests
         var error = Fails("x,species\n1,\"setosa\"\n", ["species"]);
         Assert.Equal((2, 2, "species"), (error.Line, error.Column, error.ColumnName));
         Assert.Contains("non-numeric value \"setosa\"", error.Message);
-        Assert.Contains("(select numeric columns with --columns)", error.Message);
+        Assert.Contains("(select the numeric columns)", error.Message);
+        Assert.Equal([FitSetting.Columns], error.Settings);
     }
 
     [Fact]

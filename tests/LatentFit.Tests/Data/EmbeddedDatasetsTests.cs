@@ -74,7 +74,8 @@ public sealed class EmbeddedDatasetsTests
     {
         var error = Assert.Throws<DataFormatException>(() => EmbeddedDatasets.Load("iris", ["Sepal.Length", "Species"]));
         Assert.Equal((2, 5, "Species"), (error.Line, error.Column, error.ColumnName));
-        Assert.Equal("iris:2: column 5 (\"Species\"): non-numeric value \"setosa\"; column \"Species\" holds text, not numbers (select numeric columns with --columns)", error.Message);
+        Assert.Equal("iris:2: column 5 (\"Species\"): non-numeric value \"setosa\"; column \"Species\" holds text, not numbers (select the numeric columns)", error.Message);
+        Assert.Equal([FitSetting.Columns], error.Settings);
     }
 
     [Fact]

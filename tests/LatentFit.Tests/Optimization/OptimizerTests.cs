@@ -123,7 +123,7 @@ public sealed class OptimizerTests
         var result = OptimizerCatalog.Create("gradient-em").Run(problem, start, new FitOptions { Step = 50, MaxIterations = 100 });
         Assert.Equal(TerminationReason.StepTooLarge, result.Termination);
         Assert.False(result.Converged);
-        Assert.Contains("reduce --step", result.Trace[^1].Note);
+        Assert.Contains("reduce the step", result.Trace[^1].Note);
 
         // The trace ends at the point returned, not at the rejected one.
         Assert.Equal(result.LogLikelihood, result.Trace[^1].LogLikelihood);
@@ -142,7 +142,8 @@ public sealed class OptimizerTests
         var problem = new FitProblem<double, UniformEndpointStatistics>(new UniformEndpointModel(), data);
         var error = Assert.Throws<GradientNotDefinedException>(() => OptimizerCatalog.Create(algorithm).Run(problem, [Math.Log(3.0)], new FitOptions()));
         Assert.Contains("moves the support", error.Message);
-        Assert.Contains("--algorithm em", error.Message);
+        Assert.Contains("the EM algorithm (em)", error.Message);
+        Assert.Equal([FitSetting.Algorithm], error.Settings);
         Assert.Equal(0, problem.Passes);
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using LatentFit.Data;
+using LatentFit.Fitting;
 using LatentFit.Serialization;
 
 namespace LatentFit.Tests.Serialization;
@@ -7,7 +8,7 @@ namespace LatentFit.Tests.Serialization;
 /// <summary>The header of a model file: version, model, structure, for files written by hand, by older and by newer versions.</summary>
 public sealed class ModelFileHeaderTests
 {
-    private static ModelFileHeader Read(string json) => ModelFileHeader.Read(Encoding.UTF8.GetBytes(json), "m.json");
+    private static ModelFileHeader Read(string json) => ModelFileHeader.Read(Encoding.UTF8.GetBytes(json), "m.json", ModelCatalog.ParameterFields);
 
     [Fact]
     public void Read_CurrentFile_VersionModelAndCovariance()
@@ -35,10 +36,10 @@ public sealed class ModelFileHeaderTests
     [Fact]
     public void Read_NewerVersion_RefusedNamingBothVersions()
     {
-        var error = Assert.Throws<DataFormatException>(() => Read($"{{\"formatVersion\": {ModelJson.FormatVersion + 1}, \"model\": \"gmm\"}}"));
+        var error = Assert.Throws<DataFormatException>(() => Read($"{{\"formatVersion\": {ModelFileHeader.CurrentFormatVersion + 1}, \"model\": \"gmm\"}}"));
         Assert.Contains("m.json", error.Message);
-        Assert.Contains($"format version {ModelJson.FormatVersion + 1}", error.Message);
-        Assert.Contains($"up to {ModelJson.FormatVersion}", error.Message);
+        Assert.Contains($"format version {ModelFileHeader.CurrentFormatVersion + 1}", error.Message);
+        Assert.Contains($"up to {ModelFileHeader.CurrentFormatVersion}", error.Message);
     }
 
     [Theory]

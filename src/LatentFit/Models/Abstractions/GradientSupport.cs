@@ -31,8 +31,11 @@ public sealed record GradientSupport
 
 /// <summary>Thrown when an optimiser that needs ∇ℓ is given a model for which Fisher's identity does not hold.</summary>
 public sealed class GradientNotDefinedException(string algorithm, string reason)
-    : InvalidOperationException($"{algorithm} needs the gradient of the log-likelihood, but this model has none: {reason}. Use the EM algorithm (--algorithm em) instead.")
+    : InvalidOperationException($"{algorithm} needs the gradient of the log-likelihood, but this model has none: {reason}. Use the EM algorithm (em) instead."), ISettingAdvice
 {
+    /// <inheritdoc/>
+    public IReadOnlyList<FitSetting> Settings { get; } = [FitSetting.Algorithm];
+
     /// <summary>The optimiser that refused.</summary>
     public string Algorithm { get; } = algorithm;
 }

@@ -60,49 +60,6 @@ internal static class FullMatrixBlock
         return (smallest, block);
     }
 
-    /// <summary>‖L⁻¹(x − μ)‖² for a lower-triangular L⁻¹.</summary>
-    public static double MahalanobisSquared(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, int dimension, Span<double> centred)
-    {
-        for (int j = 0; j < dimension; j++)
-        {
-            centred[j] = x[j] - mean[j];
-        }
-
-        double squared = 0;
-        for (int i = 0; i < dimension; i++)
-        {
-            var row = inverseFactor.Slice(i * dimension, i + 1);
-            double z = 0;
-            for (int j = 0; j <= i; j++)
-            {
-                z += row[j] * centred[j];
-            }
-
-            squared += z * z;
-        }
-
-        return squared;
-    }
-
-    /// <summary>Adds w (x − μ)(x − μ)ᵀ to the upper triangle of <paramref name="scatter"/>.</summary>
-    public static void AddScatter(ReadOnlySpan<double> x, ReadOnlySpan<double> mean, double weight, int dimension, Span<double> scatter, Span<double> centred)
-    {
-        for (int j = 0; j < dimension; j++)
-        {
-            centred[j] = x[j] - mean[j];
-        }
-
-        for (int i = 0; i < dimension; i++)
-        {
-            double wi = weight * centred[i];
-            var row = scatter.Slice(i * dimension, dimension);
-            for (int j = i; j < dimension; j++)
-            {
-                row[j] += wi * centred[j];
-            }
-        }
-    }
-
     /// <summary>Σ = S/n − [ΔμΔμᵀ] + reg·I from an upper-triangular scatter S.</summary>
     public static void Maximize(ReadOnlySpan<double> scatterUpper, double count, ReadOnlySpan<double> meanShift, double regularization, bool centreAtNewMean, int dimension, Span<double> sigma)
     {

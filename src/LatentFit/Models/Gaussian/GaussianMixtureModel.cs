@@ -380,7 +380,7 @@ public sealed class GaussianMixtureModel :
         {
             throw new SingularCovarianceException(
                 factors.SmallestComponent,
-                $"a conditional variance of {factors.SmallestConditionalVariance:G3} is below --reg-covar ({Regularization:G3}), the floor below which the likelihood is unbounded");
+                $"a conditional variance of {factors.SmallestConditionalVariance:G3} is below the regularisation reg_covar ({Regularization:G3}), the floor below which the likelihood is unbounded");
         }
     }
 

@@ -46,7 +46,10 @@ public sealed class PoissonMixtureModel :
     {
         if (data.Dimension != 1)
         {
-            throw new DataFormatException($"{data.Source}: a Poisson mixture needs one column of counts, got {data.Dimension} ({string.Join(", ", data.ColumnNames)}); choose one with --columns", data.Source);
+            throw new DataFormatException($"{data.Source}: a Poisson mixture needs one column of counts, got {data.Dimension} ({string.Join(", ", data.ColumnNames)}); select one column", data.Source)
+            {
+                Settings = [FitSetting.Columns],
+            };
         }
 
         for (int n = 0; n < data.Rows; n++)

@@ -48,7 +48,7 @@ public sealed class GradientEmOptimizer : IOptimizer
             // Rounding can lower ℓ by a few ulps of the sum near the optimum; anything more is the step's fault.
             if (!double.IsFinite(candidate) || candidate < value - 1e-12 * Math.Abs(value))
             {
-                recorder.AnnotateLast($"the next step (step {options.Step}) would lower ℓ to {candidate:R}: too large for this problem; reduce --step");
+                recorder.AnnotateLast($"the next step (step {options.Step}) would lower ℓ to {candidate:R}: too large for this problem; reduce the step");
                 return recorder.Finish(eta, value, iteration - 1, TerminationReason.StepTooLarge);
             }
 

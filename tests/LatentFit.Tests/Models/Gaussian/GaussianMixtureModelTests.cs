@@ -358,7 +358,8 @@ public sealed class GaussianMixtureModelTests
         var error = Assert.Throws<ComponentCollapsedException>(() => model.Maximize(theta, stats));
         Assert.Equal(1, error.Component);
         Assert.Contains("component 2 collapsed", error.Message);
-        Assert.Contains("--restarts", error.Message);
+        Assert.Contains("more restarts", error.Message);
+        Assert.Contains(FitSetting.Restarts, error.Settings);
     }
 
     [Fact]
@@ -375,7 +376,8 @@ public sealed class GaussianMixtureModelTests
         var model = new GaussianMixtureModel(1, 2, FullCovariance.Instance, regularization: 0);
         var theta = GaussianMixtureParameters.FromFullCovariances(FullCovariance.Instance, [1.0], [5, 3], [10, 0, 0, 1], 2);
         var error = Assert.Throws<SingularCovarianceException>(() => model.Maximize(theta, EStep(model, theta, data)));
-        Assert.Contains("--reg-covar", error.Message);
+        Assert.Contains("the regularisation (reg_covar)", error.Message);
+        Assert.Contains(FitSetting.Regularization, error.Settings);
 
         // With the default regularisation the same data fit.
         var regularized = new GaussianMixtureModel(1, 2, FullCovariance.Instance);

@@ -1,14 +1,13 @@
-using LatentFit.Fitting;
-using LatentFit.Models.Gaussian;
+using LatentFit.Diagnostics;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.SecondOrder;
 
-namespace LatentFit.Diagnostics;
+namespace LatentFit.Fitting;
 
 /// <summary>The diagnostics of <c>latentfit check</c> for one model and data set.</summary>
 /// <param name="Fisher">Gradient from the statistics against finite differences of ℓ, at a random θ; null when the model has no gradient.</param>
-/// <param name="XuJordan">EM step against P(θ)∇ℓ at the same θ; Gaussian mixtures only, else null.</param>
+/// <param name="XuJordan">EM step against P(θ)∇ℓ at the same θ; for families whose <see cref="ModelFamily.Checks"/> list <see cref="ModelCheck.XuJordan"/>, else null.</param>
 /// <param name="Monotonicity">ℓ along EM steps from that θ.</param>
 /// <param name="Rate">Observed EM rate against the largest eigenvalue of the EM map's Jacobian at the optimum; null when there is no gradient to find the optimum precisely.</param>
 /// <param name="OptimumLogLikelihood">ℓ at the optimum used for the rate, or NaN.</param>
@@ -36,7 +35,7 @@ public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJord
 /// <summary>Runs the diagnostics through a <see cref="ModelSpecification"/>, with the exact EM map (no regularisation).</summary>
 public static class ModelDiagnostics
 {
-    /// <summary>Fisher, Xu–Jordan (Gaussian mixtures), monotonicity from a random θ; the rate from start 0.</summary>
+    /// <summary>Fisher, Xu–Jordan (where the family supports it), monotonicity from a random θ; the rate from start 0.</summary>
     public static ModelDiagnosticsReport Run(ModelSpecification specification, int emSteps = 100)
     {
         var problem = specification.CreateExactProblem();
@@ -44,11 +43,11 @@ public static class ModelDiagnostics
         var fisher = problem.GradientSupport.IsExact ? FisherIdentityCheck.Run(problem, eta) : null;
         XuJordanReport? xuJordan = null;
         string? xuJordanFailure = null;
-        if (specification is GaussianMixtureSpecification && problem is FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics> gaussian)
+        if (specification.Family.Checks.Contains(ModelCheck.XuJordan))
         {
             try
             {
-                xuJordan = XuJordanCheck.Run(gaussian.ToParameters(eta), specification.Data, specification.Execution);
+                xuJordan = specification.XuJordanCheck(problem, eta);
             }
             catch (Models.Abstractions.ModelFailureException failure)
             {

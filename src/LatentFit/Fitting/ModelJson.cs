@@ -1,13 +1,13 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using LatentFit.Diagnostics;
-using LatentFit.Fitting;
+using LatentFit.Serialization;
 
-namespace LatentFit.Serialization;
+namespace LatentFit.Fitting;
 
 /// <summary>How a fit was made, written beside its parameters.</summary>
 /// <param name="Algorithm">Optimiser name.</param>
-/// <param name="Initialization">How the starts were made (kmeans++, random, hc, quantiles, or the --init file).</param>
+/// <param name="Initialization">How the starts were made (kmeans++, random, hc, quantiles, or the start file).</param>
 /// <param name="Warnings">What is wrong with the fit though it finished (see <see cref="FitHealth"/>), worded for people.</param>
 /// <param name="Maximum">The Newton polish before the standard errors, when it ran.</param>
 public sealed record FitMetadata(string Algorithm, string Initialization, IReadOnlyList<FitWarning>? Warnings = null, MaximumPolishReport? Maximum = null);
@@ -23,11 +23,8 @@ public sealed record FitWarning(FitFinding? Finding, string Message);
 /// </summary>
 public static class ModelJson
 {
-    /// <summary>
-    /// The version of this layout, written as <c>formatVersion</c>. Raise it when a field changes meaning, so that an
-    /// older latentfit refuses a newer file instead of misreading it (<see cref="ModelFileHeader"/>).
-    /// </summary>
-    public const int FormatVersion = 1;
+    /// <summary>The version of this layout, written as <c>formatVersion</c>: <see cref="ModelFileHeader.CurrentFormatVersion"/>.</summary>
+    public const int FormatVersion = ModelFileHeader.CurrentFormatVersion;
 
     /// <summary>Writes the fit as indented JSON. Non-finite numbers (e.g. a gradient norm EM did not compute) are written as null.</summary>
     public static void Write(Stream stream, ModelFit fit, ModelSpecification specification, FitMetadata metadata, StandardErrorReport? standardErrors = null)
@@ -62,7 +59,7 @@ public static class ModelJson
         json.WriteStartArray("restartLogLikelihoods");
         foreach (var restart in fit.Restarts)
         {
-            NumberValue(json, restart.LogLikelihood);
+            JsonOutput.NumberValue(json, restart.LogLikelihood);
         }
 
         json.WriteEndArray();
@@ -188,22 +185,9 @@ public static class ModelJson
         json.WriteEndArray();
     }
 
-    /// <summary>Writes a number, or null when it is not finite.</summary>
-    public static void NumberValue(Utf8JsonWriter json, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            json.WriteNumberValue(value);
-        }
-        else
-        {
-            json.WriteNullValue();
-        }
-    }
-
     private static void Number(Utf8JsonWriter json, string name, double value)
     {
         json.WritePropertyName(name);
-        NumberValue(json, value);
+        JsonOutput.NumberValue(json, value);
     }
 }

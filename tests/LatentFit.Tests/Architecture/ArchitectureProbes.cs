@@ -1,0 +1,22 @@
+using LatentFit.Models.Gaussian;
+using LatentFit.Models.Poisson;
+
+// Deliberately wrong dependencies, placed in namespaces the rules govern, so that ArchitectureTests can show each rule
+// reports them. They live in the test assembly only and are loaded only by the tests that look for them.
+namespace LatentFit.Optimization.ArchitectureProbe
+{
+    /// <summary>An "optimiser" that reaches into a concrete model: what OptimizersSeeNoModel must refuse.</summary>
+    internal static class ModelAwareOptimizerProbe
+    {
+        public static int Components(GaussianMixtureModel model) => model.Components;
+    }
+}
+
+namespace LatentFit.Numerics.ArchitectureProbe
+{
+    /// <summary>A "kernel" that knows a model: what DataAndNumericsKnowNoModel must refuse.</summary>
+    internal static class ModelAwareKernelProbe
+    {
+        public static int Components(PoissonMixtureModel model) => model.Components;
+    }
+}
