@@ -196,6 +196,7 @@ internal static class ReportWriter
             "newton" => " Newton's method converges quadratically near the maximum: a few iterations, each costing one Hessian (one pass when analytic, 2P from differences of the gradient) and one step, replace the many steps that a large fraction of missing information forces on EM.",
             "auto" => " The hybrid watched EM's rate for a few steps and switched to the route it expected to need the fewest passes (its choice is in the trace).",
             "squarem" or "anderson" or "overrelaxed" => " Accelerated EM keeps EM's cheap, monotone steps (one pass each, no gradient or Hessian) and extrapolates along their path, which defeats the slow linear rate when much information is missing.",
+            "incremental-em" => " Incremental EM (Neal & Hinton 1998) takes an M-step after each block's E-step, so θ moves --blocks times per pass; each sweep also spends one full pass to measure ℓ at the point it names.",
             "lbfgs" or "cg" => " The quasi-Newton and conjugate-gradient methods learn the curvature from successive gradients, so they escape EM's linear rate, at the price of line-search probes.",
             _ => " A fixed- or line-searched gradient step has no metric adapted to the problem; it won only because the problem is well scaled.",
         };

@@ -84,11 +84,19 @@ public sealed class IncrementalEmTests
             Assert.Equal(1 + 2 * t, result.Trace[t].Passes);
         }
 
-        FitProblem fresh = name == "faithful" ? Faithful() : DeathNotices();
-        double value = fresh.Value(result.Parameters);
-        Assert.True(Math.Abs(result.LogLikelihood - value) <= 1e-12 * Math.Abs(value), $"recorded {result.LogLikelihood:R}, ℓ at the returned point {value:R}");
         Assert.Equal(result.Passes, result.Trace[^1].Passes);
         Assert.Equal(result.Trace, sink.Records);
+
+        // The ℓ a run ends with is that of the point it returns, whatever sweep it stops after (each record's ℓ is
+        // the last one of a run stopped there).
+        for (int sweeps = 1; sweeps <= 4; sweeps++)
+        {
+            FitProblem again = name == "faithful" ? Faithful() : DeathNotices();
+            var shorter = new IncrementalEmOptimizer().Run(again, start, new FitOptions { RelativeTolerance = 0, MaxIterations = sweeps });
+            Assert.Equal(result.Trace[sweeps].LogLikelihood, shorter.LogLikelihood);
+            double value = (name == "faithful" ? (FitProblem)Faithful() : DeathNotices()).Value(shorter.Parameters);
+            Assert.True(Math.Abs(shorter.LogLikelihood - value) <= 1e-12 * Math.Abs(value), $"after {sweeps} sweeps: recorded {shorter.LogLikelihood:R}, ℓ at the returned point {value:R}");
+        }
     }
 
     [Theory]
