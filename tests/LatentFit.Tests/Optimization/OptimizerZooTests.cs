@@ -16,8 +16,8 @@ namespace LatentFit.Tests.Optimization;
 /// </summary>
 public sealed class OptimizerZooTests
 {
-    private const double FaithfulOptimum = -1130.2639601842;
-    private const double DeathNoticesOptimum = -535.36979086458882 - 1454.5760690183754;
+    internal const double FaithfulOptimum = -1130.2639601842;
+    internal const double DeathNoticesOptimum = -535.36979086458882 - 1454.5760690183754;
 
     public static TheoryData<string, string> Cases()
     {
