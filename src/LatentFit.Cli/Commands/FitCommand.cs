@@ -69,7 +69,7 @@ internal static class FitCommand
             var data = specification.Data;
             console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)}){(data.RowWeights is null ? string.Empty : $", {problem.Observations:G} observations (weighted rows)")}");
             console.WriteLine($"{specification.Description}, algorithm {optimizer.Name}");
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {Tables.Number(result.LogLikelihood)} after {result.Iterations} iterations{(fit.SmallEm is null ? string.Empty : $" from the end of its start's {fit.Restarts[fit.BestStart].ShortIterations}-iteration short run")}, {result.Passes} passes over the data, {result.Seconds:F3} s: {Tables.Termination(result)}"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {Tables.Number(result.LogLikelihood)} after {result.Iterations} iterations{(fit.SmallEm is null ? string.Empty : $" from the end of its start's {fit.Restarts[fit.BestStart].ShortIterations}-iteration short run")}, {Tables.Passes(result.Passes)} passes over the data, {result.Seconds:F3} s: {Tables.Termination(result)}"));
             if (conclusion.MaximumLine() is { } maximumLine)
             {
                 console.WriteLine(maximumLine);

@@ -64,6 +64,8 @@ internal sealed class ModelOptions
 
     public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.05 };
 
+    public Option<int> Blocks { get; } = new("--blocks") { Description = "Groups of rows that incremental-em updates one at a time (fewer on data with fewer blocks)", DefaultValueFactory = _ => 10 };
+
     public Option<string> Precision { get; } = new("--precision")
     {
         Description = "double, or single (gmm only): float32 data and E-step kernels with float64 log-sum-exp and sums (half the memory, faster; ℓ to about 1e-6 relative)",
@@ -105,6 +107,7 @@ internal sealed class ModelOptions
             command.Options.Add(ParameterTolerance);
             command.Options.Add(MaxIterations);
             command.Options.Add(Step);
+            command.Options.Add(Blocks);
         }
     }
 
@@ -196,6 +199,8 @@ internal sealed class ModelOptions
         Require(maxIterations >= 0, $"--max-iter must be at least 0, got {maxIterations}");
         double step = parse.GetValue(Step);
         Require(step > 0 && double.IsFinite(step), $"--step must be a finite number > 0, got {Format(step)}");
+        int blocks = parse.GetValue(Blocks);
+        Require(blocks >= 1, $"--blocks must be at least 1, got {blocks}");
         double parameterTolerance = parse.GetValue(ParameterTolerance);
         Require(parameterTolerance >= 0 && double.IsFinite(parameterTolerance), $"--param-tol must be a finite number ≥ 0, got {Format(parameterTolerance)}");
         return new FitOptions
@@ -205,6 +210,7 @@ internal sealed class ModelOptions
             ParameterTolerance = parameterTolerance,
             MaxIterations = maxIterations,
             Step = step,
+            Blocks = blocks,
         };
     }
 

@@ -23,7 +23,7 @@ internal static class ComparisonReport
                 Tables.Number(result.LogLikelihood),
                 Tables.Number(best - result.LogLikelihood, "0.0e+00"),
                 result.Iterations.ToString(CultureInfo.InvariantCulture),
-                result.Passes.ToString(CultureInfo.InvariantCulture),
+                Tables.Passes(result.Passes),
                 Tables.Number(result.Seconds, "F3"),
                 Tables.Termination(result));
         }

@@ -55,7 +55,7 @@ internal static class ComparisonRunner
             }
 
             _lastUpdate = now;
-            context.Status($"{label}: iteration {record.Iteration}, ℓ = {record.LogLikelihood:F6}, {record.Passes} passes");
+            context.Status($"{label}: iteration {record.Iteration}, ℓ = {record.LogLikelihood:F6}, {Tables.Passes(record.Passes)} passes");
         }
     }
 }

@@ -133,7 +133,7 @@ internal static class ReportWriter
         double best = comparison.BestLogLikelihood;
         foreach (var r in comparison.Results)
         {
-            text.AppendLine(culture, $"| {r.Algorithm} | {r.LogLikelihood:F6} | {best - r.LogLikelihood:0.0e+00} | {r.Iterations} | {r.Passes} | {r.Seconds:F3} | {Tables.Termination(r)} |");
+            text.AppendLine(culture, $"| {r.Algorithm} | {r.LogLikelihood:F6} | {best - r.LogLikelihood:0.0e+00} | {r.Iterations} | {Tables.Passes(r.Passes)} | {r.Seconds:F3} | {Tables.Termination(r)} |");
         }
 
         foreach (var failure in comparison.Failures)
@@ -184,7 +184,7 @@ internal static class ReportWriter
     {
         var culture = CultureInfo.InvariantCulture;
         var em = comparison.Results.FirstOrDefault(r => r.Algorithm == "em");
-        string emPart = em is null ? string.Empty : string.Create(culture, $" Plain EM needed {em.Passes} passes.");
+        string emPart = em is null ? string.Empty : string.Create(culture, $" Plain EM needed {Tables.Passes(em.Passes)} passes.");
         string ratePart = rate is null ? string.Empty : string.Create(
             culture,
             $" EM's step is P(θ)∇ℓ, a gradient step rescaled by a positive-definite matrix (Xu & Jordan 1996), and it converges linearly at the rate of the largest fraction of missing information, here r = {rate.LargestEigenvalue:F4}: each step removes about {100 * (1 - rate.LargestEigenvalue):F1}% of the remaining error in the slowest direction.");
@@ -196,10 +196,11 @@ internal static class ReportWriter
             "newton" => " Newton's method converges quadratically near the maximum: a few iterations, each costing one Hessian (one pass when analytic, 2P from differences of the gradient) and one step, replace the many steps that a large fraction of missing information forces on EM.",
             "auto" => " The hybrid watched EM's rate for a few steps and switched to the route it expected to need the fewest passes (its choice is in the trace).",
             "squarem" or "anderson" or "overrelaxed" => " Accelerated EM keeps EM's cheap, monotone steps (one pass each, no gradient or Hessian) and extrapolates along their path, which defeats the slow linear rate when much information is missing.",
+            "incremental-em" => " Incremental EM (Neal & Hinton 1998) takes an M-step after each block's E-step, so θ moves --blocks times per pass; each sweep also spends one full pass to measure ℓ at the point it names.",
             "lbfgs" or "cg" => " The quasi-Newton and conjugate-gradient methods learn the curvature from successive gradients, so they escape EM's linear rate, at the price of line-search probes.",
             _ => " A fixed- or line-searched gradient step has no metric adapted to the problem; it won only because the problem is well scaled.",
         };
-        return string.Create(culture, $"**{winner.Algorithm}** reached the maximum (ℓ = {winner.LogLikelihood:F6}) in the fewest passes over the data: {winner.Passes} ({winner.Iterations} iterations, {winner.Seconds:F3} s).{emPart}{ratePart}{why}");
+        return string.Create(culture, $"**{winner.Algorithm}** reached the maximum (ℓ = {winner.LogLikelihood:F6}) in the fewest passes over the data: {Tables.Passes(winner.Passes)} ({winner.Iterations} iterations, {winner.Seconds:F3} s).{emPart}{ratePart}{why}");
     }
 
     private static void Replace(string target, string building)

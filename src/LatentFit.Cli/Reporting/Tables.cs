@@ -14,6 +14,9 @@ internal static class Tables
     public static string Number(double value, string format = "F6") =>
         double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
+    /// <summary>Passes over the data: whole numbers as before, a fraction (block-level methods) to two decimals.</summary>
+    public static string Passes(double passes) => passes.ToString("0.##", CultureInfo.InvariantCulture);
+
     public static string Termination(FitResult result) => result.Termination switch
     {
         TerminationReason.Converged => "converged (relative change of ℓ)",

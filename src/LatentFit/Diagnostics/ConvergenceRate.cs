@@ -7,7 +7,7 @@ namespace LatentFit.Diagnostics;
 /// <param name="ObservedRates">The ratio at every EM step of the run.</param>
 /// <param name="LargestEigenvalue">Largest eigenvalue of the Jacobian of the EM map at the optimum: the largest fraction of missing information.</param>
 /// <param name="Passes">E-step passes the diagnostic used.</param>
-public sealed record ConvergenceRateReport(double ObservedRate, IReadOnlyList<double> ObservedRates, double LargestEigenvalue, long Passes)
+public sealed record ConvergenceRateReport(double ObservedRate, IReadOnlyList<double> ObservedRates, double LargestEigenvalue, double Passes)
 {
     /// <summary>|observed − predicted|.</summary>
     public double Discrepancy => Math.Abs(ObservedRate - LargestEigenvalue);
@@ -29,7 +29,7 @@ public static class ConvergenceRate
     /// </summary>
     public static ConvergenceRateReport Analyze(FitProblem problem, ReadOnlySpan<double> start, ReadOnlySpan<double> optimum, int maxSteps = 100_000)
     {
-        long passes = problem.Passes;
+        double passes = problem.Passes;
         var rates = ObservedRates(problem, start, maxSteps, out double observed);
         double eigenvalue = LargestEigenvalue(problem, optimum);
         return new ConvergenceRateReport(observed, rates, eigenvalue, problem.Passes - passes);

@@ -7,7 +7,7 @@ namespace LatentFit.Diagnostics;
 /// <param name="GradientNorm">‖g‖₂ of the gradient from the statistics.</param>
 /// <param name="Parameters">Length of η.</param>
 /// <param name="Passes">E-step passes the check used.</param>
-public sealed record FisherIdentityReport(double MaxRelativeError, double GradientNorm, int Parameters, long Passes)
+public sealed record FisherIdentityReport(double MaxRelativeError, double GradientNorm, int Parameters, double Passes)
 {
     /// <summary>Whether the error is within <paramref name="tolerance"/>.</summary>
     public bool Passed(double tolerance = 1e-6) => MaxRelativeError <= tolerance;
@@ -25,7 +25,7 @@ public static class FisherIdentityCheck
     public static FisherIdentityReport Run(FitProblem problem, ReadOnlySpan<double> eta)
     {
         problem.RequireGradient("the Fisher-identity check");
-        long passes = problem.Passes;
+        double passes = problem.Passes;
         int p = eta.Length;
         var gradient = new double[p];
         problem.ValueAndGradient(eta, gradient);

@@ -15,10 +15,24 @@ public static class ChunkedEStep
     /// statistics (the model's <see cref="ILatentVariableModel{TParams, TStats}.CreateStatistics"/> by default).
     /// </summary>
     public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, ExecutionOptions options, Func<TStats>? create = null)
+        where TStats : ISufficientStatistics<TStats> =>
+        Run(model, theta, data, new RowRange(0, data.Rows), options, create);
+
+    /// <summary>
+    /// Statistics of the rows <paramref name="rows"/> of <paramref name="data"/> under θ (a block-level E-step), in
+    /// chunks of <see cref="ExecutionOptions.ChunkRows"/> counted from the range's first row: a range that starts on a
+    /// chunk boundary is cut exactly where a full pass cuts it.
+    /// </summary>
+    public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, RowRange rows, ExecutionOptions options, Func<TStats>? create = null)
         where TStats : ISufficientStatistics<TStats>
     {
-        var stats = RunChunks(model, theta, data, options, create);
-        if ((long)data.Rows * data.Dimension * (data.Precision == Precision.Single ? 4 : 8) >= LargeData)
+        if (rows.Start < 0 || rows.Count < 0 || rows.End > data.Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"the rows must lie within the data's {data.Rows} rows");
+        }
+
+        var stats = RunChunks(model, theta, data, rows, options, create);
+        if ((long)rows.Count * data.Dimension * (data.Precision == Precision.Single ? 4 : 8) >= LargeData)
         {
             // Each pass leaves some kilobytes of short-lived objects (parameters, statistics, the optimiser's vectors);
             // left to the runtime, they pile up to its allocation budget (14 MB here) before a collection, on top of
@@ -33,22 +47,22 @@ public static class ChunkedEStep
     // Data from which a pass collects its young garbage (bytes of values).
     private const long LargeData = 32L << 20;
 
-    private static TStats RunChunks<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, ExecutionOptions options, Func<TStats>? create)
+    private static TStats RunChunks<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, RowRange rows, ExecutionOptions options, Func<TStats>? create)
         where TStats : ISufficientStatistics<TStats>
     {
         create ??= model.CreateStatistics;
         int chunkRows = Math.Max(1, options.ChunkRows);
-        int chunks = (data.Rows + chunkRows - 1) / chunkRows;
+        int chunks = (rows.Count + chunkRows - 1) / chunkRows;
         if (chunks <= 1 || options.Threads <= 1)
         {
             // Same chunking and merge order as the parallel path, so one thread gives identical bits.
             var stats = create();
-            AccumulateChunk(model, theta, data, 0, chunkRows, stats);
+            AccumulateChunk(model, theta, data, rows, 0, chunkRows, stats);
             var partial = create();
             for (int c = 1; c < chunks; c++)
             {
                 partial.Clear();
-                AccumulateChunk(model, theta, data, c, chunkRows, partial);
+                AccumulateChunk(model, theta, data, rows, c, chunkRows, partial);
                 stats.Add(partial);
             }
 
@@ -81,7 +95,7 @@ public static class ChunkedEStep
                     stats ??= create();
                     try
                     {
-                        AccumulateChunk(model, theta, data, c, chunkRows, stats);
+                        AccumulateChunk(model, theta, data, rows, c, chunkRows, stats);
                     }
                     catch
                     {
@@ -125,11 +139,11 @@ public static class ChunkedEStep
         }
     }
 
-    private static void AccumulateChunk<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, int chunk, int chunkRows, TStats into)
+    private static void AccumulateChunk<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, RowRange rows, int chunk, int chunkRows, TStats into)
         where TStats : ISufficientStatistics<TStats>
     {
-        int start = chunk * chunkRows;
-        int count = Math.Min(chunkRows, data.Rows - start);
+        int start = rows.Start + chunk * chunkRows;
+        int count = Math.Min(chunkRows, rows.End - start);
         model.Accumulate(theta, data.Block(start, count), into);
     }
 }

@@ -8,10 +8,13 @@ namespace LatentFit.Objectives;
 /// What an optimiser sees of a model bound to data: a flat unconstrained vector η, the log-likelihood ℓ(η),
 /// its gradient, and the EM map η ↦ η'. One E-step pass at η yields all three; the problem caches the
 /// η it last evaluated, so an EM step, a gradient and a line-search probe at the same η share one pass,
-/// and it counts the passes over the data.
+/// and it counts the passes over the data. Besides full passes it offers E-steps over groups of blocks of rows
+/// (<see cref="CreateBlockStatistics"/>) for methods that update θ between blocks.
 /// </summary>
 public abstract class FitProblem
 {
+    private long _rowsVisited;
+
     /// <summary>Length of η.</summary>
     public abstract int ParameterCount { get; }
 
@@ -21,8 +24,25 @@ public abstract class FitProblem
     /// <summary>Total weight of the observations, N.</summary>
     public abstract double Observations { get; }
 
-    /// <summary>E-step evaluations over the data so far (each yields ℓ, the statistics and the gradient at one η).</summary>
-    public long Passes { get; protected set; }
+    /// <summary>Number of rows of the data (not their weight): what one pass visits.</summary>
+    public abstract int Rows { get; }
+
+    /// <summary>
+    /// E-step evaluations over the data so far (each full pass yields ℓ, the statistics and the gradient at one η),
+    /// counted in rows visited over <see cref="Rows"/>: an E-step over a tenth of the rows is 0.1 pass. Whole passes are
+    /// exact integers (a multiple of N over N rounds to itself).
+    /// </summary>
+    public double Passes => _rowsVisited / (double)Math.Max(1, Rows);
+
+    /// <summary>Counts an E-step over <paramref name="rows"/> rows (<see cref="Rows"/> for a full pass).</summary>
+    protected void CountRows(int rows) => _rowsVisited += rows;
+
+    /// <summary>
+    /// Cuts the rows into at most <paramref name="groups"/> groups of consecutive blocks of the partition (about N/B rows
+    /// each; a block is never split) and returns statistics kept group by group, each computed at a θ of its own.
+    /// </summary>
+    /// <param name="groups">B ≥ 1; fewer groups are formed when the data have fewer blocks.</param>
+    public abstract BlockStatistics CreateBlockStatistics(int groups);
 
     /// <summary>ℓ(η); −∞ when η maps to numerically invalid parameters (e.g. a singular covariance at a line-search probe).</summary>
     public abstract double Value(ReadOnlySpan<double> eta);
@@ -197,6 +217,9 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     /// <inheritdoc/>
     public override double Observations { get; }
 
+    /// <inheritdoc/>
+    public override int Rows => Data.Rows;
+
     /// <summary>θ for η.</summary>
     public TParams ToParameters(ReadOnlySpan<double> eta) => Model.FromUnconstrained(eta);
 
@@ -272,7 +295,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         var theta = Model.FromUnconstrained(eta);
         int p = ParameterCount;
         hessian[..(p * p)].Clear();
-        Passes++;
+        CountRows(Data.Rows);
 
         // One pass in a fixed row order, like the statistics, so the result does not depend on threads.
         information.AccumulateHessian(theta, Data.Block(0, Data.Rows), hessian);
@@ -287,10 +310,16 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     }
 
     /// <summary>One E-step pass at θ (counted), bypassing the cache.</summary>
-    public TStats Statistics(TParams theta)
+    public TStats Statistics(TParams theta) => EStep(theta, new RowRange(0, Data.Rows), null);
+
+    /// <summary>
+    /// The one place where the problem runs the E-step: over <paramref name="rows"/> under θ, into statistics that
+    /// <paramref name="create"/> makes (the model's own by default), counted as their share of a pass.
+    /// </summary>
+    private TStats EStep(TParams theta, RowRange rows, Func<TStats>? create)
     {
-        Passes++;
-        return ChunkedEStep.Run(Model, theta, Data, _execution);
+        CountRows(rows.Count);
+        return ChunkedEStep.Run(Model, theta, Data, rows, _execution, create);
     }
 
     /// <inheritdoc/>
@@ -335,13 +364,35 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         if (Model is IRecentringModel<TParams, TStats> recentring && recentring.Recentre(_cachedTheta!, stats) is { } create)
         {
             // One more pass, with θₜ's responsibilities and moments about the new means (see IRecentringModel).
-            Passes++;
-            stats = ChunkedEStep.Run(Model, _cachedTheta!, Data, _execution, create);
+            stats = EStep(_cachedTheta!, new RowRange(0, Data.Rows), create);
         }
 
         var updated = Model.Maximize(_cachedTheta!, stats);
         Model.ToUnconstrained(updated, next);
         return _cachedValue;
+    }
+
+    /// <inheritdoc/>
+    public override BlockStatistics CreateBlockStatistics(int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+
+        // Blocks no longer than the execution's chunks, nor than N/B rows, so that B groups can be formed on small
+        // data too; above B·chunk rows the blocks are the chunks a full pass uses.
+        int rows = Data.Rows;
+        int target = (int)Math.Max(1, Math.Min(_execution.ChunkRows, ((long)rows + groups - 1) / groups));
+        var partition = BlockPartition.Create(rows, target);
+        int count = Math.Max(1, Math.Min(groups, partition.Count));
+        var ranges = new RowRange[count];
+        for (int g = 0; g < count; g++)
+        {
+            int first = (int)((long)g * partition.Count / count), last = (int)((long)(g + 1) * partition.Count / count);
+            int start = first < partition.Count ? partition[first].Start : rows;
+            int end = last > first ? partition[last - 1].End : start;
+            ranges[g] = new RowRange(start, end - start);
+        }
+
+        return new GroupStatistics(this, ranges);
     }
 
     private void Evaluate(ReadOnlySpan<double> eta)
@@ -378,6 +429,129 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             // A probe whose parameters are numerically invalid has ℓ = −∞: line searches step back from it.
             // The reason is kept for an EM step asked of this point.
             _cachedFailure = failure.Message;
+        }
+    }
+
+    /// <summary>
+    /// Group statistics held in one set of coordinates: a model whose statistics depend on θ's coordinates
+    /// (<see cref="IAnchoredStatisticsModel{TParams, TStats}"/>) has them anchored at one θ for every group, so that groups
+    /// computed at different θ add; any other model's statistics add as they are.
+    /// </summary>
+    private sealed class GroupStatistics : BlockStatistics
+    {
+        private readonly FitProblem<TParams, TStats> _problem;
+        private readonly IAnchoredStatisticsModel<TParams, TStats>? _anchored;
+        private readonly RowRange[] _rows;
+        private readonly TStats?[] _stats;
+        private readonly TParams?[] _thetas;
+        private Func<TStats> _create;
+
+        public GroupStatistics(FitProblem<TParams, TStats> problem, RowRange[] rows)
+        {
+            _problem = problem;
+            _anchored = problem.Model as IAnchoredStatisticsModel<TParams, TStats>;
+            _rows = rows;
+            _stats = new TStats?[rows.Length];
+            _thetas = new TParams?[rows.Length];
+            _create = problem.Model.CreateStatistics;
+        }
+
+        public override int Groups => _rows.Length;
+
+        public override RowRange GroupRows(int group) => _rows[group];
+
+        public override double Refresh(ReadOnlySpan<double> eta, Span<double> gradient, out double gradientNorm)
+        {
+            gradientNorm = double.NaN;
+            var model = _problem.Model;
+            TParams theta;
+            try
+            {
+                theta = model.FromUnconstrained(eta);
+                if (_anchored is { } anchored)
+                {
+                    // Anchored at θ's own means: the same moments an ordinary E-step at θ takes, now fixed for later groups.
+                    var anchor = theta;
+                    _create = () => anchored.CreateAnchoredStatistics(anchor);
+                }
+
+                for (int g = 0; g < _rows.Length; g++)
+                {
+                    _stats[g] = _problem.EStep(theta, _rows[g], _create);
+                    _thetas[g] = theta;
+                }
+            }
+            catch (InvalidParametersException)
+            {
+                Array.Clear(_stats);
+                return double.NegativeInfinity;
+            }
+
+            var total = Total();
+            double value = double.IsNaN(total.LogLikelihood) ? double.NegativeInfinity : total.LogLikelihood;
+            if (model.GradientSupport.IsExact && double.IsFinite(value))
+            {
+                // Every group is at θ, so Fisher's identity gives ∇ℓ(θ) from their sum.
+                model.Gradient(theta, total, gradient);
+                gradientNorm = System.Numerics.Tensors.TensorPrimitives.Norm<double>(gradient);
+            }
+
+            return value;
+        }
+
+        public override void Replace(int group, ReadOnlySpan<double> eta)
+        {
+            RequireRefreshed();
+            var theta = _problem.Model.FromUnconstrained(eta);
+            _stats[group] = _problem.EStep(theta, _rows[group], _create);
+            _thetas[group] = theta;
+        }
+
+        public override void Maximize(ReadOnlySpan<double> eta, Span<double> next)
+        {
+            RequireRefreshed();
+            var total = Total();
+            if (!double.IsFinite(total.LogLikelihood))
+            {
+                throw new ModelFailureException("the log-likelihood of a block at its parameters is not finite, so no M-step can be taken; start from other parameters.");
+            }
+
+            if (_anchored?.Reanchor(total) is { } create)
+            {
+                // The means move far from the anchor: every group again, each with the responsibilities of the θ it was
+                // computed at (q̃ and so F unchanged) but moments about where the M-step takes the means. One pass.
+                _create = create;
+                Reanchorings++;
+                for (int g = 0; g < _rows.Length; g++)
+                {
+                    _stats[g] = _problem.EStep(_thetas[g]!, _rows[g], create);
+                }
+
+                total = Total();
+            }
+
+            var updated = _problem.Model.Maximize(_problem.Model.FromUnconstrained(eta), total);
+            _problem.Model.ToUnconstrained(updated, next);
+        }
+
+        private void RequireRefreshed()
+        {
+            if (_stats[0] is null)
+            {
+                throw new InvalidOperationException("the group statistics are refreshed at valid parameters before a group is replaced or an M-step taken");
+            }
+        }
+
+        /// <summary>The groups' sum, in group order (a fixed order, so the result does not depend on which group changed last).</summary>
+        private TStats Total()
+        {
+            var total = _create();
+            foreach (var stats in _stats)
+            {
+                total.Add(stats!);
+            }
+
+            return total;
         }
     }
 }

@@ -14,6 +14,7 @@ public static class OptimizerCatalog
     private static readonly Dictionary<string, Func<IOptimizer>> Factories = new(StringComparer.OrdinalIgnoreCase)
     {
         ["em"] = () => new ExpectationMaximizationOptimizer(),
+        ["incremental-em"] = () => new IncrementalEmOptimizer(),
         ["gradient"] = () => new GradientAscentOptimizer(),
         ["gradient-em"] = () => new GradientEmOptimizer(),
         ["lbfgs"] = () => new LbfgsOptimizer(),
@@ -25,7 +26,7 @@ public static class OptimizerCatalog
     };
 
     /// <summary>Every name, in the order they are listed to users.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto"];
+    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto", "incremental-em"];
 
     /// <summary>The optimiser named <paramref name="name"/> (case-insensitive), or false.</summary>
     public static bool TryCreate(string name, out IOptimizer optimizer, SquaremScheme scheme = SquaremScheme.S3)

@@ -7,10 +7,10 @@ namespace LatentFit.Tracing;
 /// <param name="Iteration">0 for the starting point, then 1, 2, …</param>
 /// <param name="LogLikelihood">ℓ(θₜ), total over rows, natural log.</param>
 /// <param name="GradientNorm">‖∇ℓ(θₜ)‖₂ with respect to the unconstrained parameters η.</param>
-/// <param name="Passes">E-step passes over the data so far (cumulative).</param>
+/// <param name="Passes">E-step passes over the data so far (cumulative), a fraction when a method visits blocks of rows (a tenth of the rows is 0.1 pass).</param>
 /// <param name="Seconds">Fitting time so far (cumulative), excluding reading the data.</param>
 /// <param name="Note">What the optimiser did at this iteration, where worth saying (e.g. a rejected step).</param>
-public sealed record TraceRecord(int Iteration, double LogLikelihood, double GradientNorm, long Passes, double Seconds, string? Note = null);
+public sealed record TraceRecord(int Iteration, double LogLikelihood, double GradientNorm, double Passes, double Seconds, string? Note = null);
 
 /// <summary>Observes trace records as an optimiser produces them (memory, CSV, console, progress bar).</summary>
 public interface ITraceSink

@@ -81,6 +81,7 @@ public sealed class OptimizerTests
     [InlineData("gradient")]
     [InlineData("gradient-em")]
     [InlineData("lbfgs")]
+    [InlineData("incremental-em")]
     public void Run_ToleranceZero_RunsExactlyMaxIterations(string algorithm)
     {
         var (problem, start) = Faithful(FullCovariance.Instance);

@@ -16,8 +16,8 @@ namespace LatentFit.Tests.Optimization;
 /// </summary>
 public sealed class OptimizerZooTests
 {
-    private const double FaithfulOptimum = -1130.2639601842;
-    private const double DeathNoticesOptimum = -535.36979086458882 - 1454.5760690183754;
+    internal const double FaithfulOptimum = -1130.2639601842;
+    internal const double DeathNoticesOptimum = -535.36979086458882 - 1454.5760690183754;
 
     public static TheoryData<string, string> Cases()
     {
@@ -78,7 +78,7 @@ public sealed class OptimizerZooTests
         var (reference, start, _, natural) = Problem(problemName);
         var newton = OptimizerCatalog.Create("newton").Run(reference, start, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-8, MaxIterations = 200 });
         var expected = natural(newton.Parameters);
-        foreach (string algorithm in new[] { "em", "lbfgs", "squarem", "anderson", "auto" })
+        foreach (string algorithm in new[] { "em", "lbfgs", "squarem", "anderson", "auto", "incremental-em" })
         {
             var (problem, _, _, _) = Problem(problemName);
             var result = OptimizerCatalog.Create(algorithm).Run(problem, start, Options(problemName, algorithm));

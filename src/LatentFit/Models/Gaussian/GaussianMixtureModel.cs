@@ -24,7 +24,8 @@ public sealed class GaussianMixtureModel :
     ILatentVariableModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
     INaturalParameterization<GaussianMixtureParameters>,
     IParameterScales<GaussianMixtureParameters>,
-    IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>
+    IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
+    IAnchoredStatisticsModel<GaussianMixtureParameters, GaussianMixtureStatistics>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. A block's column
     // is 2 KiB in either precision (256 float64 or 512 float32 values): fewer rows spend more on each block's fixed
@@ -396,6 +397,24 @@ public sealed class GaussianMixtureModel :
             return null;
         }
 
+        return CentresIfFar(current.Means, stats);
+    }
+
+    /// <inheritdoc/>
+    public GaussianMixtureStatistics CreateAnchoredStatistics(GaussianMixtureParameters anchor)
+    {
+        CheckShape(anchor);
+        return new GaussianMixtureStatistics(Structure, Components, Dimension, anchor.Means.ToArray());
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Moments about fixed centres lose precision as moments about θₜ's means do (see <see cref="Recentre"/>).</remarks>
+    public Func<GaussianMixtureStatistics>? Reanchor(GaussianMixtureStatistics stats) =>
+        stats.Centres is { } centres && double.IsFinite(stats.LogLikelihood) ? CentresIfFar(centres, stats) : null;
+
+    /// <summary>Statistics about where the M-step moves the means, when the moments about <paramref name="about"/> are too far from there to be precise.</summary>
+    private Func<GaussianMixtureStatistics>? CentresIfFar(ReadOnlySpan<double> about, GaussianMixtureStatistics stats)
+    {
         int k = Components, d = Dimension;
         bool far = false;
         for (int j = 0; j < k && !far; j++)
@@ -424,7 +443,7 @@ public sealed class GaussianMixtureModel :
             return null;
         }
 
-        var centres = current.Means.ToArray();
+        var centres = about.ToArray();
         var shifts = MeanShifts(stats);
         for (int i = 0; i < centres.Length; i++)
         {

@@ -24,6 +24,9 @@ public sealed record FitOptions
     /// <summary>Number of correction pairs kept by L-BFGS.</summary>
     public int LbfgsMemory { get; init; } = 10;
 
+    /// <summary>Number of groups of rows B that incremental EM updates one at a time (fewer when the data have fewer blocks).</summary>
+    public int Blocks { get; init; } = 10;
+
     /// <summary>Checks the values and throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
     public void Validate()
     {
@@ -55,6 +58,11 @@ public sealed record FitOptions
         if (LbfgsMemory < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LbfgsMemory), LbfgsMemory, "L-BFGS memory must be ≥ 1");
+        }
+
+        if (Blocks < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Blocks), Blocks, "the number of blocks must be ≥ 1");
         }
     }
 }

@@ -8,7 +8,7 @@ namespace LatentFit.Optimization.Abstractions;
 /// <param name="LogLikelihood">ℓ at <paramref name="Parameters"/>.</param>
 /// <param name="Iterations">Iterations run (updates of η).</param>
 /// <param name="Termination">Why it stopped.</param>
-/// <param name="Passes">E-step passes over the data in this run.</param>
+/// <param name="Passes">E-step passes over the data in this run, fractional where a method visits blocks of rows.</param>
 /// <param name="Seconds">Fitting time.</param>
 /// <param name="Trace">One record per iteration, starting with iteration 0.</param>
 public sealed record FitResult(
@@ -17,7 +17,7 @@ public sealed record FitResult(
     double LogLikelihood,
     int Iterations,
     TerminationReason Termination,
-    long Passes,
+    double Passes,
     double Seconds,
     IReadOnlyList<TraceRecord> Trace)
 {

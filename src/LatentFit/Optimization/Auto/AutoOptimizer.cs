@@ -111,7 +111,7 @@ public sealed class AutoOptimizer : IOptimizer
     /// <summary>Runs <paramref name="route"/> from η and copies its trace after <paramref name="iteration"/>, counts shifted.</summary>
     private static FitResult Continue(RunRecorder recorder, FitProblem problem, IOptimizer route, double[] eta, FitOptions options, int iteration, string note, CancellationToken cancellationToken)
     {
-        long passes = recorder.Passes;
+        double passes = recorder.Passes;
         double seconds = recorder.Seconds;
         var rest = route.Run(problem, eta, options, null, cancellationToken);
         foreach (var record in rest.Trace.Skip(1))

@@ -18,7 +18,7 @@ internal sealed class RunRecorder
     private readonly FitProblem _problem;
     private readonly FitOptions _options;
     private readonly ITraceSink? _sink;
-    private readonly long _passesAtStart;
+    private readonly double _passesAtStart;
 
     public RunRecorder(string algorithm, FitProblem problem, FitOptions options, ITraceSink? sink)
     {
@@ -30,7 +30,7 @@ internal sealed class RunRecorder
         _passesAtStart = problem.Passes;
     }
 
-    public long Passes => _problem.Passes - _passesAtStart;
+    public double Passes => _problem.Passes - _passesAtStart;
 
     public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null) =>
         Record(new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, Seconds, note));
