@@ -7,6 +7,7 @@ using System.Numerics.Tensors;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Numerics;
+using LatentFit.Numerics.Kernels;
 using LatentFit.Transforms;
 
 namespace LatentFit.Models.Gaussian;
