@@ -62,9 +62,6 @@ public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMi
     /// <remarks>Layout: ℓ, weight, the moments' flat form (see <see cref="GaussianEmissionStatistics.FlatLength"/>), nₖ.</remarks>
     public int FlatLength => MixtureStatisticsValues.FlatLength(this);
 
-    /// <inheritdoc cref="GaussianEmissionStatistics.CentresFor"/>
-    internal ReadOnlySpan<double> CentresFor(ReadOnlySpan<double> means) => Emission.CentresFor(means);
-
     /// <inheritdoc/>
     public void Clear() => MixtureStatisticsValues.Clear(this);
 

@@ -1,11 +1,7 @@
-using System.Buffers;
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-using LatentFit.Data;
 
 namespace LatentFit.Numerics.Kernels;
 

@@ -2,6 +2,7 @@ using LatentFit.Data;
 using LatentFit.Models.Emissions;
 using LatentFit.Models.Gaussian;
 using LatentFit.Models.Poisson;
+using LatentFit.Tests.Support;
 
 namespace LatentFit.Tests.Models.Emissions;
 
@@ -64,7 +65,7 @@ internal abstract class ContractCase
         var parameters = ReferenceDensities.GaussianParameters(random, structure, 3);
         return new ContractCase<GaussianEmissionParameters, GaussianEmissionStatistics>(
             new GaussianEmissionFamily(Components, 3, structure, 1e-6), gaussian, parameters.Emission, Posteriors(random, gaussian.Rows),
-            (e, row, k) => ReferenceDensities.GaussianLog(row, e.Mean(k).ToArray(), e.FullCovariances().AsSpan(k * 9, 9).ToArray()),
+            (e, row, k) => ReferenceGaussianMixture.LogDensity(row, e.Mean(k).ToArray(), e.FullCovariances().AsSpan(k * 9, 9).ToArray()),
             e => [.. e.Means.ToArray(), .. e.FullCovariances()],
             (data, posteriors) => ReferenceDensities.GaussianMle(data, posteriors, structure, 1e-6));
     }

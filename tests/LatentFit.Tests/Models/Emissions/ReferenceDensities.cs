@@ -18,68 +18,6 @@ internal static class ReferenceDensities
         return -rate + x * Math.Log(rate) - logFactorial;
     }
 
-    /// <summary>log N(x | μ, Σ) = −½(D log 2π + log|Σ| + (x − μ)ᵀΣ⁻¹(x − μ)), by Gauss–Jordan elimination with partial pivoting.</summary>
-    public static double GaussianLog(double[] x, double[] mean, double[] covariance)
-    {
-        int d = x.Length;
-        var a = (double[])covariance.Clone();
-        var rhs = new double[d];
-        for (int i = 0; i < d; i++)
-        {
-            rhs[i] = x[i] - mean[i];
-        }
-
-        var centred = (double[])rhs.Clone();
-        double logDeterminant = 0;
-        for (int column = 0; column < d; column++)
-        {
-            int pivot = column;
-            for (int r = column + 1; r < d; r++)
-            {
-                if (Math.Abs(a[r * d + column]) > Math.Abs(a[pivot * d + column]))
-                {
-                    pivot = r;
-                }
-            }
-
-            if (pivot != column)
-            {
-                for (int c = 0; c < d; c++)
-                {
-                    (a[column * d + c], a[pivot * d + c]) = (a[pivot * d + c], a[column * d + c]);
-                }
-
-                (rhs[column], rhs[pivot]) = (rhs[pivot], rhs[column]);
-            }
-
-            double diagonal = a[column * d + column];
-            logDeterminant += Math.Log(Math.Abs(diagonal));
-            for (int r = 0; r < d; r++)
-            {
-                if (r == column)
-                {
-                    continue;
-                }
-
-                double factor = a[r * d + column] / diagonal;
-                for (int c = 0; c < d; c++)
-                {
-                    a[r * d + c] -= factor * a[column * d + c];
-                }
-
-                rhs[r] -= factor * rhs[column];
-            }
-        }
-
-        double quadratic = 0;
-        for (int i = 0; i < d; i++)
-        {
-            quadratic += centred[i] * rhs[i] / a[i * d + i];
-        }
-
-        return -0.5 * (d * Math.Log(2 * Math.PI) + logDeterminant + quadratic);
-    }
-
     /// <summary>λₖ = Σₙ wₙγₙₖxₙ / Σₙ wₙγₙₖ.</summary>
     public static double[] PoissonMle(DataSet data, double[] posteriors)
     {

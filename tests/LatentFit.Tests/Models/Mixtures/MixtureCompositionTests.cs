@@ -37,7 +37,7 @@ public sealed class MixtureCompositionTests
         double logLikelihood = 0;
         for (int n = 0; n < data.Rows; n++)
         {
-            logLikelihood += data.RowWeights!.Value.Span[n] * ReferenceDensities.GaussianLog(data.Row(n).ToArray(), start.Means.ToArray(), start.FullCovariances());
+            logLikelihood += data.RowWeights!.Value.Span[n] * ReferenceGaussianMixture.LogDensity(data.Row(n).ToArray(), start.Means.ToArray(), start.FullCovariances());
         }
 
         AssertRelative([logLikelihood], [statistics.LogLikelihood], 1e-12);
