@@ -1,4 +1,5 @@
 using LatentFit.Data;
+using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Gaussian;
 
@@ -113,9 +114,8 @@ public abstract class CovarianceStructure
     internal virtual void UnconstrainedScales(ReadOnlySpan<double> fullCovariances, int components, int dimension, Span<double> scales) =>
         scales[..UnconstrainedLength(components, dimension)].Fill(1);
 
-    /// <summary>½ log(v − ε), the unconstrained coordinate of a (conditional) variance v above the floor ε.</summary>
-    internal static double LogExcess(double variance, double floor) =>
-        0.5 * Math.Log(floor > 0 ? Math.Max(variance - floor, 1e-12 * floor) : variance);
+    /// <inheritdoc cref="FullMatrixBlock.LogExcess"/>
+    internal static double LogExcess(double variance, double floor) => FullMatrixBlock.LogExcess(variance, floor);
 
     /// <summary>∂ℓ/∂Σ in the covariance layout: ½Λ(S − nΣ)Λ for full matrices (the symmetric-matrix derivative), its diagonal or trace analogue otherwise.</summary>
     internal abstract void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient);

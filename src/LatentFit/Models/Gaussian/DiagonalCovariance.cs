@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
+using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Gaussian;
 

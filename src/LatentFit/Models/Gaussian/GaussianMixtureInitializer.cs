@@ -1,6 +1,7 @@
 using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Models.Abstractions;
+using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Gaussian;
 

@@ -4,57 +4,48 @@ using LatentFit.Numerics;
 namespace LatentFit.Models.Gaussian;
 
 /// <summary>
-/// Immutable parameters θ = (α, μ, Σ) of a K-component Gaussian mixture in D dimensions, with the covariances
-/// in the layout of their <see cref="CovarianceStructure"/>. The Cholesky factorisation the E-step needs is
-/// computed once per instance, on first use.
+/// Immutable parameters θ = (α, μ, Σ) of a K-component Gaussian mixture in D dimensions: the mixing weights and the
+/// components' <see cref="GaussianEmissionParameters"/>, with the covariances in the layout of their
+/// <see cref="CovarianceStructure"/>.
 /// </summary>
 public sealed class GaussianMixtureParameters
 {
     private readonly double[] _weights;
-    private readonly double[] _means;
-    private readonly double[] _covariances;
-    private CovarianceFactors? _factors;
 
-    private GaussianMixtureParameters(CovarianceStructure structure, int components, int dimension, double[] weights, double[] means, double[] covariances)
+    private GaussianMixtureParameters(double[] weights, GaussianEmissionParameters emission)
     {
-        Structure = structure;
-        Components = components;
-        Dimension = dimension;
         _weights = weights;
-        _means = means;
-        _covariances = covariances;
+        Emission = emission;
     }
 
+    /// <summary>The components' means and covariances.</summary>
+    public GaussianEmissionParameters Emission { get; }
+
     /// <summary>The covariance structure.</summary>
-    public CovarianceStructure Structure { get; }
+    public CovarianceStructure Structure => Emission.Structure;
 
     /// <summary>Number of components K.</summary>
-    public int Components { get; }
+    public int Components => Emission.Components;
 
     /// <summary>Data dimension D.</summary>
-    public int Dimension { get; }
+    public int Dimension => Emission.Dimension;
 
     /// <summary>Mixing weights αₖ (K values on the simplex).</summary>
     public ReadOnlySpan<double> Weights => _weights;
 
-    /// <summary>Component means μₖ, K×D row-major.</summary>
-    public ReadOnlySpan<double> Means => _means;
+    /// <inheritdoc cref="GaussianEmissionParameters.Means"/>
+    public ReadOnlySpan<double> Means => Emission.Means;
 
-    /// <summary>Covariances in the structure's layout (see <see cref="CovarianceStructure"/>).</summary>
-    public ReadOnlySpan<double> Covariances => _covariances;
+    /// <inheritdoc cref="GaussianEmissionParameters.Covariances"/>
+    public ReadOnlySpan<double> Covariances => Emission.Covariances;
 
-    internal CovarianceFactors Factors => _factors ??= Structure.Factorize(_covariances, Components, Dimension);
+    internal CovarianceFactors Factors => Emission.Factors;
 
-    /// <summary>Mean of component <paramref name="k"/>.</summary>
-    public ReadOnlySpan<double> Mean(int k) => _means.AsSpan(k * Dimension, Dimension);
+    /// <inheritdoc cref="GaussianEmissionParameters.Mean"/>
+    public ReadOnlySpan<double> Mean(int k) => Emission.Mean(k);
 
-    /// <summary>The K covariance matrices as full D×D matrices, K×D×D row-major, whatever the structure.</summary>
-    public double[] FullCovariances()
-    {
-        var full = new double[Components * Dimension * Dimension];
-        Structure.ToFullMatrices(_covariances, Components, Dimension, full);
-        return full;
-    }
+    /// <inheritdoc cref="GaussianEmissionParameters.FullCovariances"/>
+    public double[] FullCovariances() => Emission.FullCovariances();
 
     /// <summary>
     /// Validated parameters from weights, means and covariances given as full K×D×D matrices (the JSON shape
@@ -91,7 +82,7 @@ public sealed class GaussianMixtureParameters
         var covariances = new double[structure.CovarianceLength(components, dimension)];
         string? error = structure.FromFullMatrices(fullCovariances, components, dimension, covariances);
         Require(error is null, error ?? string.Empty);
-        return new GaussianMixtureParameters(structure, components, dimension, weights.ToArray(), means.ToArray(), covariances);
+        return Own(structure, components, dimension, weights.ToArray(), means.ToArray(), covariances);
     }
 
     /// <summary>Validated parameters with covariances already in the structure's layout.</summary>
@@ -105,12 +96,15 @@ public sealed class GaussianMixtureParameters
         ValidateWeights(weights);
         RequireFinite(means, "means");
         RequireFinite(covariances, "covariances");
-        return new GaussianMixtureParameters(structure, components, dimension, weights.ToArray(), means.ToArray(), covariances.ToArray());
+        return Own(structure, components, dimension, weights.ToArray(), means.ToArray(), covariances.ToArray());
     }
 
     /// <summary>Takes ownership of arrays computed by the model (already consistent).</summary>
     internal static GaussianMixtureParameters Own(CovarianceStructure structure, int components, int dimension, double[] weights, double[] means, double[] covariances) =>
-        new(structure, components, dimension, weights, means, covariances);
+        new(weights, GaussianEmissionParameters.Own(structure, components, dimension, means, covariances));
+
+    /// <summary>Takes ownership of weights and emission parameters computed by the model (already consistent).</summary>
+    internal static GaussianMixtureParameters Own(double[] weights, GaussianEmissionParameters emission) => new(weights, emission);
 
     private static void ValidateWeights(ReadOnlySpan<double> weights)
     {

@@ -1,12 +1,12 @@
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
-using LatentFit.Numerics;
-using LatentFit.Transforms;
+using LatentFit.Models.Mixtures;
 
 namespace LatentFit.Models.Poisson;
 
 /// <summary>
-/// A K-component Poisson mixture p(x) = Σₖ πₖ e^{−λₖ} λₖˣ / x! for counts x ∈ {0, 1, 2, …}, with optional row
+/// A K-component Poisson mixture p(x) = Σₖ πₖ e^{−λₖ} λₖˣ / x! for counts x ∈ {0, 1, 2, …}: mixing weights and a
+/// <see cref="PoissonEmissionFamily"/>, composed by <see cref="MixtureOfEmissions{TEmission, TStatistics}"/>, with optional row
 /// frequency weights (a frequency table). η = (a₁..a_{K−1}, log λ₁..log λ_K) with aₖ = log πₖ − log π_K.
 /// </summary>
 /// <remarks>
@@ -18,18 +18,20 @@ public sealed class PoissonMixtureModel :
     IObservedInformationModel<PoissonMixtureParameters>,
     INaturalParameterization<PoissonMixtureParameters>
 {
+    private readonly MixtureOfEmissions<PoissonEmissionParameters, PoissonEmissionStatistics> _mixture;
+
     /// <summary>A model with K components.</summary>
     public PoissonMixtureModel(int components)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(components, 1);
-        Components = components;
-        NaturalParameterNames = [
-            .. Enumerable.Range(1, components).Select(k => $"weight[{k}]"),
-            .. Enumerable.Range(1, components).Select(k => $"rate[{k}]")];
+        Emission = new PoissonEmissionFamily(components);
+        _mixture = new(Emission);
     }
 
+    /// <summary>The components' emission family.</summary>
+    public PoissonEmissionFamily Emission { get; }
+
     /// <summary>K.</summary>
-    public int Components { get; }
+    public int Components => Emission.Components;
 
     /// <inheritdoc/>
     public int ParameterCount => 2 * Components - 1;
@@ -38,7 +40,7 @@ public sealed class PoissonMixtureModel :
     public GradientSupport GradientSupport => GradientSupport.Exact;
 
     /// <inheritdoc/>
-    public IReadOnlyList<string> NaturalParameterNames { get; }
+    public IReadOnlyList<string> NaturalParameterNames => _mixture.NaturalParameterNames;
 
     /// <summary>Checks that the data are one column of non-negative integer counts.</summary>
     /// <exception cref="DataFormatException">Not one column, or a value that is not a count, naming its row and column.</exception>
@@ -67,121 +69,49 @@ public sealed class PoissonMixtureModel :
     public PoissonMixtureStatistics CreateStatistics() => new(Components);
 
     /// <inheritdoc/>
-    public void Accumulate(PoissonMixtureParameters theta, DataBlock rows, PoissonMixtureStatistics into)
-    {
-        int k = Components;
-        var logTerms = new double[k];
-        var (logWeights, logRates) = Logarithms(theta);
-        for (int n = 0; n < rows.Rows; n++)
-        {
-            double x = rows[n, 0];
-            double weight = rows.RowWeight(n);
-            double logMarginal = Posterior(theta, x, logWeights, logRates, logTerms);
-            if (!double.IsFinite(logMarginal))
-            {
-                into.LogLikelihood = double.NegativeInfinity;
-                continue;
-            }
-
-            into.LogLikelihood += weight * logMarginal;
-            into.Weight += weight;
-            for (int j = 0; j < k; j++)
-            {
-                double w = weight * logTerms[j];
-                into.ComponentWeights[j] += w;
-                into.WeightedSums[j] += w * x;
-            }
-        }
-    }
-
-    /// <summary>log πₖ and log λₖ, computed once per chunk rather than per row.</summary>
-    private static (double[] LogWeights, double[] LogRates) Logarithms(PoissonMixtureParameters theta)
-    {
-        var logWeights = new double[theta.Components];
-        var logRates = new double[theta.Components];
-        for (int j = 0; j < theta.Components; j++)
-        {
-            logWeights[j] = Math.Log(theta.Weights[j]);
-            logRates[j] = Math.Log(theta.Rates[j]);
-        }
-
-        return (logWeights, logRates);
-    }
-
-    /// <summary>Writes rₖ(x) to <paramref name="responsibilities"/> and returns log p(x).</summary>
-    private double Posterior(PoissonMixtureParameters theta, double x, ReadOnlySpan<double> logWeights, ReadOnlySpan<double> logRates, Span<double> responsibilities)
-    {
-        double logFactorial = SpecialFunctions.LogFactorial(x);
-        for (int j = 0; j < Components; j++)
-        {
-            responsibilities[j] = logWeights[j] - theta.Rates[j] + x * logRates[j] - logFactorial;
-        }
-
-        double logMarginal = LogSpace.LogSumExp(responsibilities);
-        for (int j = 0; j < Components; j++)
-        {
-            responsibilities[j] = Math.Exp(responsibilities[j] - logMarginal);
-        }
-
-        return logMarginal;
-    }
+    public void Accumulate(PoissonMixtureParameters theta, DataBlock rows, PoissonMixtureStatistics into) =>
+        _mixture.Accumulate(theta.Weights, theta.Emission, rows, into);
 
     /// <inheritdoc/>
     public PoissonMixtureParameters Maximize(PoissonMixtureParameters current, PoissonMixtureStatistics stats)
     {
-        int k = Components;
-        if (!double.IsFinite(stats.LogLikelihood))
-        {
-            throw new ModelFailureException("the log-likelihood at the current parameters is not finite, so there is no M-step from them; start from other parameters.");
-        }
-
-        var weights = new double[k];
-        var rates = new double[k];
-        for (int j = 0; j < k; j++)
-        {
-            if (!(stats.ComponentWeights[j] > 1e-10 * stats.Weight))
-            {
-                throw new ComponentCollapsedException(j, stats.ComponentWeights[j], stats.Weight);
-            }
-
-            weights[j] = stats.ComponentWeights[j] / stats.Weight;
-            rates[j] = stats.WeightedSums[j] / stats.ComponentWeights[j];
-            if (!(rates[j] > 0))
-            {
-                // Only zeros were assigned to this component: λ = 0 is a boundary the η parameterisation cannot hold.
-                throw new ModelFailureException($"component {j + 1}'s rate fell to 0: it holds only zero counts. Reduce the number of components or choose another start.");
-            }
-        }
-
-        return PoissonMixtureParameters.Own(weights, rates);
+        var (weights, emission) = _mixture.Maximize(current.Emission, stats);
+        return PoissonMixtureParameters.Own(weights, emission);
     }
 
     /// <inheritdoc/>
-    public void Gradient(PoissonMixtureParameters current, PoissonMixtureStatistics stats, Span<double> gradient)
-    {
-        int k = Components;
-        SimplexTransform.Gradient(stats.ComponentWeights, stats.Weight, current.Weights, gradient);
-        for (int j = 0; j < k; j++)
-        {
-            gradient[k - 1 + j] = stats.WeightedSums[j] - stats.ComponentWeights[j] * current.Rates[j];
-        }
-    }
+    public void Gradient(PoissonMixtureParameters current, PoissonMixtureStatistics stats, Span<double> gradient) =>
+        _mixture.Gradient(current.Weights, current.Emission, stats, gradient);
 
     /// <inheritdoc/>
     public void AccumulateHessian(PoissonMixtureParameters theta, DataBlock rows, Span<double> hessian)
     {
-        int k = Components, p = ParameterCount;
-        var responsibilities = new double[k];
-        var meanScore = new double[p];
-        var (logWeights, logRates) = Logarithms(theta);
+        // The responsibilities come from the shared posterior, a block at a time; its statistics are not needed.
+        var hessianArray = new double[hessian.Length];
+        _mixture.Accumulate(theta.Weights, theta.Emission, rows, CreateStatistics(), (block, posteriors) => AddHessian(theta, block, posteriors, hessianArray));
+        for (int i = 0; i < hessian.Length; i++)
+        {
+            hessian[i] += hessianArray[i];
+        }
+    }
+
+    /// <summary>Adds the block's rows' terms of the observed information, given their responsibilities (K×B, component-major).</summary>
+    private void AddHessian(PoissonMixtureParameters theta, DataBlock block, ReadOnlySpan<double> posteriors, Span<double> hessian)
+    {
+        int k = Components, p = ParameterCount, b = block.Rows;
+        Span<double> responsibilities = stackalloc double[k];
+        Span<double> meanScore = stackalloc double[p];
         var weights = theta.Weights;
         var rates = theta.Rates;
 
-        for (int n = 0; n < rows.Rows; n++)
+        for (int n = 0; n < b; n++)
         {
-            double x = rows[n, 0];
-            double weight = rows.RowWeight(n);
-            Posterior(theta, x, logWeights, logRates, responsibilities);
+            double x = block[n, 0];
+            double weight = block.RowWeight(n);
+            for (int j = 0; j < k; j++)
+            {
+                responsibilities[j] = posteriors[j * b + n];
+            }
 
             // The complete-data score for z = j is S = (e_j − π, (x − λⱼ)e_j) in (logits, log-rates), so each block of
             // E[SSᵀ | x] has a closed form and the row costs O(P²), not O(K·P²):
@@ -236,62 +166,25 @@ public sealed class PoissonMixtureModel :
     }
 
     /// <inheritdoc/>
-    public void ToUnconstrained(PoissonMixtureParameters theta, Span<double> eta)
-    {
-        int k = Components;
-        SimplexTransform.ToLogRatios(theta.Weights, eta);
-        for (int j = 0; j < k; j++)
-        {
-            eta[k - 1 + j] = Math.Log(theta.Rates[j]);
-        }
-    }
+    public void ToUnconstrained(PoissonMixtureParameters theta, Span<double> eta) =>
+        _mixture.ToUnconstrained(theta.Weights, theta.Emission, eta);
 
     /// <inheritdoc/>
     public PoissonMixtureParameters FromUnconstrained(ReadOnlySpan<double> eta)
     {
-        int k = Components;
-        var weights = new double[k];
-        SimplexTransform.FromLogRatios(eta, weights);
-        var rates = new double[k];
-        for (int j = 0; j < k; j++)
-        {
-            rates[j] = Math.Exp(eta[k - 1 + j]);
-        }
-
-        return PoissonMixtureParameters.Own(weights, rates);
+        var (weights, emission) = _mixture.FromUnconstrained(eta);
+        return PoissonMixtureParameters.Own(weights, emission);
     }
 
     /// <inheritdoc/>
-    public void ToNatural(PoissonMixtureParameters theta, Span<double> natural)
-    {
-        theta.Weights.CopyTo(natural);
-        theta.Rates.CopyTo(natural[Components..]);
-    }
+    public void ToNatural(PoissonMixtureParameters theta, Span<double> natural) =>
+        _mixture.ToNatural(theta.Weights, theta.Emission, natural);
 
     /// <inheritdoc/>
     public bool TryFromNatural(ReadOnlySpan<double> natural, out PoissonMixtureParameters theta)
     {
-        int k = Components;
-        var weights = natural[..k].ToArray();
-        var rates = natural.Slice(k, k).ToArray();
-        double sum = 0;
-        for (int j = 0; j < k; j++)
-        {
-            if (!(weights[j] > 0) || !(rates[j] > 0) || !double.IsFinite(rates[j]))
-            {
-                theta = null!;
-                return false;
-            }
-
-            sum += weights[j];
-        }
-
-        for (int j = 0; j < k; j++)
-        {
-            weights[j] /= sum;
-        }
-
-        theta = PoissonMixtureParameters.Own(weights, rates);
-        return true;
+        bool valid = _mixture.TryFromNatural(natural, out var weights, out var emission);
+        theta = valid ? PoissonMixtureParameters.Own(weights, emission) : null!;
+        return valid;
     }
 }

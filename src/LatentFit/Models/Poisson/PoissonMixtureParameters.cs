@@ -1,16 +1,18 @@
 namespace LatentFit.Models.Poisson;
 
-/// <summary>Immutable parameters of a K-component Poisson mixture: weights πₖ on the simplex and rates λₖ &gt; 0.</summary>
+/// <summary>Immutable parameters of a K-component Poisson mixture: weights πₖ on the simplex and the components' <see cref="PoissonEmissionParameters"/> (rates λₖ &gt; 0).</summary>
 public sealed class PoissonMixtureParameters
 {
     private readonly double[] _weights;
-    private readonly double[] _rates;
 
-    private PoissonMixtureParameters(double[] weights, double[] rates)
+    private PoissonMixtureParameters(double[] weights, PoissonEmissionParameters emission)
     {
         _weights = weights;
-        _rates = rates;
+        Emission = emission;
     }
+
+    /// <summary>The components' rates.</summary>
+    public PoissonEmissionParameters Emission { get; }
 
     /// <summary>Number of components K.</summary>
     public int Components => _weights.Length;
@@ -19,7 +21,7 @@ public sealed class PoissonMixtureParameters
     public ReadOnlySpan<double> Weights => _weights;
 
     /// <summary>Rates λₖ.</summary>
-    public ReadOnlySpan<double> Rates => _rates;
+    public ReadOnlySpan<double> Rates => Emission.Rates;
 
     /// <summary>Validated parameters.</summary>
     /// <exception cref="ArgumentException">Lengths differ, weights are not a probability vector, or a rate is not positive and finite.</exception>
@@ -54,9 +56,12 @@ public sealed class PoissonMixtureParameters
             }
         }
 
-        return new PoissonMixtureParameters(weights.ToArray(), rates.ToArray());
+        return Own(weights.ToArray(), rates.ToArray());
     }
 
     /// <summary>Takes ownership of arrays computed by the model.</summary>
-    internal static PoissonMixtureParameters Own(double[] weights, double[] rates) => new(weights, rates);
+    internal static PoissonMixtureParameters Own(double[] weights, double[] rates) => new(weights, PoissonEmissionParameters.Own(rates));
+
+    /// <summary>Takes ownership of weights and emission parameters computed by the model.</summary>
+    internal static PoissonMixtureParameters Own(double[] weights, PoissonEmissionParameters emission) => new(weights, emission);
 }

@@ -1,18 +1,23 @@
 using LatentFit.Models.Abstractions;
+using LatentFit.Models.Mixtures;
 
 namespace LatentFit.Models.Poisson;
 
 /// <summary>
-/// Expected sufficient statistics of a Poisson mixture: nₖ = Σₙ wₙrₙₖ and sₖ = Σₙ wₙrₙₖxₙ. They are raw sums, in
-/// coordinates that do not depend on θ, so statistics of any parameters add (as incremental and online EM need).
+/// Expected sufficient statistics of a Poisson mixture: ℓ, the total weight, nₖ = Σₙ wₙrₙₖ and the components'
+/// sₖ = Σₙ wₙrₙₖxₙ (<see cref="PoissonEmissionStatistics"/>). They are raw sums, in coordinates that do not depend on
+/// θ, so statistics of any parameters add (as incremental and online EM need).
 /// </summary>
-public sealed class PoissonMixtureStatistics(int components) : ISufficientStatistics<PoissonMixtureStatistics>
+public sealed class PoissonMixtureStatistics(int components) : ISufficientStatistics<PoissonMixtureStatistics>, IMixtureStatistics<PoissonEmissionStatistics>
 {
+    /// <summary>The components' weighted sums.</summary>
+    public PoissonEmissionStatistics Emission { get; } = new(components);
+
     /// <summary>nₖ.</summary>
     public double[] ComponentWeights { get; } = new double[components];
 
     /// <summary>sₖ = Σₙ wₙrₙₖxₙ.</summary>
-    public double[] WeightedSums { get; } = new double[components];
+    public double[] WeightedSums => Emission.WeightedSums;
 
     /// <inheritdoc/>
     public double LogLikelihood { get; internal set; }
@@ -20,79 +25,30 @@ public sealed class PoissonMixtureStatistics(int components) : ISufficientStatis
     /// <inheritdoc/>
     public double Weight { get; internal set; }
 
-    /// <inheritdoc/>
-    /// <remarks>Layout: ℓ, weight, nₖ, sₖ.</remarks>
-    public int FlatLength => 2 + 2 * ComponentWeights.Length;
+    double IMixtureTotals.LogLikelihood { get => LogLikelihood; set => LogLikelihood = value; }
+
+    double IMixtureTotals.Weight { get => Weight; set => Weight = value; }
 
     /// <inheritdoc/>
-    public void Clear()
-    {
-        Array.Clear(ComponentWeights);
-        Array.Clear(WeightedSums);
-        LogLikelihood = 0;
-        Weight = 0;
-    }
+    /// <remarks>Layout: ℓ, weight, sₖ, nₖ.</remarks>
+    public int FlatLength => MixtureStatisticsValues.FlatLength(this);
+
+    /// <inheritdoc/>
+    public void Clear() => MixtureStatisticsValues.Clear(this);
 
     /// <inheritdoc/>
     public void Add(PoissonMixtureStatistics other) => AddScaled(other, 1.0);
 
     /// <inheritdoc/>
-    public void AddScaled(PoissonMixtureStatistics other, double factor)
-    {
-        if (other.ComponentWeights.Length != ComponentWeights.Length)
-        {
-            throw new IncompatibleStatisticsException($"statistics of {other.ComponentWeights.Length} components cannot be added to statistics of {ComponentWeights.Length}");
-        }
-
-        for (int k = 0; k < ComponentWeights.Length; k++)
-        {
-            ComponentWeights[k] += factor * other.ComponentWeights[k];
-            WeightedSums[k] += factor * other.WeightedSums[k];
-        }
-
-        LogLikelihood += factor * other.LogLikelihood;
-        Weight += factor * other.Weight;
-    }
+    /// <exception cref="IncompatibleStatisticsException">Statistics of another number of components; nothing is changed.</exception>
+    public void AddScaled(PoissonMixtureStatistics other, double factor) => MixtureStatisticsValues.AddScaled(this, other, factor);
 
     /// <inheritdoc/>
-    public void Scale(double factor)
-    {
-        for (int k = 0; k < ComponentWeights.Length; k++)
-        {
-            ComponentWeights[k] *= factor;
-            WeightedSums[k] *= factor;
-        }
-
-        LogLikelihood *= factor;
-        Weight *= factor;
-    }
+    public void Scale(double factor) => MixtureStatisticsValues.Scale(this, factor);
 
     /// <inheritdoc/>
-    public void WriteFlat(Span<double> destination)
-    {
-        if (destination.Length != FlatLength)
-        {
-            throw new ArgumentException($"the flat form of these statistics has {FlatLength} values, got room for {destination.Length}", nameof(destination));
-        }
-
-        destination[0] = LogLikelihood;
-        destination[1] = Weight;
-        ComponentWeights.CopyTo(destination[2..]);
-        WeightedSums.CopyTo(destination[(2 + ComponentWeights.Length)..]);
-    }
+    public void WriteFlat(Span<double> destination) => MixtureStatisticsValues.WriteFlat(this, destination);
 
     /// <inheritdoc/>
-    public void ReadFlat(ReadOnlySpan<double> source)
-    {
-        if (source.Length != FlatLength)
-        {
-            throw new ArgumentException($"the flat form of these statistics has {FlatLength} values, got {source.Length}", nameof(source));
-        }
-
-        LogLikelihood = source[0];
-        Weight = source[1];
-        int k = ComponentWeights.Length;
-        source.Slice(2, k).CopyTo(ComponentWeights);
-        source.Slice(2 + k, k).CopyTo(WeightedSums);
-    }
+    public void ReadFlat(ReadOnlySpan<double> source) => MixtureStatisticsValues.ReadFlat(this, source);
 }

@@ -1,6 +1,6 @@
 using LatentFit.Numerics;
 
-namespace LatentFit.Models.Gaussian;
+namespace LatentFit.Numerics.Kernels;
 
 /// <summary>
 /// Kernels for one unconstrained D×D covariance block, shared by the full structure (one block per
@@ -81,6 +81,10 @@ internal static class FullMatrixBlock
         }
     }
 
+    /// <summary>½ log(v − ε), the unconstrained coordinate of a (conditional) variance v above the floor ε.</summary>
+    public static double LogExcess(double variance, double floor) =>
+        0.5 * Math.Log(floor > 0 ? Math.Max(variance - floor, 1e-12 * floor) : variance);
+
     /// <summary>η block: lower triangle of chol(Σ), row by row, ½ log(Lᵢᵢ² − ε) on the diagonal.</summary>
     public static void ToUnconstrained(ReadOnlySpan<double> sigma, int dimension, double floor, Span<double> eta)
     {
@@ -98,7 +102,7 @@ internal static class FullMatrixBlock
                 eta[index++] = lower[i * dimension + j];
             }
 
-            eta[index++] = CovarianceStructure.LogExcess(lower[i * dimension + i] * lower[i * dimension + i], floor);
+            eta[index++] = LogExcess(lower[i * dimension + i] * lower[i * dimension + i], floor);
         }
     }
 

@@ -1,0 +1,270 @@
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+using LatentFit.Models.Emissions;
+using LatentFit.Numerics;
+using LatentFit.Numerics.Kernels;
+
+namespace LatentFit.Models.Gaussian;
+
+/// <summary>
+/// K Gaussian emissions N(x | μₖ, Σₖ) in D dimensions with a chosen covariance structure: the SIMD log-densities and
+/// centred moments over a block held column by column, the weighted MLE, and the Fisher gradient.
+/// </summary>
+/// <remarks>
+/// η = (μ, covariance part): the means as they are, and the structure's covariance parameterisation (Cholesky factors
+/// with ½ log(Lᵢᵢ² − ε) on the diagonal, or ½ log(σ² − ε)), where ε is the regularisation: every η then has all
+/// conditional variances above ε. ∇_μₖℓ = Λₖs₁ₖ, and the structure's part.
+/// </remarks>
+public sealed class GaussianEmissionFamily : IEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>
+{
+    // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. A block's column
+    // is 2 KiB in either precision (256 float64 or 512 float32 values): fewer rows spend more on each block's fixed
+    // costs (the scatter's horizontal sums), more rows push the columns of a D = 50 block out of the cache.
+    private const int Rows = 256;
+
+    /// <summary>K emissions in D dimensions.</summary>
+    /// <param name="components">K ≥ 1.</param>
+    /// <param name="dimension">D ≥ 1.</param>
+    /// <param name="structure">Covariance structure.</param>
+    /// <param name="regularization">Added to the variances in the M-step (scikit-learn's <c>reg_covar</c>), and the floor of every conditional variance.</param>
+    public GaussianEmissionFamily(int components, int dimension, CovarianceStructure structure, double regularization)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(components, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (!(regularization >= 0) || !double.IsFinite(regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "must be a finite number ≥ 0");
+        }
+
+        Components = components;
+        Dimension = dimension;
+        Structure = structure;
+        Regularization = regularization;
+        NaturalParameterNames = [
+            .. Enumerable.Range(1, components).SelectMany(k => Enumerable.Range(1, dimension).Select(c => $"mean[{k}][{c}]")),
+            .. structure.CovarianceNames(components, dimension)];
+    }
+
+    /// <inheritdoc/>
+    public int Components { get; }
+
+    /// <summary>D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Covariance structure.</summary>
+    public CovarianceStructure Structure { get; }
+
+    /// <summary>Added to variances in the M-step; the floor of the conditional variances.</summary>
+    public double Regularization { get; }
+
+    /// <inheritdoc/>
+    public int ParameterCount => Components * Dimension + Structure.UnconstrainedLength(Components, Dimension);
+
+    /// <inheritdoc/>
+    /// <remarks>The means, then the covariance values in the structure's layout (full and tied: every matrix entry).</remarks>
+    public IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <inheritdoc/>
+    public GaussianEmissionStatistics CreateStatistics() => new(Structure, Components, Dimension);
+
+    /// <inheritdoc/>
+    public int BlockRows(Precision precision) => precision == Precision.Single ? 2 * Rows : Rows;
+
+    /// <inheritdoc/>
+    /// <exception cref="SingularCovarianceException">A covariance is not positive definite, or a conditional variance is below the regularisation.</exception>
+    /// <exception cref="IncompatibleStatisticsException"><paramref name="into"/> holds moments about other means.</exception>
+    public IEmissionWorkspace CreateWorkspace(GaussianEmissionParameters emission, GaussianEmissionStatistics into, int capacityRows, Precision precision)
+    {
+        var factors = emission.Factors;
+        CheckVarianceFloor(factors);
+        var centres = into.CentresFor(emission.Means);
+        return new Workspace(this, emission, factors, centres, into, ColumnBlock.Create(capacityRows, Dimension, precision));
+    }
+
+    /// <summary>
+    /// With regularisation ε, every parameter the model accepts has all conditional variances (Lᵢᵢ² of each Cholesky
+    /// factor) at least ε (less a relative 10⁻⁹ for rounding). EM's M-step, S/n + εI, always satisfies it; for the
+    /// gradient methods it bounds the likelihood, which is otherwise unbounded as a component collapses onto a
+    /// point, so that EM and the gradient methods maximise ℓ over the same set and a collapsed component ends at
+    /// the same variance ε whichever method fits it. A point below the floor is invalid: ℓ there is −∞ to a line search.
+    /// </summary>
+    private void CheckVarianceFloor(CovarianceFactors factors)
+    {
+        if (Regularization > 0 && !(factors.SmallestConditionalVariance >= (1 - 1e-9) * Regularization))
+        {
+            throw new SingularCovarianceException(
+                factors.SmallestComponent,
+                $"a conditional variance of {factors.SmallestConditionalVariance:G3} is below the regularisation reg_covar ({Regularization:G3}), the floor below which the likelihood is unbounded");
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="SingularCovarianceException">An updated covariance is not positive definite.</exception>
+    public GaussianEmissionParameters Maximize(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight) =>
+        Maximize(current, statistics, occupancies, totalWeight, Regularization, centreAtNewMeans: true);
+
+    /// <summary>
+    /// The M-step with a chosen regularisation and centring; <paramref name="centreAtNewMeans"/> = false gives
+    /// the covariance update about the current means used by Xu &amp; Jordan's (1996) identity.
+    /// </summary>
+    /// <exception cref="SingularCovarianceException">An updated covariance is not positive definite.</exception>
+    internal GaussianEmissionParameters Maximize(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, double regularization, bool centreAtNewMeans)
+    {
+        int k = Components, d = Dimension;
+        var shifts = MeanShifts(statistics, occupancies);
+        var means = new double[k * d];
+        ReadOnlySpan<double> centres = statistics.Centres ?? current.Means;
+        for (int j = 0; j < k; j++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                means[j * d + c] = centres[j * d + c] + shifts[j * d + c];
+            }
+        }
+
+        var covariances = new double[Structure.CovarianceLength(k, d)];
+        Structure.Maximize(statistics.Scatter, shifts, occupancies, totalWeight, d, regularization, centreAtNewMeans, covariances);
+        var next = GaussianEmissionParameters.Own(Structure, k, d, means, covariances);
+        _ = next.Factors; // validates positive definiteness now, naming the component, rather than in the next E-step
+        return next;
+    }
+
+    /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from the centres.</summary>
+    internal double[] MeanShifts(GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies)
+    {
+        var shifts = new double[Components * Dimension];
+        for (int j = 0; j < Components; j++)
+        {
+            for (int c = 0; c < Dimension; c++)
+            {
+                shifts[j * Dimension + c] = statistics.FirstMoments[j * Dimension + c] / occupancies[j];
+            }
+        }
+
+        return shifts;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="IncompatibleStatisticsException">The statistics hold moments about other means than <paramref name="current"/>'s.</exception>
+    public void Gradient(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
+    {
+        if (statistics.Centres is { } centres && !centres.AsSpan().SequenceEqual(current.Means))
+        {
+            // Fisher's identity gives ∇ℓ at the θ the statistics were computed at, and at no other.
+            throw new IncompatibleStatisticsException("the gradient needs statistics computed at the same parameters; these hold moments about other means");
+        }
+
+        int k = Components, d = Dimension;
+        MeanGradient(current, statistics, gradient[..(k * d)]);
+        Structure.Gradient(current.Covariances, current.Factors, statistics.Scatter, occupancies, totalWeight, d, Regularization, gradient[(k * d)..]);
+    }
+
+    /// <summary>∇_μₖℓ = Λₖ s₁ₖ, by two triangular solves with the Cholesky factor (Λ = L⁻ᵀL⁻¹).</summary>
+    internal void MeanGradient(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, Span<double> gradient)
+    {
+        int d = Dimension;
+        Span<double> sigma = new double[d * d];
+        var full = current.FullCovariances();
+        for (int j = 0; j < Components; j++)
+        {
+            full.AsSpan(j * d * d, d * d).CopyTo(sigma);
+            DenseMatrix.TryCholesky(sigma, d);
+            var target = gradient.Slice(j * d, d);
+            statistics.FirstMoments.AsSpan(j * d, d).CopyTo(target);
+            DenseMatrix.SolveLower(sigma, d, target);
+            DenseMatrix.SolveLowerTransposed(sigma, d, target);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ToUnconstrained(GaussianEmissionParameters emission, Span<double> eta)
+    {
+        int k = Components, d = Dimension;
+        emission.Means.CopyTo(eta[..(k * d)]);
+        Structure.ToUnconstrained(emission.Covariances, k, d, Regularization, eta[(k * d)..]);
+    }
+
+    /// <inheritdoc/>
+    public GaussianEmissionParameters FromUnconstrained(ReadOnlySpan<double> eta)
+    {
+        int k = Components, d = Dimension;
+        var means = eta[..(k * d)].ToArray();
+        var covariances = new double[Structure.CovarianceLength(k, d)];
+        Structure.FromUnconstrained(eta[(k * d)..], k, d, Regularization, covariances);
+        return GaussianEmissionParameters.Own(Structure, k, d, means, covariances);
+    }
+
+    /// <inheritdoc/>
+    public void ToNatural(GaussianEmissionParameters emission, Span<double> natural)
+    {
+        emission.Means.CopyTo(natural);
+        emission.Covariances.CopyTo(natural[(Components * Dimension)..]);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>False where a mean is not finite or a covariance is not positive definite.</remarks>
+    public bool TryFromNatural(ReadOnlySpan<double> natural, out GaussianEmissionParameters emission)
+    {
+        int k = Components, d = Dimension;
+        var means = natural[..(k * d)].ToArray();
+        var covariances = natural.Slice(k * d, Structure.CovarianceLength(k, d)).ToArray();
+        if (means.Any(m => !double.IsFinite(m)))
+        {
+            emission = null!;
+            return false;
+        }
+
+        emission = GaussianEmissionParameters.Own(Structure, k, d, means, covariances);
+        try
+        {
+            _ = emission.Factors;
+            return true;
+        }
+        catch (SingularCovarianceException)
+        {
+            emission = null!;
+            return false;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A mean coordinate: its component's standard deviation in that direction. The log-variance coordinates: 1. An
+    /// off-diagonal Cholesky entry Lᵢⱼ: √Σᵢᵢ, the scale of row i.
+    /// </remarks>
+    public void Scales(GaussianEmissionParameters emission, Span<double> scales)
+    {
+        int k = Components, d = Dimension;
+        scales.Fill(1);
+        var full = emission.FullCovariances();
+        for (int j = 0; j < k; j++)
+        {
+            for (int c = 0; c < d; c++)
+            {
+                scales[j * d + c] = Math.Sqrt(full[j * d * d + c * d + c]);
+            }
+        }
+
+        Structure.UnconstrainedScales(full, k, d, scales[(k * d)..]);
+    }
+
+    /// <summary>One transposition per block serves both kernels: the log-densities and the moments.</summary>
+    private sealed class Workspace(
+        GaussianEmissionFamily family,
+        GaussianEmissionParameters emission,
+        CovarianceFactors factors,
+        double[] centres,
+        GaussianEmissionStatistics into,
+        ColumnBlock columns) : IEmissionWorkspace
+    {
+        public void Load(DataBlock block) => columns.Load(block);
+
+        public void LogDensities(DataBlock block, Span<double> logDensities) =>
+            family.Structure.LogDensities(factors, emission.Means, family.Components, columns, logDensities);
+
+        public void Accumulate(DataBlock block, ReadOnlySpan<double> posteriors) =>
+            family.Structure.AccumulateMoments(block, columns, posteriors, centres, family.Components, into.FirstMoments, into.Scatter);
+
+        public void Dispose() => columns.Dispose();
+    }
+}

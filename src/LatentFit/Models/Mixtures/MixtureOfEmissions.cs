@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using LatentFit.Data;
+using LatentFit.Models.Abstractions;
+using LatentFit.Models.Emissions;
+using LatentFit.Transforms;
+
+namespace LatentFit.Models.Mixtures;
+
+/// <summary>A mixture's statistics: the totals the posterior adds and the emission family's statistics.</summary>
+internal interface IMixtureStatistics<TEmissionStatistics> : IMixtureTotals
+    where TEmissionStatistics : IEmissionStatistics<TEmissionStatistics>
+{
+    /// <summary>The emission family's statistics, weighted by the responsibilities.</summary>
+    TEmissionStatistics Emission { get; }
+}
+
+/// <summary>Sees the responsibilities of one block (class-major, K×B) after the posterior has written them.</summary>
+internal delegate void PosteriorObserver(DataBlock block, ReadOnlySpan<double> responsibilities);
+
+/// <summary>
+/// A K-component mixture p(x) = Σₖ αₖ pₖ(x | θₑ): mixing weights on the simplex and an emission family. It owns only
+/// the weights (η: log-ratios aₖ = log αₖ − log α_K, ∂ℓ/∂aₖ = nₖ − Nαₖ) and the shared posterior; everything about pₖ
+/// is the family's. The mixture models (Gaussian, Poisson) are this composition with their own parameter and
+/// statistics types.
+/// </summary>
+internal sealed class MixtureOfEmissions<TEmission, TStatistics>
+    where TStatistics : IEmissionStatistics<TStatistics>
+{
+    /// <summary>A mixture of the family's K components.</summary>
+    public MixtureOfEmissions(IEmissionFamily<TEmission, TStatistics> family)
+    {
+        Family = family;
+        NaturalParameterNames = [.. Enumerable.Range(1, family.Components).Select(k => $"weight[{k}]"), .. family.NaturalParameterNames];
+    }
+
+    /// <summary>The emission family.</summary>
+    public IEmissionFamily<TEmission, TStatistics> Family { get; }
+
+    /// <summary>K.</summary>
+    public int Components => Family.Components;
+
+    /// <summary>K − 1 log-ratios, then the family's part of η.</summary>
+    public int ParameterCount => Components - 1 + Family.ParameterCount;
+
+    /// <summary>The weights, then the family's natural parameters.</summary>
+    public IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <summary>
+    /// The E-step on a chunk, block by block: the family's log-densities, the shared posterior, then the family's
+    /// accumulation with the responsibilities as weights. One workspace serves every block, so a family that
+    /// transposes a block does it once for both of its passes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Accumulate(ReadOnlySpan<double> weights, TEmission emission, DataBlock rows, IMixtureStatistics<TStatistics> into, PosteriorObserver? observer = null)
+    {
+        int k = Components;
+        var logWeights = new double[k];
+        for (int j = 0; j < k; j++)
+        {
+            logWeights[j] = Math.Log(weights[j]);
+        }
+
+        int blockRows = Family.BlockRows(rows.Precision);
+        var buffer = ArrayPool<double>.Shared.Rent(Math.Min(blockRows, rows.Rows) * k);
+        var maxima = ArrayPool<double>.Shared.Rent(2 * blockRows);
+        try
+        {
+            using var workspace = Family.CreateWorkspace(emission, into.Emission, Math.Min(blockRows, rows.Rows), rows.Precision);
+            for (int start = 0; start < rows.Rows; start += blockRows)
+            {
+                int count = Math.Min(blockRows, rows.Rows - start);
+                var block = rows.Slice(start, count);
+                var logDensities = buffer.AsSpan(0, count * k);
+                workspace.Load(block);
+                workspace.LogDensities(block, logDensities);
+                MixturePosterior.Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * count), into);
+                workspace.Accumulate(block, logDensities);
+                observer?.Invoke(block, logDensities);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+            ArrayPool<double>.Shared.Return(maxima);
+        }
+    }
+
+    /// <summary>
+    /// Checks that the statistics allow an M-step and returns the weights' part of it, αₖ = nₖ / N.
+    /// </summary>
+    /// <exception cref="ModelFailureException">ℓ at the current parameters is not finite.</exception>
+    /// <exception cref="ComponentCollapsedException">A component's occupancy is at most <see cref="MixturePosterior.CollapseThreshold"/> of the total.</exception>
+    public double[] MaximizeWeights(IMixtureTotals statistics)
+    {
+        double total = statistics.Weight;
+        if (!double.IsFinite(statistics.LogLikelihood))
+        {
+            throw new ModelFailureException("the log-likelihood at the current parameters is not finite, so there is no M-step from them; start from other parameters.");
+        }
+
+        var occupancies = statistics.ComponentWeights;
+        for (int j = 0; j < occupancies.Length; j++)
+        {
+            if (!(occupancies[j] > MixturePosterior.CollapseThreshold * total))
+            {
+                throw new ComponentCollapsedException(j, occupancies[j], total);
+            }
+        }
+
+        var weights = new double[occupancies.Length];
+        for (int j = 0; j < weights.Length; j++)
+        {
+            weights[j] = occupancies[j] / total;
+        }
+
+        return weights;
+    }
+
+    /// <summary>The full M-step: the weights' part, then the family's weighted MLE.</summary>
+    public (double[] Weights, TEmission Emission) Maximize(TEmission current, IMixtureStatistics<TStatistics> statistics)
+    {
+        var weights = MaximizeWeights(statistics);
+        return (weights, Family.Maximize(current, statistics.Emission, statistics.ComponentWeights, statistics.Weight));
+    }
+
+    /// <summary>∇ℓ in η by Fisher's identity: the log-ratios' part, then the family's.</summary>
+    public void Gradient(ReadOnlySpan<double> weights, TEmission emission, IMixtureStatistics<TStatistics> statistics, Span<double> gradient)
+    {
+        int k = Components;
+        SimplexTransform.Gradient(statistics.ComponentWeights, statistics.Weight, weights, gradient);
+        Family.Gradient(emission, statistics.Emission, statistics.ComponentWeights, statistics.Weight, gradient.Slice(k - 1, Family.ParameterCount));
+    }
+
+    /// <summary>θ → η.</summary>
+    public void ToUnconstrained(ReadOnlySpan<double> weights, TEmission emission, Span<double> eta)
+    {
+        SimplexTransform.ToLogRatios(weights, eta);
+        Family.ToUnconstrained(emission, eta.Slice(Components - 1, Family.ParameterCount));
+    }
+
+    /// <summary>η → θ.</summary>
+    /// <exception cref="ArgumentException">η has the wrong length.</exception>
+    public (double[] Weights, TEmission Emission) FromUnconstrained(ReadOnlySpan<double> eta)
+    {
+        if (eta.Length != ParameterCount)
+        {
+            throw new ArgumentException($"expected {ParameterCount} parameters, got {eta.Length}", nameof(eta));
+        }
+
+        var weights = new double[Components];
+        SimplexTransform.FromLogRatios(eta, weights);
+        return (weights, Family.FromUnconstrained(eta[(Components - 1)..]));
+    }
+
+    /// <summary>The weights, then the family's natural parameters.</summary>
+    public void ToNatural(ReadOnlySpan<double> weights, TEmission emission, Span<double> natural)
+    {
+        weights.CopyTo(natural);
+        Family.ToNatural(emission, natural[Components..]);
+    }
+
+    /// <summary>Parameters from natural values, the weights normalised to sum to 1; false where a weight is not positive and finite or the family refuses its part.</summary>
+    public bool TryFromNatural(ReadOnlySpan<double> natural, out double[] weights, out TEmission emission)
+    {
+        int k = Components;
+        weights = natural[..k].ToArray();
+        emission = default!;
+        double sum = 0;
+        foreach (double w in weights)
+        {
+            if (!(w > 0) || !double.IsFinite(w))
+            {
+                return false;
+            }
+
+            sum += w;
+        }
+
+        for (int j = 0; j < k; j++)
+        {
+            weights[j] /= sum;
+        }
+
+        return Family.TryFromNatural(natural[k..], out emission);
+    }
+
+    /// <summary>Log-ratios: 1; then the family's scales.</summary>
+    public void Scales(TEmission emission, Span<double> scales)
+    {
+        scales[..(Components - 1)].Fill(1);
+        Family.Scales(emission, scales.Slice(Components - 1, Family.ParameterCount));
+    }
+}

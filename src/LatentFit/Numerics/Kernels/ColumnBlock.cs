@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using LatentFit.Data;
+
+namespace LatentFit.Numerics.Kernels;
+
+/// <summary>
+/// A block of rows held column by column (D columns of B values), with the E-step kernels that run over it; the
+/// parameters come in and the results go out in float64, whatever precision the block computes in.
+/// </summary>
+internal abstract class ColumnBlock : IDisposable
+{
+    /// <summary>
+    /// Buffers for blocks of up to <paramref name="capacityRows"/> rows of D columns in <paramref name="precision"/>:
+    /// float64, or float32 for <see cref="Precision.Single"/> data. One serves every block of a chunk (see <see cref="Load"/>).
+    /// </summary>
+    public static ColumnBlock Create(int capacityRows, int dimension, Precision precision) =>
+        precision == Precision.Single ? new ColumnBlock<float>(capacityRows, dimension) : new ColumnBlock<double>(capacityRows, dimension);
+
+    /// <summary>Buffers for one block, with the block loaded.</summary>
+    public static ColumnBlock Create(DataBlock rows)
+    {
+        var block = Create(rows.Rows, rows.Dimension, rows.Precision);
+        block.Load(rows);
+        return block;
+    }
+
+    /// <summary>Transposes the block's rows (at most the capacity, in the buffers' precision) into the columns.</summary>
+    public abstract void Load(DataBlock rows);
+
+    /// <summary>B, the rows in the block.</summary>
+    public abstract int Rows { get; }
+
+    /// <summary>D.</summary>
+    public abstract int Dimension { get; }
+
+    /// <summary>Centres every column at <paramref name="mean"/> into the working columns.</summary>
+    public abstract void Centre(ReadOnlySpan<double> mean);
+
+    /// <summary>
+    /// After <see cref="Centre"/>: writes log N(xₙ | μ, Σ) = normalizer − ½‖L⁻¹(xₙ − μ)‖² to <paramref name="logDensities"/>[n]
+    /// (one component's column of the block), with L⁻¹ lower triangular (D×D, row-major).
+    /// </summary>
+    public abstract void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities);
+
+    /// <summary>
+    /// After <see cref="Centre"/>: adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ (xₙ − μ)(xₙ − μ)ᵀ to the
+    /// upper triangle of <paramref name="scatter"/>, with wₙ = <paramref name="responsibilities"/>[n] (one component's
+    /// column) times the row weight.
+    /// </summary>
+    public abstract void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter);
+
+    /// <summary>
+    /// log N(xₙ | μ, diag(σ²)) = normalizer − ½Σ_c ((xₙc − μc)/σc)², with <paramref name="inverseScales"/> = 1/σ per
+    /// coordinate (one value repeated for a spherical covariance).
+    /// </summary>
+    public abstract void DiagonalLogDensities(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities);
+
+    /// <summary>
+    /// Adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ(xₙc − μc)² to <paramref name="scatter"/>[c] (or,
+    /// when it has length 1, their sum over c, for a spherical covariance).
+    /// </summary>
+    public abstract void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter);
+
+    /// <summary>Returns the buffers to the pool.</summary>
+    public abstract void Dispose();
+}
+
+/// <summary>
+/// The kernels in precision <typeparamref name="T"/> (double or float) for full, tied, diagonal and spherical
+/// covariances, so that every inner loop runs over the rows of the block with SIMD: the Mahalanobis terms
+/// ‖L⁻¹(x − μ)‖² as D(D+1)/2 fused multiply-adds of length B, the scatter Σₙ rₙ(xₙ − μ)(xₙ − μ)ᵀ as D(D+1)/2 dot
+/// products of length B, with 512-bit register kernels where the hardware has them. Written here because no library
+/// offers a fused, allocation-free kernel of this shape; buffers come from the shared array pool. In float32 the sums
+/// over a block's rows are float32 and are added to the float64 statistics block by block.
+/// </summary>
+internal sealed partial class ColumnBlock<T> : ColumnBlock
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _columns;
+    private readonly T[] _centred;
+    private readonly T[] _weighted;
+    private readonly T[] _work;
+    private readonly T[] _sum;
+    private readonly T[] _parameters;
+    private readonly double[] _origin;
+    private readonly int _capacity;
+    private int _stride;
+    private int _padded;
+    private bool _registers512;
+    private int _rows;
+
+    /// <summary>Rents buffers for blocks of up to <paramref name="capacityRows"/> rows.</summary>
+    public ColumnBlock(int capacityRows, int dimension)
+    {
+        _capacity = capacityRows;
+        Dimension = dimension;
+
+        // The widest layout any block up to the capacity can take (the stride never shrinks as rows grow).
+        int stride = Stride(capacityRows), padded = (dimension + 3) / 4 * 4;
+        _columns = ArrayPool<T>.Shared.Rent(stride * dimension);
+        _centred = ArrayPool<T>.Shared.Rent(stride * padded);
+        _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
+        _work = ArrayPool<T>.Shared.Rent(capacityRows);
+        _sum = ArrayPool<T>.Shared.Rent(capacityRows);
+        _parameters = ArrayPool<T>.Shared.Rent(dimension * dimension);
+        _origin = ArrayPool<double>.Shared.Rent(dimension);
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void Load(DataBlock rows)
+    {
+        if (rows.Rows > _capacity || rows.Dimension != Dimension)
+        {
+            throw new ArgumentException($"a block of {rows.Rows}×{rows.Dimension} does not fit buffers of {_capacity}×{Dimension}", nameof(rows));
+        }
+
+        _rows = rows.Rows;
+        _stride = Stride(Rows);
+        _registers512 = Vector512.IsHardwareAccelerated && Rows % (4 * Width) == 0;
+
+        // The scatter tiles take four columns at a time; the register path pads D to a multiple of four with
+        // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
+        _padded = _registers512 ? (Dimension + 3) / 4 * 4 : Dimension;
+        _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
+        _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
+        _origin.AsSpan(0, Dimension).Clear();
+        rows.Origin.CopyTo(_origin);
+        ReadOnlySpan<T> values = typeof(T) == typeof(double) && rows.Precision == Precision.Double
+            ? MemoryMarshal.Cast<double, T>(rows.Values)
+            : typeof(T) == typeof(float) && rows.Precision == Precision.Single
+                ? MemoryMarshal.Cast<float, T>(rows.SingleValues)
+                : throw new ArgumentException($"a {typeof(T).Name} block cannot hold {rows.Precision}-precision rows", nameof(rows));
+        int transposed = 0;
+        if (typeof(T) == typeof(double) && Avx512F.IsSupported && Rows % 8 == 0)
+        {
+            transposed = TransposeDouble(MemoryMarshal.Cast<T, double>(values), MemoryMarshal.Cast<T, double>(_columns.AsSpan()));
+        }
+        else if (typeof(T) == typeof(float) && Avx512F.IsSupported && Rows % 16 == 0 && Dimension % 2 == 0)
+        {
+            transposed = TransposeSingle(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<T, float>(_columns.AsSpan()));
+        }
+
+        for (int n = 0; n < Rows; n++)
+        {
+            for (int c = transposed; c < Dimension; c++)
+            {
+                _columns[c * _stride + n] = values[n * Dimension + c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows into columns eight by eight with AVX-512 permutes instead of one scalar load and store per value; returns
+    /// how many leading columns it did (whole groups of eight), the rest being left to the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TransposeDouble(ReadOnlySpan<double> values, Span<double> columns)
+    {
+        int d = Dimension, groups = d / 8;
+        ref double source = ref MemoryMarshal.GetReference(values);
+        ref double target = ref MemoryMarshal.GetReference(columns);
+        nuint column = (nuint)_stride;
+        for (int g = 0; g < groups; g++)
+        {
+            int c = g * 8;
+            for (int n = 0; n < Rows; n += 8)
+            {
+                Transpose8x8(ref source, (nuint)((n * d) + c), (nuint)d, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
+                nuint to = (nuint)((c * _stride) + n);
+                c0.StoreUnsafe(ref target, to);
+                c1.StoreUnsafe(ref target, to + column);
+                c2.StoreUnsafe(ref target, to + (2 * column));
+                c3.StoreUnsafe(ref target, to + (3 * column));
+                c4.StoreUnsafe(ref target, to + (4 * column));
+                c5.StoreUnsafe(ref target, to + (5 * column));
+                c6.StoreUnsafe(ref target, to + (6 * column));
+                c7.StoreUnsafe(ref target, to + (7 * column));
+            }
+        }
+
+        return groups * 8;
+    }
+
+    /// <summary>
+    /// The same for float32, sixteen by sixteen: each pair of adjacent floats moves as one float64 through two 8×8
+    /// transpositions (rows n..n+7 and n+8..n+15), and one two-source permute per column then takes the even or odd
+    /// floats of both halves. Needs an even D, so that every row starts on a whole pair.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TransposeSingle(ReadOnlySpan<float> values, Span<float> columns)
+    {
+        int d = Dimension, groups = d / 16;
+        ref double source = ref Unsafe.As<float, double>(ref MemoryMarshal.GetReference(values));
+        ref float target = ref MemoryMarshal.GetReference(columns);
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = even + Vector512<int>.One;
+        nuint column = (nuint)_stride;
+        Span<Vector512<double>> halves = stackalloc Vector512<double>[16];
+        for (int g = 0; g < groups; g++)
+        {
+            int c = g * 16;
+            for (int n = 0; n < Rows; n += 16)
+            {
+                // In units of float64 pairs: a row is d/2 pairs long and the group starts c/2 pairs in.
+                nuint at = (nuint)(((n * d) + c) / 2), step = (nuint)(d / 2);
+                Transpose8x8(ref source, at, step, out halves[0], out halves[1], out halves[2], out halves[3], out halves[4], out halves[5], out halves[6], out halves[7]);
+                Transpose8x8(ref source, at + (8 * step), step, out halves[8], out halves[9], out halves[10], out halves[11], out halves[12], out halves[13], out halves[14], out halves[15]);
+                nuint to = (nuint)((c * _stride) + n);
+                for (int pair = 0; pair < 8; pair++)
+                {
+                    var upper = halves[pair].AsSingle();
+                    var lower = halves[pair + 8].AsSingle();
+                    Avx512F.PermuteVar16x32x2(upper, even, lower).StoreUnsafe(ref target, to + ((nuint)(2 * pair) * column));
+                    Avx512F.PermuteVar16x32x2(upper, odd, lower).StoreUnsafe(ref target, to + ((nuint)((2 * pair) + 1) * column));
+                }
+            }
+        }
+
+        return groups * 16;
+    }
+
+    /// <summary>
+    /// The eight horizontal sums (Σ of the lanes of each of a..h) as one vector, by a reduction tree: adjacent lanes
+    /// of pairs, then 128-bit lanes of pairs of those, then 256-bit halves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> SumEach(
+        Vector512<double> a,
+        Vector512<double> b,
+        Vector512<double> c,
+        Vector512<double> d,
+        Vector512<double> e,
+        Vector512<double> f,
+        Vector512<double> g,
+        Vector512<double> h)
+    {
+        // (a0+a1, b0+b1, a2+a3, b2+b3, …): each 128-bit lane holds one partial sum of each of the pair.
+        var ab = Avx512F.UnpackLow(a, b) + Avx512F.UnpackHigh(a, b);
+        var cd = Avx512F.UnpackLow(c, d) + Avx512F.UnpackHigh(c, d);
+        var ef = Avx512F.UnpackLow(e, f) + Avx512F.UnpackHigh(e, f);
+        var gh = Avx512F.UnpackLow(g, h) + Avx512F.UnpackHigh(g, h);
+
+        // (a, b, c, d partial sums of lanes 0+1, then of lanes 2+3): 128-bit lanes 0 and 2, plus 1 and 3.
+        var abcd = Avx512F.Shuffle4x128(ab, cd, 0x88) + Avx512F.Shuffle4x128(ab, cd, 0xDD);
+        var efgh = Avx512F.Shuffle4x128(ef, gh, 0x88) + Avx512F.Shuffle4x128(ef, gh, 0xDD);
+        return Avx512F.Shuffle4x128(abcd, efgh, 0x88) + Avx512F.Shuffle4x128(abcd, efgh, 0xDD);
+    }
+
+    /// <summary>
+    /// Transposes the 8×8 float64 tile whose row r starts at source[at + r·step]: three rounds of eight permutes
+    /// (pairs, 128-bit lanes, 256-bit halves); c_j is column j of the tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(
+        ref double source,
+        nuint at,
+        nuint step,
+        out Vector512<double> c0,
+        out Vector512<double> c1,
+        out Vector512<double> c2,
+        out Vector512<double> c3,
+        out Vector512<double> c4,
+        out Vector512<double> c5,
+        out Vector512<double> c6,
+        out Vector512<double> c7)
+    {
+        var r0 = Vector512.LoadUnsafe(ref source, at);
+        var r1 = Vector512.LoadUnsafe(ref source, at + step);
+        var r2 = Vector512.LoadUnsafe(ref source, at + (2 * step));
+        var r3 = Vector512.LoadUnsafe(ref source, at + (3 * step));
+        var r4 = Vector512.LoadUnsafe(ref source, at + (4 * step));
+        var r5 = Vector512.LoadUnsafe(ref source, at + (5 * step));
+        var r6 = Vector512.LoadUnsafe(ref source, at + (6 * step));
+        var r7 = Vector512.LoadUnsafe(ref source, at + (7 * step));
+
+        // Pairs: t0 = (r0[0] r1[0] r0[2] r1[2] …), t1 = (r0[1] r1[1] r0[3] r1[3] …), and so on.
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+
+        // 128-bit lanes 0 and 2 (0x88) or 1 and 3 (0xDD) of each of two vectors.
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);
+        var u1 = Avx512F.Shuffle4x128(t1, t3, 0x88);
+        var u2 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
+        var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
+        var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);
+        var u5 = Avx512F.Shuffle4x128(t5, t7, 0x88);
+        var u6 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+
+        c0 = Avx512F.Shuffle4x128(u0, u4, 0x88);
+        c1 = Avx512F.Shuffle4x128(u1, u5, 0x88);
+        c2 = Avx512F.Shuffle4x128(u2, u6, 0x88);
+        c3 = Avx512F.Shuffle4x128(u3, u7, 0x88);
+        c4 = Avx512F.Shuffle4x128(u0, u4, 0xDD);
+        c5 = Avx512F.Shuffle4x128(u1, u5, 0xDD);
+        c6 = Avx512F.Shuffle4x128(u2, u6, 0xDD);
+        c7 = Avx512F.Shuffle4x128(u3, u7, 0xDD);
+    }
+
+    /// <inheritdoc/>
+    public override int Rows => _rows;
+
+    /// <inheritdoc/>
+    public override int Dimension { get; }
+
+    private static int Width => Vector512<T>.Count;
+
+    // The register kernels take four register-widths of rows at a time; ragged blocks take the SIMD-library path.
+    private bool Registers512 => _registers512;
+
+    private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
+
+    /// <summary>
+    /// Distance between columns: the rows rounded up to whole cache lines plus one more line when that is an even
+    /// number of lines. A stride of 2 KiB (256 float64 rows) would put every column's first line in the same few L1
+    /// sets, so the slices a register kernel reuses across columns would evict each other; an odd number of lines
+    /// spreads them over all sets.
+    /// </summary>
+    private static int Stride(int rows)
+    {
+        int perLine = 64 / Unsafe.SizeOf<T>();
+        int lines = (rows + perLine - 1) / perLine;
+        return (lines % 2 == 0 ? lines + 1 : lines) * perLine;
+    }
+
+    private static T Of(double value) => T.CreateTruncating(value);
+
+    private static double ToDouble(T value) => double.CreateTruncating(value);
+
+    /// <summary>a·b + c with one rounding (the generic Vector512 API has no fused multiply-add for T).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+
+        return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+    }
+
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        ArrayPool<T>.Shared.Return(_columns);
+        ArrayPool<T>.Shared.Return(_centred);
+        ArrayPool<T>.Shared.Return(_weighted);
+        ArrayPool<T>.Shared.Return(_work);
+        ArrayPool<T>.Shared.Return(_sum);
+        ArrayPool<T>.Shared.Return(_parameters);
+        ArrayPool<double>.Shared.Return(_origin);
+    }
+}
