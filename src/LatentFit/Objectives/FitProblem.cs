@@ -153,6 +153,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     where TStats : ISufficientStatistics<TStats>
 {
     private readonly ExecutionOptions _execution;
+    private readonly BlockPartition _partition;
     private double[]? _cachedEta;
     private TParams? _cachedTheta;
     private TStats? _cachedStats;
@@ -166,6 +167,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         Model = model;
         Data = data;
         _execution = execution ?? ExecutionOptions.Default;
+        _partition = _execution.Partition(data.Rows);
         double total = 0;
         if (data.RowWeights is { } weights)
         {
@@ -271,11 +273,12 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         var information = (IObservedInformationModel<TParams>)Model;
         var theta = Model.FromUnconstrained(eta);
         int p = ParameterCount;
-        hessian[..(p * p)].Clear();
         Passes++;
 
-        // One pass in a fixed row order, like the statistics, so the result does not depend on threads.
-        information.AccumulateHessian(theta, Data.Block(0, Data.Rows), hessian);
+        // A pass like the statistics': per-block sums merged in block order, so the result depends on neither the
+        // threads nor the backend.
+        var sum = _execution.Backend.Reduce(Data, _partition, Range.All, _execution.Threads, () => new VectorSum(p * p), (_, rows, into) => information.AccumulateHessian(theta, rows, into.Values));
+        sum.Values.CopyTo(hessian);
     }
 
     /// <summary>η for θ.</summary>
@@ -290,7 +293,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     public TStats Statistics(TParams theta)
     {
         Passes++;
-        return ChunkedEStep.Run(Model, theta, Data, _execution);
+        return ChunkedEStep.Run(Model, theta, Data, _partition, Range.All, _execution);
     }
 
     /// <inheritdoc/>
@@ -336,7 +339,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         {
             // One more pass, with θₜ's responsibilities and moments about the new means (see IRecentringModel).
             Passes++;
-            stats = ChunkedEStep.Run(Model, _cachedTheta!, Data, _execution, create);
+            stats = ChunkedEStep.Run(Model, _cachedTheta!, Data, _partition, Range.All, _execution, create);
         }
 
         var updated = Model.Maximize(_cachedTheta!, stats);
