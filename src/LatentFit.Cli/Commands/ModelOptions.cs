@@ -66,6 +66,20 @@ internal sealed class ModelOptions
 
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the E-step (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+    public Option<string> Backend { get; } = new("--backend")
+    {
+        Description = "Where the passes over the data run: local (this machine's cores), or sharded (blocks dealt to shards whose statistics cross a wire form; the same results bit for bit)",
+        DefaultValueFactory = _ => LocalBackend.BackendName,
+    };
+
+    public Option<int> BlockRows { get; } = new("--block-rows")
+    {
+        Description = "Rows per block of the passes over the data; the blocks fix the order of the sums, so every backend and thread count gives the same bits for one block size",
+        DefaultValueFactory = _ => ExecutionOptions.Default.ChunkRows,
+    };
+
+    public Option<int> Shards { get; } = new("--shards") { Description = "Shards of --backend sharded", DefaultValueFactory = _ => ShardedBackend.DefaultShards };
+
     /// <summary>Where to show the progress of loading a large file; null (the default) shows none.</summary>
     public Spectre.Console.IAnsiConsole? ProgressConsole { get; init; }
 
@@ -86,6 +100,9 @@ internal sealed class ModelOptions
         command.Options.Add(Init);
         command.Options.Add(InitMethod);
         command.Options.Add(Threads);
+        command.Options.Add(Backend);
+        command.Options.Add(Shards);
+        command.Options.Add(BlockRows);
         if (precision)
         {
             command.Options.Add(Precision);
@@ -117,6 +134,16 @@ internal sealed class ModelOptions
         Require(regularization >= 0 && double.IsFinite(regularization), $"--reg-covar must be a finite number ≥ 0, got {Format(regularization)}");
         int threads = parse.GetValue(Threads);
         Require(threads >= 1, $"--threads must be at least 1, got {threads}");
+        int blockRows = parse.GetValue(BlockRows);
+        Require(blockRows >= 1, $"--block-rows must be at least 1, got {blockRows}");
+        int shards = parse.GetValue(Shards);
+        Require(shards >= 1, $"--shards must be at least 1, got {shards}");
+        string backendName = parse.GetValue(Backend)!;
+        if (!ExecutionBackends.TryCreate(backendName.ToLowerInvariant(), shards, out var backend))
+        {
+            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names)}");
+        }
+
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
         string? initMethodName = parse.GetValue(InitMethod);
         InitializationMethod? initialization = initMethodName?.ToLowerInvariant() switch
@@ -150,7 +177,7 @@ internal sealed class ModelOptions
         var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress));
         int? requested = parse.GetValue(Components);
         int seed = parse.GetValue(Seed);
-        var execution = new ExecutionOptions(threads);
+        var execution = new ExecutionOptions(threads, blockRows) { Backend = backend };
         if (model == "poisson")
         {
             var poissonStart = initPath is null ? null : PoissonMixtureJson.ReadFile(initPath);
