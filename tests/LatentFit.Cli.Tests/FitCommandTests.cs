@@ -132,6 +132,14 @@ public sealed class FitCommandTests
     }
 
     [Fact]
+    public void Fit_ShardsWithLocalBackend_ExitCodeTwo()
+    {
+        var (code, _, stderr) = CliRunner.Run("fit", "--data", "faithful", "--shards", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--shards applies to --backend sharded only, not local", stderr);
+    }
+
+    [Fact]
     public void Fit_ToleranceZero_RunsExactlyMaxIter()
     {
         using var json = FitToJson("--data", "iris", "-k", "3", "--algorithm", "lbfgs", "--tol", "0", "--max-iter", "6");

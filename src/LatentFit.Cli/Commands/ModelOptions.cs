@@ -144,6 +144,8 @@ internal sealed class ModelOptions
             throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names)}");
         }
 
+        Require(backend is ShardedBackend || !ModelFileChoice.IsGiven(parse, Shards), $"--shards applies to --backend {ShardedBackend.BackendName} only, not {backend.Name}");
+
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
         string? initMethodName = parse.GetValue(InitMethod);
         InitializationMethod? initialization = initMethodName?.ToLowerInvariant() switch
