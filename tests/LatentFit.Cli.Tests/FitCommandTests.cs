@@ -124,22 +124,6 @@ public sealed class FitCommandTests
     }
 
     [Fact]
-    public void Fit_UnknownBackend_ExitCodeTwoNamesTheChoices()
-    {
-        var (code, _, stderr) = CliRunner.Run("fit", "--data", "faithful", "--backend", "cluster");
-        Assert.Equal(2, code);
-        Assert.Contains("unknown --backend \"cluster\"; choose one of: local, sharded", stderr);
-    }
-
-    [Fact]
-    public void Fit_ShardsWithLocalBackend_ExitCodeTwo()
-    {
-        var (code, _, stderr) = CliRunner.Run("fit", "--data", "faithful", "--shards", "2");
-        Assert.Equal(2, code);
-        Assert.Contains("--shards applies to --backend sharded only, not local", stderr);
-    }
-
-    [Fact]
     public void Fit_ToleranceZero_RunsExactlyMaxIter()
     {
         using var json = FitToJson("--data", "iris", "-k", "3", "--algorithm", "lbfgs", "--tol", "0", "--max-iter", "6");
