@@ -26,9 +26,13 @@ copy, only = sys.argv[1], set(sys.argv[2:])
 
 # name: (file, [(text, replacement), ...], what the bug is). Each text must occur exactly once in its file.
 MUTANTS = {
-    "chunk-drops-last-row": ("src/LatentFit/Execution/ChunkedEStep.cs",
-        [("int count = Math.Min(chunkRows, data.Rows - start);", "int count = Math.Min(chunkRows - 1, data.Rows - start);")],
-        "the chunked E-step drops the last row of every full chunk"),
+    "chunk-drops-last-row": ("src/LatentFit/Execution/IExecutionBackend.cs",
+        [("return data.Block(range.Start, range.Count);", "return data.Block(range.Start, Math.Min(range.Count, partition.TargetRows - 1));")],
+        "every backend drops the last row of every full block"),
+    "sharded-merges-out-of-order": ("src/LatentFit/Execution/ShardedBackend.cs",
+        [("var flat = MemoryMarshal.Cast<byte, double>(messages[b % shards].AsSpan((b / shards) * length * sizeof(double), length * sizeof(double)));",
+          "int at = count > 2 && (b == 1 || b == 2) ? 3 - b : b;\n            var flat = MemoryMarshal.Cast<byte, double>(messages[at % shards].AsSpan((at / shards) * length * sizeof(double), length * sizeof(double)));")],
+        "the sharded backend's coordinator merges blocks 1 and 2 in the other order (as messages arrive)"),
     "se-jacobian-over-h": ("src/LatentFit/Diagnostics/StandardErrors.cs",
         [("(plus[a] - minus[a]) / (2 * h)", "(plus[a] - minus[a]) / h")],
         "the standard errors' central-difference Jacobian divides by h instead of 2h"),

@@ -95,6 +95,34 @@ public sealed class FitCommandTests
         return JsonDocument.Parse(File.ReadAllText(output));
     }
 
+    [Theory]
+    [InlineData("gmm", "faithful", "50")]
+    [InlineData("poisson", "death_notices", "3")]
+    public void Fit_BackendSharded_SameNumbersAsLocal(string model, string data, string blockRows)
+    {
+        // Small blocks make several of faithful's 272 rows and death notices' 10 (one 4,096-row block would hold them all); the shards'
+        // statistics cross the wire form and must merge to the local backend's bits: ℓ, every parameter, the trace and
+        // the standard errors.
+        string[] fit = ["--data", data, "--model", model, "-k", "2", "--seed", "1", "--threads", "2", "--block-rows", blockRows];
+        using var local = FitToJson([.. fit, "--backend", "local"]);
+        using var sharded = FitToJson([.. fit, "--backend", "sharded", "--shards", "3"]);
+        var expected = local.RootElement;
+        var actual = sharded.RootElement;
+        Assert.Equal(expected.GetProperty("logLikelihood").GetDouble(), actual.GetProperty("logLikelihood").GetDouble());
+        Assert.Equal(expected.GetProperty("weights").GetRawText(), actual.GetProperty("weights").GetRawText());
+        foreach (string field in new[] { "means", "covariances", "rates", "standardErrors" })
+        {
+            if (expected.TryGetProperty(field, out var value))
+            {
+                Assert.Equal(value.GetRawText(), actual.GetProperty(field).GetRawText());
+            }
+        }
+
+        Assert.Equal(
+            expected.GetProperty("trace").EnumerateArray().Select(r => r.GetProperty("logLikelihood").GetDouble()),
+            actual.GetProperty("trace").EnumerateArray().Select(r => r.GetProperty("logLikelihood").GetDouble()));
+    }
+
     [Fact]
     public void Fit_ToleranceZero_RunsExactlyMaxIter()
     {

@@ -74,6 +74,20 @@ internal sealed class ModelOptions
 
     public Option<int> Threads { get; } = new("--threads") { Description = "Threads for the E-step (results do not depend on it)", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+    public Option<string> Backend { get; } = new("--backend")
+    {
+        Description = "Where the passes over the data run: local (this machine's cores), or sharded (blocks dealt to shards whose statistics cross a wire form; the same results bit for bit)",
+        DefaultValueFactory = _ => LocalBackend.BackendName,
+    };
+
+    public Option<int> BlockRows { get; } = new("--block-rows")
+    {
+        Description = "Rows per block of the passes over the data; the blocks fix the order of the sums, so every backend and thread count gives the same bits for one block size",
+        DefaultValueFactory = _ => ExecutionOptions.Default.ChunkRows,
+    };
+
+    public Option<int> Shards { get; } = new("--shards") { Description = "Shards of --backend sharded", DefaultValueFactory = _ => ShardedBackend.DefaultShards };
+
     /// <summary>Where to show the progress of loading a large file; null (the default) shows none.</summary>
     public Spectre.Console.IAnsiConsole? ProgressConsole { get; init; }
 
@@ -95,6 +109,9 @@ internal sealed class ModelOptions
         command.Options.Add(Init);
         command.Options.Add(InitMethod);
         command.Options.Add(Threads);
+        command.Options.Add(Backend);
+        command.Options.Add(Shards);
+        command.Options.Add(BlockRows);
         if (precision)
         {
             command.Options.Add(Precision);
@@ -132,6 +149,18 @@ internal sealed class ModelOptions
         Require(regularization >= 0 && double.IsFinite(regularization), $"--reg-covar must be a finite number ≥ 0, got {Format(regularization)}");
         int threads = parse.GetValue(Threads);
         Require(threads >= 1, $"--threads must be at least 1, got {threads}");
+        int blockRows = parse.GetValue(BlockRows);
+        Require(blockRows >= 1, $"--block-rows must be at least 1, got {blockRows}");
+        int shards = parse.GetValue(Shards);
+        Require(shards >= 1, $"--shards must be at least 1, got {shards}");
+        string backendName = parse.GetValue(Backend)!;
+        if (!ExecutionBackends.TryCreate(backendName.ToLowerInvariant(), shards, out var backend))
+        {
+            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names)}");
+        }
+
+        Require(backend is ShardedBackend || !ModelFileChoice.IsGiven(parse, Shards), $"--shards applies to --backend {ShardedBackend.BackendName} only, not {backend.Name}");
+
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
         string? initMethod = parse.GetValue(InitMethod);
         foreach (var (setting, name) in new[] { (ModelSetting.Covariance, covariance), (ModelSetting.InitializationMethod, initMethod) })
@@ -155,7 +184,7 @@ internal sealed class ModelOptions
             Seed = parse.GetValue(Seed),
             Restarts = restarts,
             StartFile = initPath,
-            Execution = new ExecutionOptions(threads),
+            Execution = new ExecutionOptions(threads, blockRows) { Backend = backend },
             Covariance = covariance,
             Regularization = regularization,
             InitializationMethod = initMethod,

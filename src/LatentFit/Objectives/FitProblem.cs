@@ -173,6 +173,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     where TStats : ISufficientStatistics<TStats>
 {
     private readonly ExecutionOptions _execution;
+    private readonly BlockPartition _partition;
     private double[]? _cachedEta;
     private TParams? _cachedTheta;
     private TStats? _cachedStats;
@@ -186,6 +187,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         Model = model;
         Data = data;
         _execution = execution ?? ExecutionOptions.Default;
+        _partition = _execution.Partition(data);
         double total = 0;
         if (data.RowWeights is { } weights)
         {
@@ -294,11 +296,12 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         var information = (IObservedInformationModel<TParams>)Model;
         var theta = Model.FromUnconstrained(eta);
         int p = ParameterCount;
-        hessian[..(p * p)].Clear();
         CountRows(Data.Rows);
 
-        // One pass in a fixed row order, like the statistics, so the result does not depend on threads.
-        information.AccumulateHessian(theta, Data.Block(0, Data.Rows), hessian);
+        // A pass like the statistics': per-block sums merged in block order, so the result depends on neither the
+        // threads nor the backend.
+        var sum = _execution.Backend.Reduce(Data, _partition, Range.All, _execution.Threads, () => new VectorSum(p * p), (_, rows, into) => information.AccumulateHessian(theta, rows, into.Values));
+        sum.Values.CopyTo(hessian);
     }
 
     /// <summary>η for θ.</summary>
@@ -310,16 +313,18 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     }
 
     /// <summary>One E-step pass at θ (counted), bypassing the cache.</summary>
-    public TStats Statistics(TParams theta) => EStep(theta, new RowRange(0, Data.Rows), null);
+    public TStats Statistics(TParams theta) => EStep(theta, _partition, Range.All, null);
 
     /// <summary>
-    /// The one place where the problem runs the E-step: over <paramref name="rows"/> under θ, into statistics that
-    /// <paramref name="create"/> makes (the model's own by default), counted as their share of a pass.
+    /// The one place where the problem runs the E-step: over blocks <paramref name="blocks"/> of <paramref name="partition"/>
+    /// under θ, on the execution's backend, into statistics that <paramref name="create"/> makes (the model's own by
+    /// default), counted as their share of a pass.
     /// </summary>
-    private TStats EStep(TParams theta, RowRange rows, Func<TStats>? create)
+    private TStats EStep(TParams theta, BlockPartition partition, Range blocks, Func<TStats>? create)
     {
-        CountRows(rows.Count);
-        return ChunkedEStep.Run(Model, theta, Data, rows, _execution, create);
+        var (first, count) = blocks.GetOffsetAndLength(partition.Count);
+        CountRows(count == 0 ? 0 : partition[first + count - 1].End - partition[first].Start);
+        return ChunkedEStep.Run(Model, theta, Data, partition, blocks, _execution, create);
     }
 
     /// <inheritdoc/>
@@ -364,7 +369,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         if (Model is IRecentringModel<TParams, TStats> recentring && recentring.Recentre(_cachedTheta!, stats) is { } create)
         {
             // One more pass, with θₜ's responsibilities and moments about the new means (see IRecentringModel).
-            stats = EStep(_cachedTheta!, new RowRange(0, Data.Rows), create);
+            stats = EStep(_cachedTheta!, _partition, Range.All, create);
         }
 
         var updated = Model.Maximize(_cachedTheta!, stats);
@@ -381,18 +386,20 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         // data too; above B·chunk rows the blocks are the chunks a full pass uses.
         int rows = Data.Rows;
         int target = (int)Math.Max(1, Math.Min(_execution.ChunkRows, ((long)rows + groups - 1) / groups));
-        var partition = BlockPartition.Create(rows, target);
+        var partition = target == _execution.ChunkRows ? _partition : BlockPartition.Create(rows, target, Data.SequenceStarts.Span);
         int count = Math.Max(1, Math.Min(groups, partition.Count));
         var ranges = new RowRange[count];
+        var blocks = new Range[count];
         for (int g = 0; g < count; g++)
         {
             int first = (int)((long)g * partition.Count / count), last = (int)((long)(g + 1) * partition.Count / count);
             int start = first < partition.Count ? partition[first].Start : rows;
             int end = last > first ? partition[last - 1].End : start;
             ranges[g] = new RowRange(start, end - start);
+            blocks[g] = first..last;
         }
 
-        return new GroupStatistics(this, ranges);
+        return new GroupStatistics(this, partition, ranges, blocks);
     }
 
     private void Evaluate(ReadOnlySpan<double> eta)
@@ -441,16 +448,20 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     {
         private readonly FitProblem<TParams, TStats> _problem;
         private readonly IAnchoredStatisticsModel<TParams, TStats>? _anchored;
+        private readonly BlockPartition _partition;
         private readonly RowRange[] _rows;
+        private readonly Range[] _blocks;
         private readonly TStats?[] _stats;
         private readonly TParams?[] _thetas;
         private Func<TStats> _create;
 
-        public GroupStatistics(FitProblem<TParams, TStats> problem, RowRange[] rows)
+        public GroupStatistics(FitProblem<TParams, TStats> problem, BlockPartition partition, RowRange[] rows, Range[] blocks)
         {
             _problem = problem;
             _anchored = problem.Model as IAnchoredStatisticsModel<TParams, TStats>;
+            _partition = partition;
             _rows = rows;
+            _blocks = blocks;
             _stats = new TStats?[rows.Length];
             _thetas = new TParams?[rows.Length];
             _create = problem.Model.CreateStatistics;
@@ -477,7 +488,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
 
                 for (int g = 0; g < _rows.Length; g++)
                 {
-                    _stats[g] = _problem.EStep(theta, _rows[g], _create);
+                    _stats[g] = _problem.EStep(theta, _partition, _blocks[g], _create);
                     _thetas[g] = theta;
                 }
             }
@@ -503,7 +514,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         {
             RequireRefreshed();
             var theta = _problem.Model.FromUnconstrained(eta);
-            _stats[group] = _problem.EStep(theta, _rows[group], _create);
+            _stats[group] = _problem.EStep(theta, _partition, _blocks[group], _create);
             _thetas[group] = theta;
         }
 
@@ -524,7 +535,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
                 Reanchorings++;
                 for (int g = 0; g < _rows.Length; g++)
                 {
-                    _stats[g] = _problem.EStep(_thetas[g]!, _rows[g], create);
+                    _stats[g] = _problem.EStep(_thetas[g]!, _partition, _blocks[g], create);
                 }
 
                 total = Total();

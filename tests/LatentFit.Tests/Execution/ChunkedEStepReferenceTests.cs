@@ -10,13 +10,23 @@ namespace LatentFit.Tests.Execution;
 /// The chunked, multi-threaded E-step against one plain loop over every row written here from the densities:
 /// log-sum-exp of log αₖ + log density, the responsibilities, and the sums the statistics hold. The thread-count
 /// tests elsewhere only compare runs with each other, so a row lost at a chunk boundary in every run passes them;
-/// here it cannot. N = 1,013 is a multiple of none of the chunk sizes, so every run has a short last chunk.
+/// here it cannot. N = 1,013 is a multiple of none of the chunk sizes, so every run has a short last chunk. Both
+/// backends run: the sharded one moves each chunk's statistics through their flat form.
 /// </summary>
 public sealed class ChunkedEStepReferenceTests
 {
     private const int Rows = 1013;
 
     private static readonly int[] ChunkSizes = [5, 64, 256, 1000];
+
+    private static IEnumerable<ExecutionOptions> Backends(int chunkRows)
+    {
+        for (int threads = 1; threads <= 3; threads++)
+        {
+            yield return new ExecutionOptions(threads, chunkRows);
+            yield return new ExecutionOptions(threads, chunkRows) { Backend = new ShardedBackend(2) };
+        }
+    }
 
     public static TheoryData<string, Precision, bool> GaussianCases()
     {
@@ -63,10 +73,10 @@ public sealed class ChunkedEStepReferenceTests
         double tolerance = precision == Precision.Single ? 1e-5 : 1e-10;
         foreach (int chunkRows in ChunkSizes)
         {
-            for (int threads = 1; threads <= 3; threads++)
+            foreach (var execution in Backends(chunkRows))
             {
-                var stats = ChunkedEStep.Run(model, theta, data, new ExecutionOptions(threads, chunkRows));
-                string where = $"{structure.Name}, {precision}, chunks of {chunkRows}, {threads} threads";
+                var stats = ChunkedEStep.Run(model, theta, data, execution);
+                string where = $"{structure.Name}, {precision}, chunks of {chunkRows}, {execution.Threads} threads, {execution.Backend.Name}";
                 AssertClose(expected.LogLikelihood, stats.LogLikelihood, tolerance, $"ℓ ({where})");
                 AssertClose(expected.Weight, stats.Weight, 1e-12, $"total weight ({where})");
                 AssertClose(expected.ComponentWeights, stats.ComponentWeights, tolerance, $"nₖ ({where})");
@@ -125,10 +135,10 @@ public sealed class ChunkedEStepReferenceTests
 
         foreach (int chunkRows in ChunkSizes)
         {
-            for (int threads = 1; threads <= 3; threads++)
+            foreach (var execution in Backends(chunkRows))
             {
-                var stats = ChunkedEStep.Run(model, theta, data, new ExecutionOptions(threads, chunkRows));
-                string where = $"chunks of {chunkRows}, {threads} threads";
+                var stats = ChunkedEStep.Run(model, theta, data, execution);
+                string where = $"chunks of {chunkRows}, {execution.Threads} threads, {execution.Backend.Name}";
                 AssertClose(logLikelihood, stats.LogLikelihood, 1e-11, $"ℓ ({where})");
                 AssertClose(total, stats.Weight, 1e-12, $"total weight ({where})");
                 AssertClose(componentWeights, stats.ComponentWeights, 1e-11, $"nₖ ({where})");

@@ -201,17 +201,18 @@ public sealed class IncrementalEmTests
     }
 
     [Fact]
-    public void ChunkedEStep_RowRanges_AddToTheWholeData()
+    public void ChunkedEStep_BlockRanges_AddToTheWholeData()
     {
         var model = new PoissonMixtureModel(2);
         var theta = PoissonMixtureParameters.Create([0.3, 0.7], [1.0, 2.5]);
         var data = TestData.DeathNotices;
         var options = new ExecutionOptions(1, 3);
+        var partition = options.Partition(data);
         var whole = ChunkedEStep.Run(model, theta, data, options);
-        var sum = ChunkedEStep.Run(model, theta, data, new RowRange(0, 4), options);
-        sum.Add(ChunkedEStep.Run(model, theta, data, new RowRange(4, 6), options));
+        var sum = ChunkedEStep.Run(model, theta, data, partition, 0..2, options);
+        sum.Add(ChunkedEStep.Run(model, theta, data, partition, 2.., options));
         Assert.Equal(whole.Weight, sum.Weight);
         Assert.Equal(whole.LogLikelihood, sum.LogLikelihood, 1e-12 * Math.Abs(whole.LogLikelihood));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ChunkedEStep.Run(model, theta, data, new RowRange(5, 6), options));
+        Assert.ThrowsAny<ArgumentException>(() => ChunkedEStep.Run(model, theta, data, partition, 2..(partition.Count + 1), options));
     }
 }

@@ -1,10 +1,12 @@
+using LatentFit.Numerics;
+
 namespace LatentFit.Models.Abstractions;
 
 /// <summary>
 /// Expected complete-data sufficient statistics of a latent-variable model, accumulated over rows by the
 /// E-step. Statistics are values owned by the caller: those of two disjoint chunks of rows
-/// <see cref="Add">add</see> to the statistics of their union, which is what lets the E-step run over
-/// chunks in parallel (and on other machines, through the <see cref="WriteFlat">flat form</see>) and merge in a
+/// <see cref="IAdditive{TSelf}.Add">add</see> to the statistics of their union, which is what lets the E-step run over
+/// blocks in parallel (and on other machines, through the <see cref="IAdditive{TSelf}.WriteFlat">flat form</see>) and merge in a
 /// fixed order.
 /// </summary>
 /// <remarks>
@@ -13,15 +15,8 @@ namespace LatentFit.Models.Abstractions;
 /// <see cref="IncompatibleStatisticsException"/>, never merged silently.
 /// </remarks>
 /// <typeparam name="TSelf">The concrete statistics type.</typeparam>
-public interface ISufficientStatistics<TSelf> where TSelf : ISufficientStatistics<TSelf>
+public interface ISufficientStatistics<TSelf> : IAdditive<TSelf> where TSelf : ISufficientStatistics<TSelf>
 {
-    /// <summary>Resets every accumulator to zero (and forgets coordinates adopted from an E-step).</summary>
-    void Clear();
-
-    /// <summary>Adds the statistics of another, disjoint, set of rows.</summary>
-    /// <exception cref="IncompatibleStatisticsException">The operands have different shapes or coordinates.</exception>
-    void Add(TSelf other);
-
     /// <summary>this ← this + <paramref name="factor"/> · other, every accumulator including ℓ and the weight (online EM's running averages).</summary>
     /// <exception cref="IncompatibleStatisticsException">The operands have different shapes or coordinates.</exception>
     void AddScaled(TSelf other, double factor);
@@ -34,16 +29,6 @@ public interface ISufficientStatistics<TSelf> where TSelf : ISufficientStatistic
 
     /// <summary>Total weight of the accumulated rows (the number of observations).</summary>
     double Weight { get; }
-
-    /// <summary>Length of the flat form, fixed by the shape.</summary>
-    int FlatLength { get; }
-
-    /// <summary>Writes every accumulator and the coordinates to <paramref name="destination"/> (<see cref="FlatLength"/> values): the wire form.</summary>
-    void WriteFlat(Span<double> destination);
-
-    /// <summary>Replaces this object's contents with the flat form <see cref="WriteFlat"/> wrote from statistics of the same shape.</summary>
-    /// <exception cref="ArgumentException">The length does not fit the shape.</exception>
-    void ReadFlat(ReadOnlySpan<double> source);
 }
 
 /// <summary>Two statistics cannot be merged: different shapes, or moments taken in different coordinates (e.g. about different means).</summary>

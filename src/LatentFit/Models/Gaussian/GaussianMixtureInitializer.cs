@@ -64,7 +64,8 @@ public static class GaussianMixtureInitializer
     // distance summed over the centres), as scikit-learn's KMeans (tol = 1e-4) does, or when no row changes cluster.
     private const double LloydTolerance = 1e-4;
 
-    // Rows per chunk of a Lloyd pass: chunks run in parallel and their sums merge in chunk order (any thread count).
+    // Rows per block of a k-means pass: the blocks run on the execution backend and their sums merge in block order
+    // (any thread count, any backend).
     private const int LloydChunkRows = 4096;
 
     /// <summary>Initial parameters by the chosen method.</summary>
@@ -116,7 +117,7 @@ public static class GaussianMixtureInitializer
         var runCentres = new double[runs][];
         var inertias = new double[runs];
         var sampleAssignment = new float[sample.Rows];
-        var runExecution = runs == 1 ? execution : new ExecutionOptions(1);
+        var runExecution = runs == 1 ? execution : execution with { Threads = 1 };
         try
         {
             Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, run =>
@@ -169,17 +170,21 @@ public static class GaussianMixtureInitializer
         int d = data.Dimension;
         Array.Fill(assignment, -1);
         double tolerance = LloydTolerance * meanVariance;
-        var workspace = new LloydWorkspace(data.Rows, k, d);
-        var deviations = workspace.TotalDeviations;
-        var counts = workspace.TotalCounts;
+        using var passes = new KMeansPasses(data, k, execution);
+        var layout = new LloydSums(k, d);
+        double inertia = 0;
         for (int iteration = 0; iteration < MaxLloydIterations; iteration++)
         {
             // One pass: each row to its nearest centre, and each cluster's summed deviations from its centre.
-            bool changed = AssignAndSum(data, centres, k, assignment, workspace, execution);
-            if (!changed)
+            var sums = AssignAndSum(data, centres, k, assignment, passes).Values;
+            inertia = sums[layout.Inertia];
+            if (!(sums[layout.Changed] > 0))
             {
                 break;
             }
+
+            var deviations = sums.AsSpan(0, k * d);
+            var counts = sums.AsSpan(layout.Counts, k);
 
             double shift = 0;
             for (int j = 0; j < k; j++)
@@ -200,12 +205,12 @@ public static class GaussianMixtureInitializer
             if (shift <= tolerance)
             {
                 // The centres have settled: one more pass so that every row is with its nearest final centre.
-                AssignAndSum(data, centres, k, assignment, workspace, execution);
+                inertia = AssignAndSum(data, centres, k, assignment, passes).Values[layout.Inertia];
                 break;
             }
         }
 
-        return workspace.Inertia;
+        return inertia;
     }
 
     /// <summary><paramref name="count"/> distinct rows drawn uniformly (a partial Fisher–Yates shuffle), in row order, in double precision.</summary>
@@ -390,18 +395,18 @@ public static class GaussianMixtureInitializer
             throw new ArgumentOutOfRangeException(nameof(candidates), candidates, "k-means++ needs at least one candidate per centre");
         }
 
-        int d = data.Dimension, rows = data.Rows, chunks = ChunkCount(rows);
+        int d = data.Dimension, rows = data.Rows;
         double unit = meanVariance > 0 ? 1 / meanVariance : 1;
         double[]? rowWeights = data.RowWeights?.ToArray();
         int first = SampleIndex(random, rows, n => rowWeights is null ? 1.0 : rowWeights[n]);
         data.CopyRow(first, centres.AsSpan(0, d));
         Array.Fill(distance, float.PositiveInfinity);
-        DistancePass(data, centres.AsSpan(0, d).ToArray(), 1, unit, distance, null, execution);
+        using var passes = new KMeansPasses(data, candidates, execution);
+        DistancePass(data, centres.AsSpan(0, d).ToArray(), 1, unit, distance, false, passes);
 
         var targets = new double[candidates];
         var drawn = new int[candidates];
         var candidateCentres = new double[candidates * d];
-        var partialPotentials = new double[chunks * candidates];
         for (int c = 1; c < k; c++)
         {
             double total = 0;
@@ -430,17 +435,12 @@ public static class GaussianMixtureInitializer
                     data.CopyRow(drawn[i], candidateCentres.AsSpan(i * d, d));
                 }
 
-                // Each candidate's potential, summed per chunk in parallel and over the chunks in order.
-                DistancePass(data, candidateCentres, candidates, unit, distance, partialPotentials, execution);
+                // Each candidate's potential, summed per block and over the blocks in order.
+                var potentials = DistancePass(data, candidateCentres, candidates, unit, distance, true, passes).Values;
                 double bestPotential = double.PositiveInfinity;
                 for (int i = 0; i < candidates; i++)
                 {
-                    double potential = 0;
-                    for (int chunk = 0; chunk < chunks; chunk++)
-                    {
-                        potential += partialPotentials[(chunk * candidates) + i];
-                    }
-
+                    double potential = potentials[i];
                     if (potential < bestPotential)
                     {
                         (best, bestPotential) = (i, potential);
@@ -449,26 +449,23 @@ public static class GaussianMixtureInitializer
             }
 
             data.CopyRow(drawn[best], centres.AsSpan(c * d, d));
-            DistancePass(data, centres.AsSpan(c * d, d).ToArray(), 1, unit, distance, null, execution);
+            DistancePass(data, centres.AsSpan(c * d, d).ToArray(), 1, unit, distance, false, passes);
         }
     }
 
     /// <summary>
-    /// One parallel pass of squared distances from every row to <paramref name="count"/> candidate centres, in units
-    /// of 1/<paramref name="unit"/>. With <paramref name="partialPotentials"/> null (one candidate), lowers each row's
-    /// Dₙ² to its distance from the candidate; otherwise leaves <paramref name="distance"/> as it is and writes, per
-    /// chunk and candidate i, Σₙ wₙ·min(Dₙ², ‖xₙ − cᵢ‖²): the potential if cᵢ were added.
+    /// One pass of squared distances from every row to <paramref name="count"/> candidate centres, in units of
+    /// 1/<paramref name="unit"/>. Without <paramref name="potentials"/> (one candidate), lowers each row's Dₙ² to its
+    /// distance from the candidate and returns no sums; otherwise leaves <paramref name="distance"/> as it is and
+    /// returns, per candidate i, Σₙ wₙ·min(Dₙ², ‖xₙ − cᵢ‖²): the potential if cᵢ were added.
     /// </summary>
-    private static void DistancePass(DataSet data, double[] candidateCentres, int count, double unit, float[] distance, double[]? partialPotentials, ExecutionOptions execution)
+    private static VectorSum DistancePass(DataSet data, double[] candidateCentres, int count, double unit, float[] distance, bool potentials, KMeansPasses passes)
     {
         int d = data.Dimension;
-        ForEachChunk(data, count, execution, (chunk, buffers) =>
+        return passes.Run(potentials ? count : 0, (start, end, buffers, sums) =>
         {
-            var potentials = partialPotentials is null ? default : partialPotentials.AsSpan(chunk * count, count);
-            potentials.Clear();
             var squares = buffers.Distances;
-            int end = Math.Min((chunk + 1) * LloydChunkRows, data.Rows);
-            for (int from = chunk * LloydChunkRows; from < end; from += ChunkBuffers.BlockRows)
+            for (int from = start; from < end; from += ChunkBuffers.BlockRows)
             {
                 int rows = Math.Min(ChunkBuffers.BlockRows, end - from);
                 var block = data.Block(from, rows);
@@ -481,7 +478,7 @@ public static class GaussianMixtureInitializer
 
                 for (int n = 0; n < rows; n++)
                 {
-                    if (partialPotentials is null)
+                    if (!potentials)
                     {
                         distance[from + n] = Math.Min(distance[from + n], (float)(-2 * unit * squares[n]));
                         continue;
@@ -490,7 +487,7 @@ public static class GaussianMixtureInitializer
                     double weight = block.RowWeight(n);
                     for (int i = 0; i < count; i++)
                     {
-                        potentials[i] += weight * Math.Min(distance[from + n], (float)(-2 * unit * squares[(i * rows) + n]));
+                        sums[i] += weight * Math.Min(distance[from + n], (float)(-2 * unit * squares[(i * rows) + n]));
                     }
                 }
             }
@@ -529,27 +526,23 @@ public static class GaussianMixtureInitializer
     }
 
     /// <summary>
-    /// Assigns every row to its nearest centre and writes, per cluster, the weighted sum of its rows' deviations from
-    /// the current centre and its weight; true when some row changed cluster. The squared distances run in the E-step's
-    /// column kernel (a diagonal Gaussian with unit variances gives −½‖x − c‖²); chunks of rows run in parallel and
-    /// merge in chunk order, so any thread count gives the same bits.
+    /// Assigns every row to its nearest centre and returns, in <see cref="LloydSums"/>' layout, per cluster the
+    /// weighted sum of its rows' deviations from the current centre and its weight, the inertia, and a positive
+    /// number when some row changed cluster. The squared distances run in the E-step's column kernel (a diagonal
+    /// Gaussian with unit variances gives −½‖x − c‖²); blocks of rows run on the execution backend and merge in block
+    /// order, so any thread count and backend give the same bits.
     /// </summary>
-    private static bool AssignAndSum(DataSet data, double[] centres, int k, float[] assignment, LloydWorkspace workspace, ExecutionOptions execution)
+    private static VectorSum AssignAndSum(DataSet data, double[] centres, int k, float[] assignment, KMeansPasses passes)
     {
-        int d = data.Dimension, chunks = workspace.Changed.Length;
-        var partialDeviations = workspace.Deviations;
-        var partialCounts = workspace.Counts;
-        var partialChanged = workspace.Changed;
-        Array.Clear(partialDeviations);
-        Array.Clear(partialCounts);
-        ForEachChunk(data, k, execution, (chunk, buffers) =>
+        int d = data.Dimension;
+        var layout = new LloydSums(k, d);
+        return passes.Run(layout.Length, (start, end, buffers, sums) =>
         {
-            int start = chunk * LloydChunkRows, end = Math.Min(start + LloydChunkRows, data.Rows);
             var columns = buffers.Columns;
             var distances = buffers.Distances;
             var row = buffers.Row;
-            var chunkDeviations = partialDeviations.AsSpan(chunk * k * d, k * d);
-            var chunkCounts = partialCounts.AsSpan(chunk * k, k);
+            var blockDeviations = sums.Slice(0, k * d);
+            var blockCounts = sums.Slice(layout.Counts, k);
             bool changed = false;
             double inertia = 0;
             for (int from = start; from < end; from += ChunkBuffers.BlockRows)
@@ -575,10 +568,10 @@ public static class GaussianMixtureInitializer
 
                     // Each row adds only to its own cluster's sums (D values), row by row in order.
                     double weight = rows.RowWeight(n);
-                    chunkCounts[best] += weight;
+                    blockCounts[best] += weight;
                     inertia -= 2 * weight * distances[best * count + n];
                     rows.CopyRow(n, row);
-                    var sum = chunkDeviations.Slice(best * d, d);
+                    var sum = blockDeviations.Slice(best * d, d);
                     var centre = centres.AsSpan(best * d, d);
                     for (int c = 0; c < d; c++)
                     {
@@ -587,72 +580,58 @@ public static class GaussianMixtureInitializer
                 }
             }
 
-            partialChanged[chunk] = changed;
-            workspace.Inertias[chunk] = inertia;
+            sums[layout.Changed] = changed ? 1 : 0;
+            sums[layout.Inertia] = inertia;
         });
-
-        var deviations = workspace.TotalDeviations;
-        var counts = workspace.TotalCounts;
-        Array.Clear(deviations);
-        Array.Clear(counts);
-        bool any = false;
-        workspace.Inertia = 0;
-        for (int chunk = 0; chunk < chunks; chunk++)
-        {
-            workspace.Inertia += workspace.Inertias[chunk];
-            for (int i = 0; i < deviations.Length; i++)
-            {
-                deviations[i] += partialDeviations[(chunk * k * d) + i];
-            }
-
-            for (int j = 0; j < k; j++)
-            {
-                counts[j] += partialCounts[(chunk * k) + j];
-            }
-
-            any |= partialChanged[chunk];
-        }
-
-        return any;
     }
 
-    private static int ChunkCount(int rows) => (rows + LloydChunkRows - 1) / LloydChunkRows;
+    /// <summary>Where a Lloyd pass's sums sit in its <see cref="VectorSum"/>: K×D deviations, then K counts, the inertia, and the number of blocks in which a row changed cluster.</summary>
+    private readonly record struct LloydSums(int Components, int Dimension)
+    {
+        public int Counts => Components * Dimension;
+
+        public int Inertia => Counts + Components;
+
+        public int Changed => Inertia + 1;
+
+        public int Length => Changed + 1;
+    }
+
+    /// <summary>The work of a k-means pass on rows start..end−1: per-row results to the caller's arrays, sums to <c>sums</c>.</summary>
+    private delegate void KMeansWork(int start, int end, ChunkBuffers buffers, Span<double> sums);
 
     /// <summary>
-    /// Runs <paramref name="work"/> on every chunk of <see cref="LloydChunkRows"/> rows, in parallel: each worker makes
-    /// its buffers (for <paramref name="columns"/> values per row of a block) once and takes chunks from one counter.
-    /// The work writes only its chunk's results, so merging them in chunk order gives the same bits for any thread count.
+    /// The k-means passes over one data set: blocks of <see cref="LloydChunkRows"/> rows reduced on the execution
+    /// backend into a <see cref="VectorSum"/>, and the column buffers (for up to <c>columns</c> centres) that the blocks
+    /// borrow, made once per worker rather than once per block.
     /// </summary>
-    private static void ForEachChunk(DataSet data, int columns, ExecutionOptions execution, Action<int, ChunkBuffers> work)
+    private sealed class KMeansPasses(DataSet data, int columns, ExecutionOptions execution) : IDisposable
     {
-        int chunks = ChunkCount(data.Rows), taken = -1;
-        if (Math.Min(execution.Threads, chunks) == 1)
-        {
-            // No thread to share the work with: no dispatch, which costs more than a small pass.
-            using var buffers = new ChunkBuffers(data, columns);
-            for (int chunk = 0; chunk < chunks; chunk++)
-            {
-                work(chunk, buffers);
-            }
+        private readonly BlockPartition _partition = BlockPartition.Create(data.Rows, LloydChunkRows);
+        private readonly System.Collections.Concurrent.ConcurrentBag<ChunkBuffers> _buffers = [];
 
-            return;
-        }
-
-        try
-        {
-            Parallel.For(0, Math.Min(execution.Threads, chunks), new ParallelOptions { MaxDegreeOfParallelism = execution.Threads }, _ =>
+        /// <summary>Runs <paramref name="work"/> on every block and returns its <paramref name="length"/> sums merged in block order.</summary>
+        public VectorSum Run(int length, KMeansWork work) =>
+            execution.Backend.Reduce(data, _partition, Range.All, execution.Threads, () => new VectorSum(length), (block, _, into) =>
             {
-                using var buffers = new ChunkBuffers(data, columns);
-                int chunk;
-                while ((chunk = Interlocked.Increment(ref taken)) < chunks)
+                var buffers = _buffers.TryTake(out var free) ? free : new ChunkBuffers(data, columns);
+                try
                 {
-                    work(chunk, buffers);
+                    var range = _partition[block];
+                    work(range.Start, range.End, buffers, into.Values);
+                }
+                finally
+                {
+                    _buffers.Add(buffers);
                 }
             });
-        }
-        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+
+        public void Dispose()
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+            while (_buffers.TryTake(out var buffers))
+            {
+                buffers.Dispose();
+            }
         }
     }
 
@@ -668,25 +647,6 @@ public static class GaussianMixtureInitializer
         public double[] Row { get; } = new double[data.Dimension];
 
         public void Dispose() => Columns.Dispose();
-    }
-
-    /// <summary>The per-chunk and total sums of one Lloyd pass, allocated once for all passes.</summary>
-    private sealed class LloydWorkspace(int rows, int components, int dimension)
-    {
-        public double[] Deviations { get; } = new double[ChunkCount(rows) * components * dimension];
-
-        public double[] Counts { get; } = new double[ChunkCount(rows) * components];
-
-        public bool[] Changed { get; } = new bool[ChunkCount(rows)];
-
-        public double[] Inertias { get; } = new double[ChunkCount(rows)];
-
-        /// <summary>Σₙ wₙ‖xₙ − c(n)‖² over the rows of the last pass, each to its nearest centre.</summary>
-        public double Inertia { get; set; }
-
-        public double[] TotalDeviations { get; } = new double[components * dimension];
-
-        public double[] TotalCounts { get; } = new double[components];
     }
 
     /// <summary>The mean over columns of the (weighted) variance of each column, by two passes.</summary>
