@@ -20,3 +20,21 @@ namespace LatentFit.Numerics.ArchitectureProbe
         public static int Components(PoissonMixtureModel model) => model.Components;
     }
 }
+
+namespace LatentFit.Models.Mixtures.ArchitectureProbe
+{
+    /// <summary>A "posterior" that knows the Gaussian family: what MixturesKnowNoFamily must refuse.</summary>
+    internal static class FamilyAwarePosteriorProbe
+    {
+        public static int Components(GaussianEmissionFamily family) => family.Components;
+    }
+}
+
+namespace LatentFit.Models.Poisson.ArchitectureProbe
+{
+    /// <summary>An emission type that reaches for its mixture: what EmissionFamiliesKnowNoMixture must refuse.</summary>
+    internal static class MixtureAwareEmissionProbe
+    {
+        public static int Components(PoissonMixtureModel model) => model.Components;
+    }
+}

@@ -59,6 +59,26 @@ internal static class ArchitectureRules
             .Should().NotDependOnAny(Types().That().ResideInNamespaceOrBelow($"{Root}.Fitting"))
             .Because("Fitting → Diagnostics → Serialization point one way, so none of the three imports another in a loop");
 
+    /// <summary>
+    /// An emission family (a type named …Emission… in a model's folder) knows no mixture, so that a hidden Markov model
+    /// can take the same family unchanged (STYLE.md principle 8): the mixture composes it, never the other way round.
+    /// </summary>
+    public static IArchRule EmissionFamiliesKnowNoMixture() =>
+        Types().That().ResideInNamespaceOrBelow($"{Root}.Models").And().HaveNameContaining("Emission")
+            .And().DoNotResideInNamespaceOrBelow($"{Root}.Models.Mixtures")
+            .Should().NotDependOnAny(Types().That().ResideInNamespaceOrBelow($"{Root}.Models.Mixtures"))
+            .AndShould().NotDependOnAny(Types().That().HaveNameContaining("Mixture"))
+            .Because("an emission family serves a mixture and a hidden Markov model alike");
+
+    /// <summary>The shared mixture (weights, posterior) and the emission contract know no concrete family.</summary>
+    public static IArchRule MixturesKnowNoFamily() =>
+        Types().That().ResideInNamespaceOrBelow($"{Root}.Models.Mixtures").Or().ResideInNamespaceOrBelow($"{Root}.Models.Emissions")
+            .Should().NotDependOnAny(Types().That().ResideInNamespaceOrBelow($"{Root}.Models").And()
+                .DoNotResideInNamespaceOrBelow($"{Root}.Models.Abstractions").And()
+                .DoNotResideInNamespaceOrBelow($"{Root}.Models.Mixtures").And()
+                .DoNotResideInNamespaceOrBelow($"{Root}.Models.Emissions"))
+            .Because("one posterior and one contract serve every emission family");
+
     /// <summary>Every rule, named for the failure message.</summary>
     public static IEnumerable<(string Name, IArchRule Rule)> All() =>
     [
@@ -68,6 +88,8 @@ internal static class ArchitectureRules
         (nameof(ExecutionKnowsOnlyTheContract), ExecutionKnowsOnlyTheContract()),
         (nameof(SerializationIsBelowFitting), SerializationIsBelowFitting()),
         (nameof(DiagnosticsIsBelowFitting), DiagnosticsIsBelowFitting()),
+        (nameof(EmissionFamiliesKnowNoMixture), EmissionFamiliesKnowNoMixture()),
+        (nameof(MixturesKnowNoFamily), MixturesKnowNoFamily()),
     ];
 
     /// <summary>Every model's own folder: Models.* except the contract in Models.Abstractions.</summary>

@@ -37,4 +37,18 @@ public sealed class ArchitectureTests
         var failure = Assert.ThrowsAny<Exception>(() => ArchitectureRules.DataAndNumericsKnowNoModel().Check(LibraryWithProbes.Value));
         Assert.Contains(typeof(global::LatentFit.Numerics.ArchitectureProbe.ModelAwareKernelProbe).FullName!, failure.Message);
     }
+
+    [Fact]
+    public void MixturesKnowNoFamily_PosteriorUsingGaussianFamily_IsReported()
+    {
+        var failure = Assert.ThrowsAny<Exception>(() => ArchitectureRules.MixturesKnowNoFamily().Check(LibraryWithProbes.Value));
+        Assert.Contains(typeof(global::LatentFit.Models.Mixtures.ArchitectureProbe.FamilyAwarePosteriorProbe).FullName!, failure.Message);
+    }
+
+    [Fact]
+    public void EmissionFamiliesKnowNoMixture_EmissionUsingPoissonMixture_IsReported()
+    {
+        var failure = Assert.ThrowsAny<Exception>(() => ArchitectureRules.EmissionFamiliesKnowNoMixture().Check(LibraryWithProbes.Value));
+        Assert.Contains(typeof(global::LatentFit.Models.Poisson.ArchitectureProbe.MixtureAwareEmissionProbe).FullName!, failure.Message);
+    }
 }
