@@ -81,6 +81,9 @@ public sealed class BadInputTests
     public void Fit_BlocksBelowOne_Exit2NamesOption() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "incremental-em", "--blocks", "0"), "--blocks must be at least 1", "got 0");
 
     [Fact]
+    public void Fit_MeasureEveryBelowOne_Exit2NamesOption() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "incremental-em", "--measure-every", "0"), "--measure-every must be at least 1", "got 0");
+
+    [Fact]
     public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs, cg, newton, squarem, overrelaxed, anderson, auto");
 
     [Fact]

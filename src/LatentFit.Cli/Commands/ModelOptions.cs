@@ -66,6 +66,12 @@ internal sealed class ModelOptions
 
     public Option<int> Blocks { get; } = new("--blocks") { Description = "Groups of rows that incremental-em updates one at a time (fewer on data with fewer blocks)", DefaultValueFactory = _ => 10 };
 
+    public Option<int> MeasureEvery { get; } = new("--measure-every")
+    {
+        Description = "incremental-em measures the log-likelihood (one pass) after every m-th sweep and the last; the sweeps between cost one pass each and leave no trace record",
+        DefaultValueFactory = _ => 1,
+    };
+
     public Option<string> Precision { get; } = new("--precision")
     {
         Description = "double, or single (gmm only): float32 data and E-step kernels with float64 log-sum-exp and sums (half the memory, faster; ℓ to about 1e-6 relative)",
@@ -125,6 +131,7 @@ internal sealed class ModelOptions
             command.Options.Add(MaxIterations);
             command.Options.Add(Step);
             command.Options.Add(Blocks);
+            command.Options.Add(MeasureEvery);
         }
     }
 
@@ -230,6 +237,8 @@ internal sealed class ModelOptions
         Require(step > 0 && double.IsFinite(step), $"--step must be a finite number > 0, got {Format(step)}");
         int blocks = parse.GetValue(Blocks);
         Require(blocks >= 1, $"--blocks must be at least 1, got {blocks}");
+        int measureEvery = parse.GetValue(MeasureEvery);
+        Require(measureEvery >= 1, $"--measure-every must be at least 1, got {measureEvery}");
         double parameterTolerance = parse.GetValue(ParameterTolerance);
         Require(parameterTolerance >= 0 && double.IsFinite(parameterTolerance), $"--param-tol must be a finite number ≥ 0, got {Format(parameterTolerance)}");
         return new FitOptions
@@ -240,6 +249,7 @@ internal sealed class ModelOptions
             MaxIterations = maxIterations,
             Step = step,
             Blocks = blocks,
+            MeasureEvery = measureEvery,
         };
     }
 

@@ -99,6 +99,59 @@ public sealed class IncrementalEmTests
     }
 
     [Theory]
+    [InlineData("faithful")]
+    [InlineData("death_notices")]
+    public void IncrementalEm_MeasureEvery_RecordsMeasuredSweepsOnlyAndTheirTrueLogLikelihood(string name)
+    {
+        // ℓ is measured (one pass) after sweeps 3, 6, 9 and the last, 10; every sweep costs one pass for its groups:
+        // 1 (start) + 10 + 4 passes. Each measured ℓ is ℓ at the point a run stopped there returns, and never falls.
+        FitProblem Problem() => name == "faithful" ? Faithful() : DeathNotices();
+        var start = name == "faithful" ? FaithfulStart(Faithful()) : DeathNoticesStart;
+        var result = new IncrementalEmOptimizer().Run(Problem(), start, new FitOptions { RelativeTolerance = 0, MaxIterations = 10, MeasureEvery = 3 });
+        Assert.Equal([0, 3, 6, 9, 10], result.Trace.Select(record => record.Iteration));
+        Assert.Equal([1.0, 5.0, 9.0, 13.0, 15.0], result.Trace.Select(record => record.Passes));
+        Assert.Equal(15.0, result.Passes);
+        for (int t = 1; t < result.Trace.Count; t++)
+        {
+            Assert.True(result.Trace[t].LogLikelihood >= result.Trace[t - 1].LogLikelihood - 1e-12 * Math.Abs(result.Trace[t - 1].LogLikelihood), $"ℓ fell at record {t}");
+            int sweeps = result.Trace[t].Iteration;
+            var shorter = new IncrementalEmOptimizer().Run(Problem(), start, new FitOptions { RelativeTolerance = 0, MaxIterations = sweeps, MeasureEvery = 3 });
+            Assert.Equal(result.Trace[t].LogLikelihood, shorter.LogLikelihood);
+            double value = Problem().Value(shorter.Parameters);
+            Assert.True(Math.Abs(shorter.LogLikelihood - value) <= 1e-12 * Math.Abs(value), $"after {sweeps} sweeps: recorded {shorter.LogLikelihood:R}, ℓ at the returned point {value:R}");
+        }
+    }
+
+    [Fact]
+    public void IncrementalEm_MeasureEveryLongerThanTheRun_IsNealAndHintonsLoop()
+    {
+        // Measured only at the end, a run is Neal & Hinton's (1998) incremental EM after one full E-step and M-step:
+        // group after group, an E-step over its rows at the current θ and an M-step from every group's statistics.
+        // The loop is written here from the block statistics alone.
+        var problem = Faithful();
+        var eta = FaithfulStart(problem);
+        var blocks = problem.CreateBlockStatistics(10);
+        var next = new double[eta.Length];
+        blocks.Refresh(eta, new double[eta.Length], out _);
+        blocks.Maximize(eta, next);
+        (eta, next) = (next, eta);
+        for (int sweep = 0; sweep < 5; sweep++)
+        {
+            for (int group = 0; group < blocks.Groups; group++)
+            {
+                blocks.Replace(group, eta);
+                blocks.Maximize(eta, next);
+                (eta, next) = (next, eta);
+            }
+        }
+
+        var result = new IncrementalEmOptimizer().Run(Faithful(), FaithfulStart(Faithful()), new FitOptions { RelativeTolerance = 0, MaxIterations = 5, MeasureEvery = 100 });
+        Assert.Equal(eta, result.Parameters);
+        Assert.Equal(1 + 5 + 1, result.Passes);
+        Assert.Equal([0, 5], result.Trace.Select(record => record.Iteration));
+    }
+
+    [Theory]
     [InlineData(272, 4096, 10, 28)]
     [InlineData(272, 16, 4, 16)]
     [InlineData(272, 16, 40, 7)]

@@ -27,6 +27,12 @@ public sealed record FitOptions
     /// <summary>Number of groups of rows B that incremental EM updates one at a time (fewer when the data have fewer blocks).</summary>
     public int Blocks { get; init; } = 10;
 
+    /// <summary>
+    /// Incremental EM measures ℓ (one full pass) after every m-th sweep and after the last; the sweeps between cost one
+    /// pass each, as in Neal &amp; Hinton (1998), and leave no trace record. 1 (the default) measures after every sweep.
+    /// </summary>
+    public int MeasureEvery { get; init; } = 1;
+
     /// <summary>Checks the values and throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
     public void Validate()
     {
@@ -63,6 +69,11 @@ public sealed record FitOptions
         if (Blocks < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Blocks), Blocks, "the number of blocks must be ≥ 1");
+        }
+
+        if (MeasureEvery < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MeasureEvery), MeasureEvery, "ℓ must be measured every m ≥ 1 sweeps");
         }
     }
 }

@@ -13,11 +13,12 @@ namespace LatentFit.Optimization.Em;
 /// <see cref="BlockStatistics"/>), and θ moves B times per pass instead of once.
 /// </summary>
 /// <remarks>
-/// An iteration is one sweep: a full E-step at the sweep's start θₛ, which gives ℓ(θₛ) and its gradient for the trace
-/// (each record pairs ℓ with the θ it names) and refreshes every group at θₛ (so F = ℓ(θₛ)), the M-step from it (an
-/// ordinary EM step, at no further cost), then one step per group in row order. A sweep costs two passes. Since F only
-/// increases and F ≤ ℓ, ℓ at the next sweep's start is at least ℓ(θₛ): ℓ in the trace never decreases. Stopping rules
-/// are EM's, applied per sweep.
+/// An iteration is one sweep: one step per group in row order. After every m-th sweep (<see cref="FitOptions.MeasureEvery"/>,
+/// 1 by default) and after the last, a full E-step at the sweep's end θₛ gives ℓ(θₛ) and its gradient for the trace
+/// (each record pairs ℓ with the θ it names) and refreshes every group at θₛ (so F = ℓ(θₛ)); the next sweep begins
+/// with the M-step from it (an ordinary EM step, at no further cost). With m = 1 a sweep costs two passes; with larger m,
+/// (m + 1)/m, approaching Neal &amp; Hinton's one. Since F only increases and F ≤ ℓ, ℓ at each measurement is at least
+/// the last one: ℓ in the trace never decreases. Stopping rules are EM's, applied from one measurement to the next.
 /// </remarks>
 public sealed class IncrementalEmOptimizer : IOptimizer
 {
@@ -39,22 +40,33 @@ public sealed class IncrementalEmOptimizer : IOptimizer
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }
 
-        int reanchorings = 0;
+        int reanchorings = 0, measured = 0;
+        eta.CopyTo(sweepStart, 0);
         for (int sweep = 1; sweep <= options.MaxIterations; sweep++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
-                return recorder.Finish(eta, value, sweep - 1, TerminationReason.Cancelled);
+                // The last measured point, the one whose ℓ is known.
+                return recorder.Finish(sweepStart, value, measured, TerminationReason.Cancelled);
             }
 
-            eta.CopyTo(sweepStart, 0);
-            blocks.Maximize(eta, next);
-            (eta, next) = (next, eta);
+            if (sweep == measured + 1)
+            {
+                // Every group is at θₛ after a measurement: the M-step from them is EM's step.
+                blocks.Maximize(eta, next);
+                (eta, next) = (next, eta);
+            }
+
             for (int group = 0; group < blocks.Groups; group++)
             {
                 blocks.Replace(group, eta);
                 blocks.Maximize(eta, next);
                 (eta, next) = (next, eta);
+            }
+
+            if (sweep % options.MeasureEvery != 0 && sweep != options.MaxIterations)
+            {
+                continue;
             }
 
             double previous = value;
@@ -68,11 +80,14 @@ public sealed class IncrementalEmOptimizer : IOptimizer
                 ? $"statistics taken again about the moved means {blocks.Reanchorings - reanchorings} time(s) (one pass each)"
                 : null;
             reanchorings = blocks.Reanchorings;
+            measured = sweep;
             recorder.Record(sweep, value, norm, note);
             if (recorder.Check(previous, value, norm, sweepStart, eta) is { } reason)
             {
                 return recorder.Finish(eta, value, sweep, reason);
             }
+
+            eta.CopyTo(sweepStart, 0);
         }
 
         return recorder.Finish(eta, value, options.MaxIterations, TerminationReason.IterationLimit);
