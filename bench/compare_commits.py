@@ -1,6 +1,7 @@
 """Time per EM iteration and peak memory of two builds of the CLI, alternating (see bench/compare-commits.sh).
 
-usage: python3 bench/compare_commits.py BASE.dll NEW.dll WORKDIR ROUNDS
+usage: python3 bench/compare_commits.py BASE.dll NEW.dll WORKDIR ROUNDS [PROBLEM_INDEX ...]
+PROBLEM_INDEX (0-3) picks some of the four problems; all by default.
 The problems, data and start are those of bench/compare_peers.py. Time per iteration is the slope of each fit's own
 trace (reading the data not counted); the medians over the rounds are compared.
 """
@@ -45,8 +46,9 @@ def peak_kib(dll, data):
 
 def main():
     base, new, work, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    chosen = [PROBLEMS[int(i)] for i in sys.argv[5:]] or PROBLEMS
     worst = 0.0
-    for n, d, k, cov, iters in PROBLEMS:
+    for n, d, k, cov, iters in chosen:
         data, init = problem_files(work, n, d, k, cov)
         times = {"base": [], "new": []}
         lls = {}
@@ -59,7 +61,7 @@ def main():
         worst = max(worst, w / b)
         print(f"{cov} N={n} D={d} K={k}, {iters} iterations: base {b:.1f} ms/iter, new {w:.1f} ms/iter, new/base {w / b:.3f} "
               f"(base runs {', '.join(f'{t:.1f}' for t in times['base'])}; new {', '.join(f'{t:.1f}' for t in times['new'])}); "
-              f"ℓ base {lls['base']!r}, new {lls['new']!r}", flush=True)
+              f"minima {min(times['base']):.1f} and {min(times['new']):.1f}; ℓ base {lls['base']!r}, new {lls['new']!r}", flush=True)
         if n == 1000000 and d == 16:
             data_kib = n * d * 8 / 1024
             for tag, dll in (("base", base), ("new", new)):
