@@ -50,14 +50,14 @@ public sealed class ShardedBackend : IExecutionBackend
             return total;
         }
 
-        int shards = Math.Min(Shards, count), length = total.FlatLength;
+        int shards = Math.Min(Shards, count);
         var messages = new byte[shards][];
         try
         {
             // The shards run side by side on the threads (one each), as they would on machines of their own.
             System.Threading.Tasks.Parallel.For(0, shards, new ParallelOptions { MaxDegreeOfParallelism = threads }, shard =>
             {
-                messages[shard] = RunShard(data, partition, first, count, shard, shards, length, create, work);
+                messages[shard] = RunShard(data, partition, first, count, shard, shards, create, work);
             });
         }
         catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
@@ -67,9 +67,14 @@ public sealed class ShardedBackend : IExecutionBackend
 
         // The coordinator: block b is the (b / S)-th flat form in shard (b mod S)'s message; merged in block order.
         var partial = count > 1 ? create() : default;
+        var read = new int[shards];
         for (int b = 0; b < count; b++)
         {
-            var flat = MemoryMarshal.Cast<byte, double>(messages[b % shards].AsSpan((b / shards) * length * sizeof(double), length * sizeof(double)));
+            var message = messages[b % shards];
+            ref int at = ref read[b % shards];
+            int length = BitConverter.ToInt32(message, at);
+            var flat = MemoryMarshal.Cast<byte, double>(message.AsSpan(at + sizeof(double), length * sizeof(double)));
+            at += (1 + length) * sizeof(double);
             if (b == 0)
             {
                 total.ReadFlat(flat);
@@ -84,24 +89,33 @@ public sealed class ShardedBackend : IExecutionBackend
         return total;
     }
 
-    /// <summary>One shard's message: the flat forms of its blocks (first + shard, first + shard + S, …), one after another, as bytes.</summary>
-    private static byte[] RunShard<TAccumulator>(DataSet data, BlockPartition partition, int first, int count, int shard, int shards, int length, Func<TAccumulator> create, BlockWork<TAccumulator> work)
+    /// <summary>
+    /// One shard's message: the flat forms of its blocks (first + shard, first + shard + S, …), one after another, as
+    /// bytes, each after its length (8 bytes, so the doubles stay aligned): a table of the values seen in a block has
+    /// as many entries as the block has distinct values.
+    /// </summary>
+    private static byte[] RunShard<TAccumulator>(DataSet data, BlockPartition partition, int first, int count, int shard, int shards, Func<TAccumulator> create, BlockWork<TAccumulator> work)
         where TAccumulator : IAdditive<TAccumulator>
     {
         int mine = (count - shard + shards - 1) / shards;
-        var message = new byte[mine * length * sizeof(double)];
+        var flats = new double[mine][];
         var accumulator = create();
         for (int i = 0; i < mine; i++)
         {
             int block = first + shard + i * shards;
             accumulator.Clear();
             work(block, ExecutionBackends.Rows(data, partition, block), accumulator);
-            if (accumulator.FlatLength != length)
-            {
-                throw new InvalidOperationException($"block {block}'s accumulator has a flat form of {accumulator.FlatLength} values, not the {length} of its shape");
-            }
+            flats[i] = new double[accumulator.FlatLength];
+            accumulator.WriteFlat(flats[i]);
+        }
 
-            accumulator.WriteFlat(MemoryMarshal.Cast<byte, double>(message.AsSpan(i * length * sizeof(double), length * sizeof(double))));
+        var message = new byte[flats.Sum(flat => (1 + flat.Length) * sizeof(double))];
+        int at = 0;
+        foreach (var flat in flats)
+        {
+            BitConverter.TryWriteBytes(message.AsSpan(at), flat.Length);
+            MemoryMarshal.AsBytes(flat.AsSpan()).CopyTo(message.AsSpan(at + sizeof(double)));
+            at += (1 + flat.Length) * sizeof(double);
         }
 
         return message;

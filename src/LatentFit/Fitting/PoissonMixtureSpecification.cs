@@ -84,22 +84,21 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
     private PoissonMixtureParameters QuantileStart(int restart)
     {
         int k = Components;
-        var order = Enumerable.Range(0, Data.Rows).OrderBy(n => Data[n, 0]).ToArray();
-        var weights = Data.RowWeights is { } w ? w.ToArray() : Enumerable.Repeat(1.0, Data.Rows).ToArray();
-        double total = weights.Sum();
+
+        // The weighted frequency of each count, one pass on the backend; the quantiles come from the merged table.
+        var partition = Execution.Partition(Data);
+        var frequencies = Execution.Backend.Reduce(Data, partition, Range.All, Execution.Threads, () => new CountFrequencies(), (_, rows, into) =>
+        {
+            for (int n = 0; n < rows.Rows; n++)
+            {
+                into.Add(rows[n, 0], rows.RowWeight(n));
+            }
+        });
+        var quantiles = frequencies.Quantiles([.. Enumerable.Range(0, k).Select(j => (j + 0.5) / k)]);
         var rates = new double[k];
         for (int j = 0; j < k; j++)
         {
-            double target = (j + 0.5) / k * total, cumulative = 0;
-            foreach (int n in order)
-            {
-                cumulative += weights[n];
-                if (cumulative >= target)
-                {
-                    rates[j] = Data[n, 0] + 0.5 + 0.01 * j;
-                    break;
-                }
-            }
+            rates[j] = quantiles[j] + 0.5 + 0.01 * j;
         }
 
         if (restart > 0)

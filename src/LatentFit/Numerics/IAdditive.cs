@@ -15,13 +15,13 @@ public interface IAdditive<TSelf> where TSelf : IAdditive<TSelf>
     /// <summary>Adds the accumulators of another, disjoint, set of rows.</summary>
     void Add(TSelf other);
 
-    /// <summary>Length of the flat form, fixed by the shape.</summary>
+    /// <summary>Length of the flat form: fixed by the shape for sums; a table of the values seen has one entry per value.</summary>
     int FlatLength { get; }
 
     /// <summary>Writes every accumulator (and any coordinates they are expressed in) to <paramref name="destination"/> (<see cref="FlatLength"/> values): the wire form.</summary>
     void WriteFlat(Span<double> destination);
 
-    /// <summary>Replaces this object's contents with the flat form <see cref="WriteFlat"/> wrote from an accumulator of the same shape.</summary>
+    /// <summary>Replaces this object's contents with the flat form <see cref="WriteFlat"/> wrote from an accumulator of the same shape (for a table, of the same kind).</summary>
     /// <exception cref="ArgumentException">The length does not fit the shape.</exception>
     void ReadFlat(ReadOnlySpan<double> source);
 }

@@ -147,6 +147,147 @@ public sealed class ExecutionBackendTests
     }
 
     [Fact]
+    public void StartsEndingInTheMStep_ShardedAndLocal_BitIdenticalForEveryThreadAndBlockCount()
+    {
+        // The random-responsibility and hierarchical starts end in the two-pass M-step on the backend (weighted means,
+        // then moments about them); k-means++ with its mean variance too (covered above).
+        var data = RandomProblems.MixtureData(new Random(47), 1001, 2, 3);
+        var model = new GaussianMixtureModel(3, 2, FullCovariance.Instance);
+        foreach (int blockRows in BlockSizes)
+        {
+            var local = new ExecutionOptions(1, blockRows);
+            foreach (var method in new[] { InitializationMethod.RandomResponsibilities, InitializationMethod.Hierarchical })
+            {
+                var expected = GaussianMixtureInitializer.Initialize(model, data, method, 5, local);
+                foreach (var execution in EveryBackend(blockRows))
+                {
+                    var start = GaussianMixtureInitializer.Initialize(model, data, method, 5, execution);
+                    Assert.True(expected.Weights.SequenceEqual(start.Weights), $"{method} weights ({Describe(execution)})");
+                    Assert.True(expected.Means.SequenceEqual(start.Means), $"{method} means ({Describe(execution)})");
+                    Assert.True(expected.FullCovariances().SequenceEqual(start.FullCovariances()), $"{method} covariances ({Describe(execution)})");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void MStepFromResponsibilities_InBlocks_IsTheWeightedMleWrittenHere()
+    {
+        // The M-step that ends the k-means and hierarchical starts, for random responsibilities, against weights, means
+        // and covariances summed over every row in this test, with no regularisation: a block that either of its two
+        // passes drops or counts twice moves them far beyond the summation-order tolerance.
+        const int rows = 1001, k = 3, d = 2;
+        var data = RandomProblems.MixtureData(new Random(48), rows, d, k);
+        var model = new GaussianMixtureModel(k, d, FullCovariance.Instance, 0);
+        var random = new Random(9);
+        var r = new double[rows * k];
+        for (int n = 0; n < rows; n++)
+        {
+            double sum = 0;
+            for (int j = 0; j < k; j++)
+            {
+                sum += r[n * k + j] = random.NextDouble();
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                r[n * k + j] /= sum;
+            }
+        }
+
+        var weights = new double[k];
+        var means = new double[k * d];
+        var covariances = new double[k * d * d];
+        for (int j = 0; j < k; j++)
+        {
+            for (int n = 0; n < rows; n++)
+            {
+                weights[j] += r[n * k + j];
+                for (int c = 0; c < d; c++)
+                {
+                    means[j * d + c] += r[n * k + j] * data[n, c];
+                }
+            }
+
+            for (int c = 0; c < d; c++)
+            {
+                means[j * d + c] /= weights[j];
+            }
+
+            for (int n = 0; n < rows; n++)
+            {
+                for (int a = 0; a < d; a++)
+                {
+                    for (int b = 0; b < d; b++)
+                    {
+                        covariances[(j * d + a) * d + b] += r[n * k + j] * (data[n, a] - means[j * d + a]) * (data[n, b] - means[j * d + b]) / weights[j];
+                    }
+                }
+            }
+        }
+
+        foreach (var execution in new[] { new ExecutionOptions(2, 97), new ExecutionOptions(3, 500) { Backend = new ShardedBackend(2) } })
+        {
+            var start = GaussianMixtureInitializer.FromResponsibilities(model, data, r, execution);
+            string where = Describe(execution);
+            AssertClose(weights.Select(w => w / rows).ToArray(), start.Weights.ToArray(), $"weights ({where})");
+            AssertClose(means, start.Means.ToArray(), $"means ({where})");
+            AssertClose(covariances, start.FullCovariances(), $"covariances ({where})");
+        }
+    }
+
+    private static void AssertClose(double[] expected, double[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-12 * Math.Max(1, Math.Abs(expected[i])), $"{what}[{i}] = {actual[i]}, the sum here gives {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void PoissonQuantileStart_ShardedAndLocal_TheSortedRowsWeightedQuantiles()
+    {
+        // The start's rates (start 0: the weighted quantiles (j + ½)/K of the counts, + ½ + 0.01 j) against the
+        // quantiles found here by sorting the rows by count (stable, so ties keep row order) and summing the integer
+        // weights along them, as the start did before it ran on the backend: on every backend and block size.
+        var random = new Random(49);
+        const int rows = 1001, k = 4;
+        var counts = Enumerable.Range(0, rows).Select(n => (double)(n % 4 == 0 ? random.Next(0, 6) : random.Next(4, 40))).ToArray();
+        var weights = Enumerable.Range(0, rows).Select(_ => (double)random.Next(0, 5)).ToArray();
+        var data = new DataSet("counts", ["y"], counts, rows, weights);
+        var order = Enumerable.Range(0, rows).OrderBy(n => counts[n]).ToArray();
+        double total = weights.Sum();
+        var expected = new double[k];
+        for (int j = 0; j < k; j++)
+        {
+            double target = (j + 0.5) / k * total, cumulative = 0;
+            int n = order.First(n => (cumulative += weights[n]) >= target);
+            expected[j] = counts[n] + 0.5 + 0.01 * j;
+        }
+
+        double[] Start(ExecutionOptions execution)
+        {
+            var specification = new LatentFit.Fitting.PoissonMixtureSpecification(data, k, execution: execution);
+            return specification.InitialParameters(specification.CreateProblem(), 0);
+        }
+
+        foreach (int blockRows in BlockSizes)
+        {
+            var local = Start(new ExecutionOptions(1, blockRows));
+            foreach (var execution in EveryBackend(blockRows))
+            {
+                var eta = Start(execution);
+                Assert.True(local.SequenceEqual(eta), $"η ({Describe(execution)})");
+
+                // η holds log-rates, so the rates come back to rounding.
+                var rates = new PoissonMixtureModel(k).FromUnconstrained(eta).Rates.ToArray();
+                AssertClose(expected, rates, $"rates {string.Join(", ", rates)} against sorting's {string.Join(", ", expected)} ({Describe(execution)})");
+            }
+        }
+    }
+
+    [Fact]
     public void EStep_RangeOfBlocks_EqualsTheEStepOfThoseRowsAlone()
     {
         // Blocks 2 to 5 of 300 rows are rows 600 to 1,799: a data set of just those rows, cut at the same offsets,

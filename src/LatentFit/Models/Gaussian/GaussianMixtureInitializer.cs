@@ -1,6 +1,7 @@
 using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Models.Abstractions;
+using LatentFit.Numerics;
 using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Gaussian;
@@ -72,8 +73,8 @@ public static class GaussianMixtureInitializer
     public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, InitializationMethod method, int seed, ExecutionOptions? execution = null) => method switch
     {
         InitializationMethod.KMeansPlusPlus => KMeansPlusPlus(model, data, seed, execution),
-        InitializationMethod.RandomResponsibilities => RandomResponsibilities(model, data, seed),
-        InitializationMethod.Hierarchical => HierarchicalAgglomeration.Initialize(model, data, seed),
+        InitializationMethod.RandomResponsibilities => RandomResponsibilities(model, data, seed, execution),
+        InitializationMethod.Hierarchical => HierarchicalAgglomeration.Initialize(model, data, seed, execution),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
 
@@ -95,7 +96,7 @@ public static class GaussianMixtureInitializer
         options ??= new KMeansOptions();
         int k = model.Components, d = model.Dimension;
         var random = new Random(seed);
-        double meanVariance = MeanVariance(data, data.RowWeights?.ToArray());
+        double meanVariance = MeanVariance(data, execution);
         int candidates = options.CandidatesPerCentre ?? GreedyCandidates(k);
         int sampleRows = Math.Max(options.SubsampleRows, 64 * k);
         var sample = options.Runs > 1 && data.Rows > sampleRows ? Subsample(data, sampleRows, random) : data;
@@ -148,8 +149,8 @@ public static class GaussianMixtureInitializer
             Lloyd(data, centres, k, assignment, meanVariance, execution);
         }
 
-        ReassignEmptyClusters(data, assignment, centres, k, d);
-        return FromResponsibilityBlocks(model, data, (start, count, target) =>
+        ReassignEmptyClusters(data, assignment, centres, k, d, execution);
+        return FromResponsibilityBlocks(model, data, execution, execution.Partition(data), (start, count, target) =>
         {
             target.Clear();
             for (int n = 0; n < count; n++)
@@ -246,13 +247,20 @@ public static class GaussianMixtureInitializer
     }
 
     /// <summary>Uniform random responsibilities, normalised per row, then one M-step.</summary>
-    public static GaussianMixtureParameters RandomResponsibilities(GaussianMixtureModel model, DataSet data, int seed)
+    public static GaussianMixtureParameters RandomResponsibilities(GaussianMixtureModel model, DataSet data, int seed, ExecutionOptions? execution = null)
     {
-        // Drawn block by block as the M-step asks for them, never N×K at once; each of its two passes over the rows
-        // starts the generator again from the seed, so both see the same draws.
+        // Every component starts near the mean of all rows, and EM's first iterations, which pull them apart, amplify
+        // the start's last bits: summed per block of the data set's partition, this M-step moved the fits of
+        // bench/same-numbers.sh's generated data (N = 20,000, four covariance structures) beyond 1e-12 relative (2e-12
+        // in a covariance). So
+        // its two passes run on the backend as one block of all rows, summed in row order as before; a remote backend
+        // would run that block on one machine.
+        //
+        // Drawn block by block as the M-step asks for them, never N×K at once; the one block's rows come in order, and
+        // each of the two passes starts the generator again from the seed, so both see the same draws.
         int k = model.Components;
         var random = new Random(seed);
-        return FromResponsibilityBlocks(model, data, (start, count, target) =>
+        return FromResponsibilityBlocks(model, data, execution ?? ExecutionOptions.Default, BlockPartition.Create(data.Rows, data.Rows), (start, count, target) =>
         {
             if (start == 0)
             {
@@ -282,51 +290,62 @@ public static class GaussianMixtureInitializer
     /// the scatter about those means, with the model's regularisation.
     /// </summary>
     /// <exception cref="ComponentCollapsedException">A component has no responsibility at all.</exception>
-    public static GaussianMixtureParameters FromResponsibilities(GaussianMixtureModel model, DataSet data, ReadOnlySpan<double> responsibilities)
+    public static GaussianMixtureParameters FromResponsibilities(GaussianMixtureModel model, DataSet data, ReadOnlySpan<double> responsibilities, ExecutionOptions? execution = null)
     {
         int k = model.Components;
         var all = responsibilities.ToArray();
-        return FromResponsibilityBlocks(model, data, (start, count, target) => all.AsSpan(start * k, count * k).CopyTo(target));
+        execution ??= ExecutionOptions.Default;
+        return FromResponsibilityBlocks(model, data, execution, execution.Partition(data), (start, count, target) => all.AsSpan(start * k, count * k).CopyTo(target));
     }
 
     /// <summary>Writes the responsibilities of rows start..start+count−1 (row-major, count×K) to <paramref name="target"/>.</summary>
     private delegate void ResponsibilityFill(int start, int count, Span<double> target);
 
     /// <summary>
-    /// The M-step for responsibilities supplied block by block, in two passes (weighted means, then moments about
-    /// them), so that no N×K array is needed: k-means++ gives its hard assignments one block at a time.
+    /// The M-step for responsibilities supplied block by block, in two passes on the execution backend (weighted
+    /// means, then moments about them), so that no N×K array is needed: k-means++ gives its hard assignments one
+    /// block at a time. Each pass sums row by row within a block of <paramref name="partition"/> and merges the blocks'
+    /// sums in block order, so the start is the same on every backend and thread count.
     /// </summary>
-    private static GaussianMixtureParameters FromResponsibilityBlocks(GaussianMixtureModel model, DataSet data, ResponsibilityFill fill)
+    private static GaussianMixtureParameters FromResponsibilityBlocks(GaussianMixtureModel model, DataSet data, ExecutionOptions execution, BlockPartition partition, ResponsibilityFill fill)
     {
-        const int BlockRows = 1024;
-        int k = model.Components, d = model.Dimension, rows = data.Rows;
+        // Rows per call of the moment kernels within a block (the two-pass M-step's working set).
+        const int KernelRows = 1024;
+        int k = model.Components, d = model.Dimension;
         var stats = model.CreateStatistics();
-        var means = new double[k * d];
-        var rowWeights = data.RowWeights is { } weights ? weights.Span : default;
-        var rowMajor = new double[Math.Min(BlockRows, rows) * k];
-        var x = new double[d];
-        var byComponent = new double[rowMajor.Length];
-        for (int start = 0; start < rows; start += BlockRows)
+
+        // Pass 1: the total weight, K component weights and K×D weighted sums of the rows.
+        int sumsAt = 1 + k;
+        var first = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new VectorSum(sumsAt + k * d), (block, rows, into) =>
         {
-            int count = Math.Min(BlockRows, rows - start);
-            fill(start, count, rowMajor.AsSpan(0, count * k));
-            for (int n = 0; n < count; n++)
+            var sums = into.Values;
+            var responsibilities = new double[Math.Min(KernelRows, rows.Rows) * k];
+            var x = new double[d];
+            for (int start = 0; start < rows.Rows; start += KernelRows)
             {
-                double w = rowWeights.IsEmpty ? 1.0 : rowWeights[start + n];
-                stats.Weight += w;
-                data.CopyRow(start + n, x);
-                for (int j = 0; j < k; j++)
+                int count = Math.Min(KernelRows, rows.Rows - start);
+                fill(partition[block].Start + start, count, responsibilities.AsSpan(0, count * k));
+                for (int n = 0; n < count; n++)
                 {
-                    double r = w * rowMajor[n * k + j];
-                    stats.ComponentWeights[j] += r;
-                    for (int c = 0; c < d; c++)
+                    double w = rows.RowWeight(start + n);
+                    sums[0] += w;
+                    rows.CopyRow(start + n, x);
+                    for (int j = 0; j < k; j++)
                     {
-                        means[j * d + c] += r * x[c];
+                        double r = w * responsibilities[n * k + j];
+                        sums[1 + j] += r;
+                        for (int c = 0; c < d; c++)
+                        {
+                            sums[sumsAt + j * d + c] += r * x[c];
+                        }
                     }
                 }
             }
-        }
+        }).Values;
 
+        stats.Weight = first[0];
+        first.AsSpan(1, k).CopyTo(stats.ComponentWeights);
+        var means = first.AsSpan(sumsAt, k * d).ToArray();
         for (int j = 0; j < k; j++)
         {
             if (!(stats.ComponentWeights[j] > 0))
@@ -340,24 +359,34 @@ public static class GaussianMixtureInitializer
             }
         }
 
-        // Moments about the responsibility-weighted means, so s₁ ≈ 0 and the M-step below leaves the means as they
-        // are; the moment kernels take responsibilities component by component.
-        for (int start = 0; start < rows; start += BlockRows)
+        // Pass 2: moments about the responsibility-weighted means, so s₁ ≈ 0 and the M-step below leaves the means as
+        // they are; the moment kernels take responsibilities component by component.
+        int firstLength = stats.FirstMoments.Length, scatterLength = stats.Scatter.Length;
+        var moments = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new VectorSum(firstLength + scatterLength), (block, rows, into) =>
         {
-            int count = Math.Min(BlockRows, rows - start);
-            fill(start, count, rowMajor.AsSpan(0, count * k));
-            for (int n = 0; n < count; n++)
+            int blockStart = partition[block].Start;
+            var rowMajor = new double[Math.Min(KernelRows, rows.Rows) * k];
+            var byComponent = new double[rowMajor.Length];
+            using var columns = ColumnBlock.Create(Math.Min(KernelRows, rows.Rows), d, data.Precision);
+            for (int start = 0; start < rows.Rows; start += KernelRows)
             {
-                for (int j = 0; j < k; j++)
+                int count = Math.Min(KernelRows, rows.Rows - start);
+                fill(blockStart + start, count, rowMajor.AsSpan(0, count * k));
+                for (int n = 0; n < count; n++)
                 {
-                    byComponent[j * count + n] = rowMajor[n * k + j];
+                    for (int j = 0; j < k; j++)
+                    {
+                        byComponent[j * count + n] = rowMajor[n * k + j];
+                    }
                 }
-            }
 
-            var block = data.Block(start, count);
-            using var columns = ColumnBlock.Create(block);
-            model.Structure.AccumulateMoments(block, columns, byComponent.AsSpan(0, count * k), means, k, stats.FirstMoments, stats.Scatter);
-        }
+                var slice = rows.Slice(start, count);
+                columns.Load(slice);
+                model.Structure.AccumulateMoments(slice, columns, byComponent.AsSpan(0, count * k), means, k, into.Values.AsSpan(0, firstLength), into.Values.AsSpan(firstLength, scatterLength));
+            }
+        }).Values;
+        moments.AsSpan(0, firstLength).CopyTo(stats.FirstMoments);
+        moments.AsSpan(firstLength, scatterLength).CopyTo(stats.Scatter);
 
         var uniform = new double[k];
         Array.Fill(uniform, 1.0 / k);
@@ -649,35 +678,49 @@ public static class GaussianMixtureInitializer
         public void Dispose() => Columns.Dispose();
     }
 
-    /// <summary>The mean over columns of the (weighted) variance of each column, by two passes.</summary>
-    private static double MeanVariance(DataSet data, double[]? rowWeights)
+    /// <summary>
+    /// The mean over columns of the (weighted) variance of each column, by two passes on the execution backend (the
+    /// weight and the weighted sums, then the squared deviations from the mean), each summed row by row within a block
+    /// of the data set's partition and over the blocks in order.
+    /// </summary>
+    private static double MeanVariance(DataSet data, ExecutionOptions execution)
     {
         int d = data.Dimension;
-        var mean = new double[d];
-        var row = new double[d];
-        double total = 0;
-        for (int n = 0; n < data.Rows; n++)
+        var partition = execution.Partition(data);
+        var sums = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new VectorSum(1 + d), (_, rows, into) =>
         {
-            double w = rowWeights is null ? 1.0 : rowWeights[n];
-            total += w;
-            data.CopyRow(n, row);
-            for (int c = 0; c < d; c++)
+            var row = new double[d];
+            var values = into.Values;
+            for (int n = 0; n < rows.Rows; n++)
             {
-                mean[c] += w * row[c];
+                double w = rows.RowWeight(n);
+                values[0] += w;
+                rows.CopyRow(n, row);
+                for (int c = 0; c < d; c++)
+                {
+                    values[1 + c] += w * row[c];
+                }
             }
-        }
+        }).Values;
 
-        double variance = 0;
-        for (int n = 0; n < data.Rows; n++)
+        double total = sums[0];
+        var variance = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new VectorSum(1), (_, rows, into) =>
         {
-            double w = rowWeights is null ? 1.0 : rowWeights[n];
-            data.CopyRow(n, row);
-            for (int c = 0; c < d; c++)
+            var row = new double[d];
+            double sum = 0;
+            for (int n = 0; n < rows.Rows; n++)
             {
-                double deviation = row[c] - (mean[c] / total);
-                variance += w * deviation * deviation;
+                double w = rows.RowWeight(n);
+                rows.CopyRow(n, row);
+                for (int c = 0; c < d; c++)
+                {
+                    double deviation = row[c] - (sums[1 + c] / total);
+                    sum += w * deviation * deviation;
+                }
             }
-        }
+
+            into.Values[0] = sum;
+        }).Values[0];
 
         return variance / total / d;
     }
@@ -712,16 +755,20 @@ public static class GaussianMixtureInitializer
         return last;
     }
 
-    /// <summary>Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row.</summary>
-    private static void ReassignEmptyClusters(DataSet data, float[] assignment, double[] centres, int k, int d)
+    /// <summary>
+    /// Gives each empty cluster the row farthest from its own centre, taken from a cluster that keeps at least one row:
+    /// one pass on the execution backend per empty cluster, each block's farthest row (the first on a tie) merged in
+    /// block order, so the row is the first farthest one in row order on every backend.
+    /// </summary>
+    private static void ReassignEmptyClusters(DataSet data, float[] assignment, double[] centres, int k, int d, ExecutionOptions execution)
     {
         var sizes = new int[k];
-        var row = new double[d];
         foreach (double a in assignment)
         {
             sizes[(int)a]++;
         }
 
+        var partition = execution.Partition(data);
         for (int j = 0; j < k; j++)
         {
             if (sizes[j] > 0)
@@ -729,33 +776,73 @@ public static class GaussianMixtureInitializer
                 continue;
             }
 
-            int farthest = -1;
-            double farthestDistance = -1;
-            for (int n = 0; n < assignment.Length; n++)
+            var farthest = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new FarthestRow(), (block, rows, into) =>
             {
-                int cluster = (int)assignment[n];
-                if (sizes[cluster] < 2)
+                int start = partition[block].Start;
+                var row = new double[d];
+                for (int n = 0; n < rows.Rows; n++)
                 {
-                    continue;
-                }
+                    int cluster = (int)assignment[start + n];
+                    if (sizes[cluster] < 2)
+                    {
+                        continue;
+                    }
 
-                data.CopyRow(n, row);
-                double distance = SquaredDistance(row, centres.AsSpan(cluster * d, d));
-                if (distance > farthestDistance)
-                {
-                    farthestDistance = distance;
-                    farthest = n;
+                    rows.CopyRow(n, row);
+                    into.Offer(start + n, SquaredDistance(row, centres.AsSpan(cluster * d, d)));
                 }
-            }
+            });
 
-            if (farthest < 0)
+            if (farthest.Row < 0)
             {
                 throw new ArgumentException($"the data have too few rows for {k} components");
             }
 
-            sizes[(int)assignment[farthest]]--;
-            assignment[farthest] = j;
+            sizes[(int)assignment[farthest.Row]]--;
+            assignment[farthest.Row] = j;
             sizes[j] = 1;
+        }
+    }
+
+    /// <summary>
+    /// The row farthest from its centre among those offered (the first offered on a tie), or none (−1). Adding
+    /// another set of rows keeps this one's row unless the other's is strictly farther, so merging in block order gives
+    /// the first farthest row in row order. Flat form: the distance and the row.
+    /// </summary>
+    private sealed class FarthestRow : IAdditive<FarthestRow>
+    {
+        public int Row { get; private set; } = -1;
+
+        public double Distance { get; private set; } = -1;
+
+        public int FlatLength => 2;
+
+        public void Offer(int row, double distance)
+        {
+            if (distance > Distance)
+            {
+                (Row, Distance) = (row, distance);
+            }
+        }
+
+        public void Clear() => (Row, Distance) = (-1, -1);
+
+        public void Add(FarthestRow other) => Offer(other.Row, other.Distance);
+
+        public void WriteFlat(Span<double> destination)
+        {
+            destination[0] = Distance;
+            destination[1] = Row;
+        }
+
+        public void ReadFlat(ReadOnlySpan<double> source)
+        {
+            if (source.Length != FlatLength)
+            {
+                throw new ArgumentException($"the farthest row is {FlatLength} values, not {source.Length}");
+            }
+
+            (Distance, Row) = (source[0], (int)source[1]);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LatentFit.Data;
+using LatentFit.Execution;
 using LatentFit.Numerics;
 
 namespace LatentFit.Models.Gaussian;
@@ -40,10 +41,10 @@ public static class HierarchicalAgglomeration
     /// the seed.
     /// </summary>
     /// <exception cref="ArgumentException">There are fewer rows than components.</exception>
-    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed) => Initialize(model, data, seed, MaxRows);
+    public static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed, ExecutionOptions? execution = null) => Initialize(model, data, seed, MaxRows, execution);
 
-    /// <summary><see cref="Initialize(GaussianMixtureModel, DataSet, int)"/> with another row limit (tests: the subset path on small data).</summary>
-    internal static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed, int maxRows)
+    /// <summary><see cref="Initialize(GaussianMixtureModel, DataSet, int, ExecutionOptions?)"/> with another row limit (tests: the subset path on small data).</summary>
+    internal static GaussianMixtureParameters Initialize(GaussianMixtureModel model, DataSet data, int seed, int maxRows, ExecutionOptions? execution = null)
     {
         int k = model.Components, d = data.Dimension;
 
@@ -83,7 +84,7 @@ public static class HierarchicalAgglomeration
             responsibilities[i * k + labels[i]] = 1;
         }
 
-        return GaussianMixtureInitializer.FromResponsibilities(model, clustered, responsibilities);
+        return GaussianMixtureInitializer.FromResponsibilities(model, clustered, responsibilities, execution);
     }
 
     /// <summary>
