@@ -32,8 +32,10 @@ def cases(work):
     out.append(("iris-k3-restarts4-threads1", ["fit", "--data", "iris", "-k", "3", "--restarts", "4", "--threads", "1"]))
     out.append(("death-poisson-k2", ["fit", "--data", "death_notices", "--model", "poisson", "-k", "2"]))
     out.append(("death-poisson-k3", ["fit", "--data", "death_notices", "--model", "poisson", "-k", "3"]))
-    out.append(("compare-faithful", ["compare", "--data", "faithful", "-k", "2", "--max-iter", "200"]))
-    out.append(("compare-death", ["compare", "--data", "death_notices", "--model", "poisson", "-k", "2", "--max-iter", "200"]))
+    # The algorithms 7968a41 compares by default (incremental-em came later).
+    algorithms = "em,gradient,gradient-em,lbfgs,cg,newton,squarem,overrelaxed,anderson,auto"
+    out.append(("compare-faithful", ["compare", "--data", "faithful", "-k", "2", "--max-iter", "200", "--algorithms", algorithms]))
+    out.append(("compare-death", ["compare", "--data", "death_notices", "--model", "poisson", "-k", "2", "--max-iter", "200", "--algorithms", algorithms]))
     return out
 
 
