@@ -1,4 +1,3 @@
-using LatentFit.Models.Abstractions;
 using LatentFit.Models.Mixtures;
 
 namespace LatentFit.Models.Gaussian;
@@ -9,20 +8,16 @@ namespace LatentFit.Models.Gaussian;
 /// s₁ₖ = Σₙ wₙrₙₖ(xₙ − μₖ), Sₖ = Σₙ wₙrₙₖ(xₙ − μₖ)(xₙ − μₖ)ᵀ in the structure's scatter layout.
 /// </summary>
 /// <remarks>
-/// The moments' coordinates are their centres, and statistics about different centres do not add: <see cref="Add"/>
-/// refuses a mismatch (see <see cref="GaussianEmissionStatistics"/>).
+/// The moments' coordinates are their centres, and statistics about different centres do not add: <c>Add</c>
+/// refuses a mismatch, and so does <c>AddScaled</c> (see <see cref="GaussianEmissionStatistics"/>).
 /// </remarks>
-public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMixtureStatistics>, IMixtureStatistics<GaussianEmissionStatistics>
+public sealed class GaussianMixtureStatistics : MixtureStatistics<GaussianMixtureStatistics, GaussianEmissionStatistics>
 {
     /// <summary>Zeroed statistics for K components in D dimensions, with moments about θ's means or about <paramref name="centres"/> (K×D).</summary>
     public GaussianMixtureStatistics(CovarianceStructure structure, int components, int dimension, double[]? centres = null)
+        : base(new GaussianEmissionStatistics(structure, components, dimension, centres), components)
     {
-        Emission = new GaussianEmissionStatistics(structure, components, dimension, centres);
-        ComponentWeights = new double[components];
     }
-
-    /// <summary>The components' centred moments.</summary>
-    public GaussianEmissionStatistics Emission { get; }
 
     /// <inheritdoc cref="GaussianEmissionStatistics.Centres"/>
     public double[]? Centres => Emission.Centres;
@@ -39,46 +34,9 @@ public sealed class GaussianMixtureStatistics : ISufficientStatistics<GaussianMi
     /// <summary>D.</summary>
     public int Dimension => Emission.Dimension;
 
-    /// <inheritdoc/>
-    public double LogLikelihood { get; internal set; }
-
-    /// <inheritdoc/>
-    public double Weight { get; internal set; }
-
-    double IMixtureTotals.LogLikelihood { get => LogLikelihood; set => LogLikelihood = value; }
-
-    double IMixtureTotals.Weight { get => Weight; set => Weight = value; }
-
-    /// <summary>nₖ = Σₙ wₙrₙₖ.</summary>
-    public double[] ComponentWeights { get; }
-
     /// <inheritdoc cref="GaussianEmissionStatistics.FirstMoments"/>
     public double[] FirstMoments => Emission.FirstMoments;
 
     /// <inheritdoc cref="GaussianEmissionStatistics.Scatter"/>
     public double[] Scatter => Emission.Scatter;
-
-    /// <inheritdoc/>
-    /// <remarks>Layout: ℓ, weight, the moments' flat form (see <see cref="GaussianEmissionStatistics.FlatLength"/>), nₖ.</remarks>
-    public int FlatLength => MixtureStatisticsValues.FlatLength(this);
-
-    /// <inheritdoc/>
-    public void Clear() => MixtureStatisticsValues.Clear(this);
-
-    /// <inheritdoc/>
-    public void Add(GaussianMixtureStatistics other) => AddScaled(other, 1.0);
-
-    /// <inheritdoc/>
-    /// <exception cref="IncompatibleStatisticsException">Another shape, or moments about other centres; nothing is changed.</exception>
-    public void AddScaled(GaussianMixtureStatistics other, double factor) => MixtureStatisticsValues.AddScaled(this, other, factor);
-
-    /// <inheritdoc/>
-    public void Scale(double factor) => MixtureStatisticsValues.Scale(this, factor);
-
-    /// <inheritdoc/>
-    public void WriteFlat(Span<double> destination) => MixtureStatisticsValues.WriteFlat(this, destination);
-
-    /// <inheritdoc/>
-    /// <exception cref="IncompatibleStatisticsException">The flat form's centres differ from this object's fixed centres; nothing is changed.</exception>
-    public void ReadFlat(ReadOnlySpan<double> source) => MixtureStatisticsValues.ReadFlat(this, source);
 }
