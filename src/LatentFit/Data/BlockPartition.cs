@@ -41,6 +41,14 @@ public sealed class BlockPartition
     /// <summary>Block <paramref name="index"/>.</summary>
     public RowRange this[int index] => _blocks[index];
 
+    /// <summary>Number of rows in blocks <paramref name="blocks"/> (consecutive blocks cover consecutive rows).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range reaches past the blocks.</exception>
+    public int RowsIn(Range blocks)
+    {
+        var (first, count) = blocks.GetOffsetAndLength(_blocks.Length);
+        return count == 0 ? 0 : _blocks[first + count - 1].End - _blocks[first].Start;
+    }
+
     /// <summary>
     /// Cuts <paramref name="rows"/> rows into blocks of <paramref name="targetRows"/> rows, cutting only where a
     /// sequence starts: each block ends at the first sequence start at or after its start + <paramref name="targetRows"/>

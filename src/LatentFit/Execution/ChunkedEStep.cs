@@ -26,12 +26,13 @@ public static class ChunkedEStep
         where TStats : ISufficientStatistics<TStats>
     {
         var stats = options.Backend.Reduce(data, partition, blocks, options.Threads, create ?? model.CreateStatistics, (_, rows, into) => model.Accumulate(theta, rows, into));
-        if ((long)data.Rows * data.Dimension * (data.Precision == Precision.Single ? 4 : 8) >= LargeData)
+        if ((long)partition.RowsIn(blocks) * data.Dimension * (data.Precision == Precision.Single ? 4 : 8) >= LargeData)
         {
             // Each pass leaves some kilobytes of short-lived objects (parameters, statistics, the optimiser's vectors);
             // left to the runtime, they pile up to its allocation budget (14 MB here) before a collection, on top of
-            // the data. On data this large a young-generation collection per pass costs well under 1% of the pass and
-            // holds the peak to the data plus what the pass needs.
+            // the data. After a pass (or a block range) over this many values a young-generation collection costs well
+            // under 1% of it and holds the peak to the data plus what the pass needs; smaller ranges (incremental EM's
+            // groups) leave it to the runtime rather than collect many times a pass.
             GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         }
 

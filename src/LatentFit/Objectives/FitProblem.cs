@@ -322,8 +322,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     /// </summary>
     private TStats EStep(TParams theta, BlockPartition partition, Range blocks, Func<TStats>? create)
     {
-        var (first, count) = blocks.GetOffsetAndLength(partition.Count);
-        CountRows(count == 0 ? 0 : partition[first + count - 1].End - partition[first].Start);
+        CountRows(partition.RowsIn(blocks));
         return ChunkedEStep.Run(Model, theta, Data, partition, blocks, _execution, create);
     }
 

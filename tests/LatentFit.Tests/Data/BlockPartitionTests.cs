@@ -21,6 +21,18 @@ public class BlockPartitionTests
         Assert.Equal([new RowRange(0, 3), new RowRange(3, 8), new RowRange(11, 1)], partition.Blocks);
     }
 
+    [Fact]
+    public void RowsIn_RangesOfBlocks_CountTheirRows()
+    {
+        // Blocks [0,3) [3,11) [11,12), as above.
+        var partition = BlockPartition.Create(12, 3, [0, 3, 4, 11]);
+        Assert.Equal(12, partition.RowsIn(Range.All));
+        Assert.Equal(8, partition.RowsIn(1..2));
+        Assert.Equal(9, partition.RowsIn(1..));
+        Assert.Equal(0, partition.RowsIn(2..2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => partition.RowsIn(2..4));
+    }
+
     [Theory]
     [InlineData(new[] { 1, 3 })]
     [InlineData(new[] { 0, 3, 3 })]
