@@ -15,7 +15,9 @@ namespace LatentFit.Models.Gaussian;
 /// with ½ log(Lᵢᵢ² − ε) on the diagonal, or ½ log(σ² − ε)), where ε is the regularisation: every η then has all
 /// conditional variances above ε. ∇_μₖℓ = Λₖs₁ₖ, and the structure's part.
 /// </remarks>
-public sealed class GaussianEmissionFamily : IEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>
+public sealed class GaussianEmissionFamily :
+    IEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>,
+    IRecentringEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. A block's column
     // is 2 KiB in either precision (256 float64 or 512 float32 values): fewer rows spend more on each block's fixed
@@ -128,6 +130,68 @@ public sealed class GaussianEmissionFamily : IEmissionFamily<GaussianEmissionPar
         _ = next.Factors; // validates positive definiteness now, naming the component, rather than in the next E-step
         return next;
     }
+
+    /// <inheritdoc/>
+    public GaussianEmissionStatistics CreateAnchoredStatistics(GaussianEmissionParameters anchor) =>
+        new(Structure, Components, Dimension, anchor.Means.ToArray());
+
+    /// <inheritdoc/>
+    /// <remarks>See <see cref="FarCentres"/>; statistics with centres fixed at construction are measured about those.</remarks>
+    public Func<GaussianEmissionStatistics>? CentresIfFar(GaussianEmissionParameters? current, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight)
+    {
+        var about = statistics.Centres ?? current?.Means.ToArray() ?? throw new ArgumentNullException(nameof(current), "statistics without centres of their own are measured about the current means");
+        var centres = FarCentres(about, statistics, occupancies, totalWeight);
+        return centres is null ? null : () => new GaussianEmissionStatistics(Structure, Components, Dimension, centres);
+    }
+
+    /// <summary>
+    /// The means the M-step moves to, when the moments about <paramref name="about"/> are too far from them to be
+    /// precise; null when the update is precise as it is (or a class is empty). In S/n − ΔμΔμᵀ rounding costs about
+    /// 2⁻⁵² · |Δμ|²/σ² of σ², relatively; past |Δμ|² = 10⁴σ² (a mean moving a hundred standard deviations in one step,
+    /// as from a start far from the data) that exceeds 10⁻¹², and the moments are better taken again about the new means.
+    /// </summary>
+    internal double[]? FarCentres(ReadOnlySpan<double> about, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight)
+    {
+        int k = Components, d = Dimension;
+        bool far = false;
+        for (int j = 0; j < k && !far; j++)
+        {
+            double n = occupancies[j];
+            if (!(n > CollapseThreshold * totalWeight))
+            {
+                return null;
+            }
+
+            double shift = 0;
+            for (int c = 0; c < d; c++)
+            {
+                double delta = statistics.FirstMoments[j * d + c] / n;
+                shift += delta * delta;
+            }
+
+            double variance = Structure.ScatterTrace(statistics.Scatter, j, d) / n;
+
+            // The spread about the new mean, variance − shift, is what rounding is measured against.
+            far = shift > 1e4 * Math.Max(variance - shift, 0);
+        }
+
+        if (!far)
+        {
+            return null;
+        }
+
+        var centres = about.ToArray();
+        var shifts = MeanShifts(statistics, occupancies);
+        for (int i = 0; i < centres.Length; i++)
+        {
+            centres[i] += shifts[i];
+        }
+
+        return centres;
+    }
+
+    // A class whose share of the weight falls below this has collapsed (the mixtures' threshold): no recentring then.
+    private const double CollapseThreshold = 1e-10;
 
     /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from the centres.</summary>
     internal double[] MeanShifts(GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies)

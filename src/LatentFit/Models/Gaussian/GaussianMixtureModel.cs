@@ -124,42 +124,9 @@ public sealed class GaussianMixtureModel :
     /// <summary>Statistics about where the M-step moves the means, when the moments about <paramref name="about"/> are too far from there to be precise.</summary>
     private Func<GaussianMixtureStatistics>? CentresIfFar(ReadOnlySpan<double> about, GaussianMixtureStatistics stats)
     {
+        var centres = Emission.FarCentres(about, stats.Emission, stats.ComponentWeights, stats.Weight);
         int k = Components, d = Dimension;
-        bool far = false;
-        for (int j = 0; j < k && !far; j++)
-        {
-            double n = stats.ComponentWeights[j];
-            if (!(n > CollapseThreshold * stats.Weight))
-            {
-                return null;
-            }
-
-            double shift = 0;
-            for (int c = 0; c < d; c++)
-            {
-                double delta = stats.FirstMoments[j * d + c] / n;
-                shift += delta * delta;
-            }
-
-            double variance = Structure.ScatterTrace(stats.Scatter, j, d) / n;
-
-            // The spread about the new mean, variance − shift, is what rounding is measured against.
-            far = shift > 1e4 * Math.Max(variance - shift, 0);
-        }
-
-        if (!far)
-        {
-            return null;
-        }
-
-        var centres = about.ToArray();
-        var shifts = MeanShifts(stats);
-        for (int i = 0; i < centres.Length; i++)
-        {
-            centres[i] += shifts[i];
-        }
-
-        return () => new GaussianMixtureStatistics(Structure, k, d, centres);
+        return centres is null ? null : () => new GaussianMixtureStatistics(Structure, k, d, centres);
     }
 
     /// <summary>Δμₖ = s₁ₖ / nₖ, the EM update of the means as a shift from μₜ.</summary>
