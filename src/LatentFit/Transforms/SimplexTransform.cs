@@ -16,6 +16,25 @@ public static class SimplexTransform
         }
     }
 
+    /// <summary>
+    /// The log-ratio that stands for a zero probability (a probability of about 10⁻³⁰⁴ relative to the largest, which
+    /// changes ℓ by less than a rounding error); the hidden Markov model's <c>LogFloor</c> has the same value and reason.
+    /// </summary>
+    public const double LogFloor = -700;
+
+    /// <summary>
+    /// The K−1 log-ratios of <paramref name="weights"/> with each log floored at <see cref="LogFloor"/>, so that a
+    /// probability vector at a vertex or edge of the simplex (zeros allowed) still has finite coordinates.
+    /// </summary>
+    public static void ToFlooredLogRatios(ReadOnlySpan<double> weights, Span<double> eta)
+    {
+        double logLast = Math.Max(Math.Log(weights[^1]), LogFloor);
+        for (int j = 0; j < weights.Length - 1; j++)
+        {
+            eta[j] = Math.Max(Math.Log(weights[j]), LogFloor) - logLast;
+        }
+    }
+
     /// <summary>Weights from K−1 log-ratios: a softmax with the last logit 0, shifted by the maximum so exp cannot overflow.</summary>
     public static void FromLogRatios(ReadOnlySpan<double> eta, Span<double> weights)
     {
