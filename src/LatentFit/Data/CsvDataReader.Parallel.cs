@@ -70,7 +70,7 @@ public static partial class CsvDataReader
             if (!text.AsSpan().IsWhiteSpace())
             {
                 var header = CsvTokenizer.HeaderNames(text, path, lineNumber, out char separator);
-                layout = CsvLayout.Of(header, separator, lineNumber, path, roles.Columns, roles.Weights, roles.Sequence);
+                layout = CsvLayout.Of(header, separator, lineNumber, path, roles);
             }
         }
 
@@ -92,7 +92,7 @@ public static partial class CsvDataReader
         }
 
         var builder = new CsvDataSetBuilder(layout, path, expectedLines, precision);
-        var pieces = Enumerable.Range(0, pieceCount > 0 ? pieceCount : Environment.ProcessorCount).Select(_ => new Piece(targets, layout.Separator, layout.Selected.Length)).ToArray();
+        var pieces = Enumerable.Range(0, pieceCount > 0 ? pieceCount : Environment.ProcessorCount).Select(_ => new Piece(targets, layout.Categorical, layout.Separator, layout.Selected.Length)).ToArray();
         long position = filled;
         while (true)
         {
@@ -179,7 +179,7 @@ public static partial class CsvDataReader
                 return false;
             }
 
-            int missing = 0;
+            int missing = 0, label = 0;
             for (int row = 0; row < piece.Rows; row++)
             {
                 int line = lineNumber + piece.RowLines[row];
@@ -191,6 +191,13 @@ public static partial class CsvDataReader
                 for (; missing < piece.Missing.Count && piece.Missing[missing] / piece.Dimension == row; missing++)
                 {
                     builder.MarkMissing((builder.Rows * piece.Dimension) + (piece.Missing[missing] % piece.Dimension), line);
+                }
+
+                // Labels get their codes here, in row order, so the codes (first seen, first coded) do not depend on the pieces.
+                for (; label < piece.Labels.Count && piece.Labels[label].Cell / piece.Dimension == row; label++)
+                {
+                    var (cell, start, length) = piece.Labels[label];
+                    piece.Values[cell] = builder.CategoryCode(buffer.AsSpan(bounds[p] + start, length), cell % piece.Dimension);
                 }
 
                 if (!builder.TryAddParsedRow(piece.Values.AsSpan(row * piece.Dimension, piece.Dimension), piece.Weights[row], line))
@@ -207,9 +214,9 @@ public static partial class CsvDataReader
 
     /// <summary>
     /// One thread's share of a block: its rows' values in row order (missing cells as NaN, listed in <see cref="Missing"/>),
-    /// their weights, sequence ids (where in the piece's text) and line numbers (from 1 within the piece).
+    /// their weights, sequence ids and category labels (where in the piece's text) and line numbers (from 1 within the piece).
     /// </summary>
-    private sealed class Piece(int[] targets, char separator, int dimension)
+    private sealed class Piece(int[] targets, bool[] categorical, char separator, int dimension)
     {
         /// <summary>A column that is not read.</summary>
         public const int Unused = -1;
@@ -224,6 +231,9 @@ public static partial class CsvDataReader
 
         /// <summary>The missing cells, as row × <see cref="Dimension"/> + column within the piece, increasing.</summary>
         public List<int> Missing { get; } = [];
+
+        /// <summary>The categorical cells that are not missing (row × <see cref="Dimension"/> + column, increasing) and where their labels lie in the piece's text.</summary>
+        public List<(int Cell, int Start, int Length)> Labels { get; } = [];
 
         public int[] IdStarts { get; private set; } = new int[1024];
 
@@ -247,6 +257,7 @@ public static partial class CsvDataReader
         {
             (Rows, Lines, Failed) = (0, 0, false);
             Missing.Clear();
+            Labels.Clear();
             int length = text.Length;
             byte separatorByte = (byte)separator;
             bool decimalComma = separator != ',';
@@ -286,7 +297,19 @@ public static partial class CsvDataReader
                     }
 
                     int target = targets[field++];
-                    if (target >= 0)
+                    if (target >= 0 && categorical[target])
+                    {
+                        if (CsvTokenizer.IsMissing(fieldText))
+                        {
+                            Missing.Add(at + target);
+                            Values[at + target] = double.NaN;
+                        }
+                        else
+                        {
+                            Labels.Add((at + target, lineStart + lineLength - line.Length, fieldText.Length));
+                        }
+                    }
+                    else if (target >= 0)
                     {
                         if (!CsvTokenizer.TryParseFinite(fieldText, decimalComma, out double value))
                         {

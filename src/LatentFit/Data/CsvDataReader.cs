@@ -21,7 +21,10 @@ namespace LatentFit.Data;
 /// Numbers are parsed in the invariant culture (<c>1e-3</c>, <c>-2.5</c>, <c>+3</c>). A selected column's cell
 /// that is empty (also <c>""</c> or blanks), <c>NA</c> (as R writes) or <c>N/A</c>, in any case, is missing: it holds NaN and
 /// is flagged in <see cref="DataSet.MissingCells"/> (a model that cannot take missing values refuses them, naming
-/// the first one's line and column). Refused in a selected column: NaN and ±Inf, and text; a weight or sequence id
+/// the first one's line and column). A value column named in <c>categoricalColumns</c> is read as categories: each
+/// distinct label (its trimmed text, any text, numbers too) becomes a code 0 … C − 1, the labels ordered as
+/// <see cref="DataSet.OrderCategories"/> says and kept in <see cref="DataSet.Categories"/>; its missing cells are missing
+/// as in a numeric column. Refused in a numeric column: NaN and ±Inf, and text; a weight or sequence id
 /// cannot be missing. A sequence column's consecutive rows with the same id (its trimmed text) form one sequence; an
 /// id that comes back after another id's rows is refused (the file is not grouped by sequence). Only the selected
 /// columns are parsed, so text columns can be left out with <c>columns</c>; every row must still have as many
@@ -43,7 +46,8 @@ public static partial class CsvDataReader
     /// <param name="precision">How the values are held.</param>
     /// <param name="progress">Told the fraction of the file read so far (0 to 1) about every 1% of its bytes; the library never writes to the console itself.</param>
     /// <param name="sequenceColumn">The sequence-id column, or null (the rows are independent).</param>
-    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null)
+    /// <param name="categoricalColumns">Value columns to read as categories (see the remarks), by name, or null (all numeric).</param>
+    public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null)
     {
         if (Directory.Exists(path))
         {
@@ -58,7 +62,7 @@ public static partial class CsvDataReader
         // Counting lines reads the bytes once and parsing reads them again, slower: count as the first tenth of the way.
         long length = Math.Max(1, new FileInfo(path).Length);
         int expectedLines = CountLines(path, progress is null ? null : bytes => progress.Report(0.1 * bytes / length));
-        var roles = new CsvColumnRoles(columns, weightsColumn, sequenceColumn);
+        var roles = new CsvColumnRoles(columns, weightsColumn, sequenceColumn, categoricalColumns);
         var fast = TryReadBlocks(path, roles, expectedLines, precision, progress is null ? null : bytes => progress.Report(0.1 + (0.9 * bytes / length)));
         if (fast is not null)
         {
@@ -102,8 +106,8 @@ public static partial class CsvDataReader
 
     /// <summary>Reads CSV text; <paramref name="source"/> names it in messages. See <see cref="ReadFile"/>.</summary>
     /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, string? sequenceColumn = null) =>
-        Read(reader, source, new CsvColumnRoles(columns, weightsColumn, sequenceColumn), expectedLines: 0, precision, report: null);
+    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null) =>
+        Read(reader, source, new CsvColumnRoles(columns, weightsColumn, sequenceColumn, categoricalColumns), expectedLines: 0, precision, report: null);
 
     /// <summary>Rows between two calls of <c>report</c>.</summary>
     private const int ReportEveryRows = 1 << 16;
@@ -125,7 +129,7 @@ public static partial class CsvDataReader
             if (!line.IsWhiteSpace())
             {
                 var header = CsvTokenizer.HeaderNames(line, source, lineNumber, out char separator);
-                layout = CsvLayout.Of(header, separator, lineNumber, source, roles.Columns, roles.Weights, roles.Sequence);
+                layout = CsvLayout.Of(header, separator, lineNumber, source, roles);
             }
         }
 
@@ -156,5 +160,5 @@ public static partial class CsvDataReader
     }
 }
 
-/// <summary>The columns asked for by role: the value columns (null: the rest), the weights and the sequence ids (null: none).</summary>
-internal readonly record struct CsvColumnRoles(IReadOnlyList<string>? Columns, string? Weights, string? Sequence);
+/// <summary>The columns asked for by role: the value columns (null: the rest), the weights and the sequence ids (null: none), and the value columns read as categories (null: none).</summary>
+internal readonly record struct CsvColumnRoles(IReadOnlyList<string>? Columns, string? Weights, string? Sequence, IReadOnlyList<string>? Categorical = null);

@@ -5,7 +5,7 @@ namespace LatentFit.Data;
 
 /// <summary>
 /// The data-set half of the CSV reader: from a header and rows of fields (<see cref="CsvTokenizer"/>), the columns and
-/// their roles (values, frequency weights, sequence ids), numbers, missing cells, sequences and the single-precision
+/// their roles (values, frequency weights, sequence ids), numbers, category labels, missing cells, sequences and the single-precision
 /// range check, and at the end the <see cref="DataSet"/>. Both the line-by-line reader and the parallel block reader
 /// feed it, so both give the same data set. Every error is a <see cref="DataFormatException"/> naming the file, line
 /// and column (see <see cref="CsvDataReader"/>).
@@ -20,6 +20,12 @@ internal sealed class CsvDataSetBuilder
     private List<int>? _missing;
     private int _firstMissingLine;
 
+    /// <summary>Per selected column, a categorical column's labels in the order first seen (a label's index is its provisional code); null for a numeric column.</summary>
+    private readonly List<string>?[] _labels;
+
+    /// <summary>Per selected column, a categorical column's label → provisional code; null for a numeric column.</summary>
+    private readonly Dictionary<string, int>?[] _codes;
+
     /// <summary>A builder for the columns the header <paramref name="layout"/> selects, sized for about <paramref name="expectedLines"/> lines.</summary>
     public CsvDataSetBuilder(CsvLayout layout, string source, int expectedLines, Precision precision)
     {
@@ -27,6 +33,8 @@ internal sealed class CsvDataSetBuilder
         _source = source;
         Values = new ValueBuffer(Math.Max(expectedLines - 1, 0) * layout.Selected.Length, layout.Selected.Length, precision);
         _weights = layout.WeightIndex < 0 ? null : [];
+        _labels = [.. layout.Categorical.Select(categorical => categorical ? new List<string>() : null)];
+        _codes = [.. layout.Categorical.Select(categorical => categorical ? new Dictionary<string, int>(StringComparer.Ordinal) : null)];
         if (layout.SequenceIndex >= 0)
         {
             _sequenceStarts = [];
@@ -79,7 +87,16 @@ internal sealed class CsvDataSetBuilder
         {
             int index = selected[s];
             var text = CsvTokenizer.FieldText(line, fields[index]);
-            if (!CsvTokenizer.TryParseFinite(text, decimalComma, out double value))
+            double value;
+            if (Layout.Categorical[s])
+            {
+                value = CsvTokenizer.IsMissing(text) ? double.NaN : CategoryCode(text, s);
+                if (double.IsNaN(value))
+                {
+                    MarkMissing((Rows * selected.Length) + s, lineNumber);
+                }
+            }
+            else if (!CsvTokenizer.TryParseFinite(text, decimalComma, out value))
             {
                 if (!CsvTokenizer.IsMissing(text))
                 {
@@ -133,6 +150,32 @@ internal sealed class CsvDataSetBuilder
         _weights?.Add(weight);
         Rows++;
         return true;
+    }
+
+    /// <summary>The provisional code of a (trimmed, present) label of selected column <paramref name="selected"/>: the order in which the labels were first seen.</summary>
+    private double CategoryCode(ReadOnlySpan<char> label, int selected)
+    {
+        var lookup = _codes[selected]!.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(label, out int code))
+        {
+            code = _labels[selected]!.Count;
+            string text = label.ToString();
+            _labels[selected]!.Add(text);
+            _codes[selected]![text] = code;
+        }
+
+        return code;
+    }
+
+    /// <summary>
+    /// <see cref="CategoryCode(ReadOnlySpan{char}, int)"/> of a label (UTF-8 bytes, untrimmed, not missing) from the
+    /// parallel reader, decoded and trimmed as the line-by-line reader does, so both code the same text.
+    /// </summary>
+    public double CategoryCode(ReadOnlySpan<byte> label, int selected)
+    {
+        int most = Encoding.UTF8.GetMaxCharCount(label.Length);
+        Span<char> text = most <= 512 ? stackalloc char[most] : new char[most];
+        return CategoryCode(text[..Encoding.UTF8.GetChars(label, text)].Trim(), selected);
     }
 
     /// <summary>Flags cell <paramref name="index"/> (row-major over the selected columns) of line <paramref name="line"/> as missing.</summary>
@@ -213,16 +256,35 @@ internal sealed class CsvDataSetBuilder
             }
         }
 
+        for (int s = 0; s < _labels.Length; s++)
+        {
+            if (_labels[s] is { Count: 0 })
+            {
+                int index = Layout.Selected[s];
+                throw new DataFormatException($"{_source}: column {index + 1} (\"{Layout.Header[index]}\") is read as categories but every cell is missing", _source, null, index + 1, Layout.Header[index]);
+            }
+        }
+
         var layout = new DataSetLayout
         {
             SequenceStarts = _sequenceStarts?.ToArray(),
             MissingCells = missing,
             FirstMissingLine = missing is null ? null : _firstMissingLine,
             SourceColumns = Layout.SourceColumns(),
+            Categories = _labels.Any(labels => labels is not null) ? [.. _labels] : null,
         };
         if (!Values.TryToDataSet(_source, Layout.Names, Rows, weights, layout, out var data, out int lastBadLine, out int lastBadColumn))
         {
             throw SingleRangeError(lastBadLine, Layout.Selected[lastBadColumn]);
+        }
+
+        // The codes so far follow the order the labels first appear in; recode them in the documented order.
+        for (int s = 0; s < _labels.Length; s++)
+        {
+            if (_labels[s] is { } labels)
+            {
+                data = data!.WithCategories(s, DataSet.OrderCategories(labels));
+            }
         }
 
         return data!;
@@ -514,11 +576,48 @@ internal sealed class CsvDataSetBuilder
 }
 
 /// <summary>
-/// What the header decides: the names, the separator, the selected value columns (in order), the weights column and
-/// the sequence-id column (-1 when absent).
+/// What the header decides: the names, the separator, the selected value columns (in order) and which of them are
+/// read as categories, the weights column and the sequence-id column (-1 when absent).
 /// </summary>
-internal sealed record CsvLayout(List<string> Header, char Separator, int[] Selected, string[] Names, int WeightIndex, int SequenceIndex, int HeaderLine)
+internal sealed record CsvLayout(List<string> Header, char Separator, int[] Selected, string[] Names, int WeightIndex, int SequenceIndex, int HeaderLine, bool[] Categorical)
 {
+    /// <summary>The layout of <paramref name="header"/> (read on line <paramref name="headerLine"/>) for the columns <paramref name="roles"/> asks for.</summary>
+    /// <exception cref="DataFormatException">As <see cref="Of(List{string}, char, int, string, IReadOnlyList{string}?, string?, string?)"/>, or a column read as categories is unknown, named twice, or not a selected value column.</exception>
+    public static CsvLayout Of(List<string> header, char separator, int headerLine, string source, CsvColumnRoles roles)
+    {
+        var layout = Of(header, separator, headerLine, source, roles.Columns, roles.Weights, roles.Sequence);
+        if (roles.Categorical is not { } categorical)
+        {
+            return layout;
+        }
+
+        var flags = new bool[layout.Selected.Length];
+        foreach (string name in categorical)
+        {
+            int index = header.IndexOf(name);
+            if (index < 0)
+            {
+                throw new DataFormatException($"{source}: unknown categorical column \"{name}\"; available: {string.Join(", ", header)}", source);
+            }
+
+            int selected = Array.IndexOf(layout.Selected, index);
+            if (selected < 0)
+            {
+                string role = index == layout.WeightIndex ? "the weights column" : index == layout.SequenceIndex ? "the sequence column" : "not a selected data column";
+                throw new DataFormatException($"{source}: column \"{name}\" is to be read as categories but is {role}", source, null, index + 1, name);
+            }
+
+            if (flags[selected])
+            {
+                throw new DataFormatException($"{source}: column \"{name}\" is named as categorical more than once", source, null, index + 1, name);
+            }
+
+            flags[selected] = true;
+        }
+
+        return layout with { Categorical = flags };
+    }
+
     /// <summary>The layout of <paramref name="header"/> (read on line <paramref name="headerLine"/>) for the columns asked for.</summary>
     /// <exception cref="DataFormatException">A header name is empty or repeated, or a selected, weights or sequence column is unknown or given two roles.</exception>
     public static CsvLayout Of(List<string> header, char separator, int headerLine, string source, IReadOnlyList<string>? columns, string? weightsColumn, string? sequenceColumn)
@@ -533,7 +632,7 @@ internal sealed record CsvLayout(List<string> Header, char Separator, int[] Sele
 
         var values = columns ?? (weightIndex < 0 && sequenceIndex < 0 ? null : header.Where((_, i) => i != weightIndex && i != sequenceIndex).ToArray());
         int[] selected = CsvDataSetBuilder.Select(header, values, source);
-        return new CsvLayout(header, separator, selected, selected.Select(i => header[i]).ToArray(), weightIndex, sequenceIndex, headerLine);
+        return new CsvLayout(header, separator, selected, selected.Select(i => header[i]).ToArray(), weightIndex, sequenceIndex, headerLine, new bool[selected.Length]);
     }
 
     /// <summary>The source columns read, with their roles: values in order, then the weights and the sequence ids.</summary>

@@ -4,8 +4,9 @@ namespace LatentFit.Data;
 /// Numeric data: <see cref="Rows"/> × <see cref="Dimension"/> values, row-major and contiguous, held in float64 or
 /// (<see cref="Data.Precision.Single"/>) as float32 offsets from a float64 origin per column. Every value is finite
 /// except the missing cells, which hold NaN and are flagged in <see cref="MissingCells"/>. Besides values a data set
-/// may carry sequence boundaries (<see cref="SequenceStarts"/>) and says which source column played which role
-/// (<see cref="SourceColumns"/>); see <see cref="DataSetLayout"/>.
+/// may carry sequence boundaries (<see cref="SequenceStarts"/>), categorical columns whose values are codes of
+/// labels (<see cref="Categories"/>), and says which source column played which role (<see cref="SourceColumns"/>);
+/// see <see cref="DataSetLayout"/>.
 /// </summary>
 public sealed class DataSet
 {
@@ -16,6 +17,7 @@ public sealed class DataSet
     private readonly int[]? _sequenceStarts;
     private readonly bool[]? _missing;
     private readonly DataSetLayout? _layout;
+    private readonly IReadOnlyList<string>?[]? _categories;
     private BlockPartition? _partition;
 
     /// <summary>Wraps row-major values (taken without copying), optional per-row frequency weights and an optional layout (sequences, missing cells, roles).</summary>
@@ -45,6 +47,7 @@ public sealed class DataSet
         }
 
         _values = values;
+        CheckCategoryCodes();
     }
 
     /// <summary>
@@ -78,6 +81,7 @@ public sealed class DataSet
 
         _singleValues = offsets;
         _origin = origin;
+        CheckCategoryCodes();
     }
 
     private DataSet(string source, IReadOnlyList<string> columnNames, int valueCount, int rows, double[]? rowWeights, DataSetLayout? layout)
@@ -121,6 +125,7 @@ public sealed class DataSet
         _layout = layout;
         SourceColumns = CheckLayout(source, ColumnNames, valueCount, rows, rowWeights is not null, layout);
         _sequenceStarts = layout?.SequenceStarts is { Length: > 0 } starts ? starts : null;
+        _categories = CheckCategories(source, ColumnNames, layout?.Categories);
         _missing = layout?.MissingCells;
         if (_missing is not null)
         {
@@ -165,6 +170,74 @@ public sealed class DataSet
         }
 
         return [.. columns];
+    }
+
+    /// <summary>The categorical columns' labels, after checking that there is one entry per column and that each column's labels are unique; null when every column is numeric.</summary>
+    private static IReadOnlyList<string>?[]? CheckCategories(string source, IReadOnlyList<string> columnNames, IReadOnlyList<string>?[]? categories)
+    {
+        if (categories is null || categories.All(labels => labels is null))
+        {
+            return null;
+        }
+
+        if (categories.Length != columnNames.Count)
+        {
+            throw new ArgumentException($"{source}: expected category labels (or null) for each of the {columnNames.Count} columns, got {categories.Length}", nameof(categories));
+        }
+
+        for (int c = 0; c < categories.Length; c++)
+        {
+            if (categories[c] is { } labels)
+            {
+                CheckLabels(labels, $"{source}: column {c + 1} (\"{columnNames[c]}\")");
+            }
+        }
+
+        return [.. categories.Select(labels => labels?.ToArray())];
+    }
+
+    /// <exception cref="ArgumentException">No labels, or a label that is null or repeated.</exception>
+    private static void CheckLabels(IReadOnlyList<string> labels, string what)
+    {
+        if (labels.Count == 0)
+        {
+            throw new ArgumentException($"{what}: a categorical column needs at least one category label", nameof(labels));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string label in labels)
+        {
+            if (label is null || !seen.Add(label))
+            {
+                throw new ArgumentException($"{what}: category label \"{label}\" is {(label is null ? "null" : "repeated")}; labels must be unique", nameof(labels));
+            }
+        }
+    }
+
+    /// <summary>Every present cell of a categorical column holds a code 0 … C − 1.</summary>
+    private void CheckCategoryCodes()
+    {
+        if (_categories is null)
+        {
+            return;
+        }
+
+        for (int c = 0; c < Dimension; c++)
+        {
+            if (_categories[c] is not { } labels)
+            {
+                continue;
+            }
+
+            for (int n = 0; n < Rows; n++)
+            {
+                double code = this[n, c];
+                if (!IsMissing(n, c) && !(code >= 0 && code < labels.Count && code == Math.Floor(code)))
+                {
+                    throw new ArgumentException($"{Source}: row {n + 1}, column {c + 1} (\"{ColumnNames[c]}\") is categorical but holds {code}, not a code from 0 to {labels.Count - 1}", "values");
+                }
+            }
+        }
     }
 
     private static ArgumentException NotFinite(string source, IReadOnlyList<string> columnNames, int index) =>
@@ -226,6 +299,107 @@ public sealed class DataSet
 
     /// <summary>First row of each sequence, strictly increasing from 0; empty when the rows are independent.</summary>
     public ReadOnlyMemory<int> SequenceStarts => _sequenceStarts;
+
+    /// <summary>Whether value column <paramref name="column"/> holds categories (codes of <see cref="Categories"/>) rather than numbers.</summary>
+    public bool IsCategorical(int column) => Categories(column) is not null;
+
+    /// <summary>
+    /// The labels of categorical value column <paramref name="column"/>: a cell holding code c (0 … C − 1) has label
+    /// [c]; null for a numeric column. The CSV reader orders a column's labels numerically when every label is a
+    /// number, else ordinally (<see cref="OrderCategories"/>); <see cref="WithCategories"/> puts them in a given order.
+    /// </summary>
+    public IReadOnlyList<string>? Categories(int column)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(column);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, Dimension);
+        return _categories?[column];
+    }
+
+    /// <summary>
+    /// The order the CSV reader gives a categorical column's labels, whatever order the rows show them in: by value
+    /// when every label is a finite number in the invariant culture (1, 2, 10; ties such as 1 and 1.0 ordinally),
+    /// else ordinally, by UTF-16 code units (A, C, G, T; "Sunny" before "rain"). The order decides nothing but the
+    /// codes, so it is chosen to be deterministic and culture-free.
+    /// </summary>
+    public static IReadOnlyList<string> OrderCategories(IEnumerable<string> labels)
+    {
+        var list = labels.ToList();
+        var numbers = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string label in list)
+        {
+            if (!double.TryParse(label, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            {
+                list.Sort(StringComparer.Ordinal);
+                return list;
+            }
+
+            numbers[label] = value;
+        }
+
+        list.Sort((a, b) => numbers[a] != numbers[b] ? numbers[a].CompareTo(numbers[b]) : string.CompareOrdinal(a, b));
+        return list;
+    }
+
+    /// <summary>
+    /// The same data with categorical column <paramref name="column"/> coded against <paramref name="labels"/> (a
+    /// model file's categories, say): a cell with label L gets L's position in <paramref name="labels"/>. Labels the
+    /// data never show may be in the list; a label of the data that is not in it is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The column is not categorical, or <paramref name="labels"/> is empty or repeats a label.</exception>
+    /// <exception cref="DataFormatException">A row holds a label not in <paramref name="labels"/>, naming the first such row, the column and the label.</exception>
+    public DataSet WithCategories(int column, IReadOnlyList<string> labels)
+    {
+        var current = Categories(column) ?? throw new ArgumentException($"{Source}: column {column + 1} (\"{ColumnNames[column]}\") is not categorical", nameof(column));
+        CheckLabels(labels, $"{Source}: the categories for column \"{ColumnNames[column]}\"");
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            positions[labels[i]] = i;
+        }
+
+        // map[old code] = new code, or −1 for a label not in the list (refused only where a row holds it).
+        var map = current.Select(label => positions.GetValueOrDefault(label, -1)).ToArray();
+        double[]? values = _values?.ToArray();
+        float[]? offsets = _singleValues?.ToArray();
+        double[]? origin = _origin?.ToArray();
+        if (origin is not null)
+        {
+            // Codes are small integers, exact in float32 from an origin of 0 (from another origin they may not be).
+            origin[column] = 0;
+        }
+
+        for (int n = 0; n < Rows; n++)
+        {
+            if (IsMissing(n, column))
+            {
+                continue;
+            }
+
+            int code = map[(int)this[n, column]];
+            if (code < 0)
+            {
+                string known = labels.Count <= 20 ? string.Join(", ", labels) : $"{string.Join(", ", labels.Take(20))}, … ({labels.Count} in all)";
+                throw new DataFormatException($"{Source}: data row {n + 1}, column \"{ColumnNames[column]}\": category \"{current[(int)this[n, column]]}\" is not one of the given categories ({known})", Source, null, column + 1, ColumnNames[column]);
+            }
+
+            int index = (n * Dimension) + column;
+            if (values is not null)
+            {
+                values[index] = code;
+            }
+            else
+            {
+                offsets![index] = code;
+            }
+        }
+
+        var categories = _categories!.ToArray();
+        categories[column] = labels.ToArray();
+        var layout = (_layout ?? new DataSetLayout()) with { Categories = categories };
+        return values is not null
+            ? new DataSet(Source, ColumnNames, values, Rows, _rowWeights, layout)
+            : new DataSet(Source, ColumnNames, offsets!, origin!, Rows, _rowWeights, layout);
+    }
 
     /// <summary>Whether any cell is missing.</summary>
     public bool HasMissingValues => _missing is not null;
@@ -333,7 +507,8 @@ public sealed class DataSet
 
         for (int c = 0; c < Dimension; c++)
         {
-            origin[c] = present[c] == 0 ? 0 : origin[c] / present[c];
+            // A categorical column's codes stay exact integers only as offsets from 0.
+            origin[c] = present[c] == 0 || IsCategorical(c) ? 0 : origin[c] / present[c];
         }
 
         var offsets = new float[_values.Length];

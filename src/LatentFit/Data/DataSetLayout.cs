@@ -47,6 +47,12 @@ public sealed record DataSetLayout
     /// <summary>The source line of the first missing cell (in row-major order), for messages; null when unknown.</summary>
     public int? FirstMissingLine { get; init; }
 
+    /// <summary>
+    /// Per value column, the labels of a categorical column (whose values are the codes 0 … C − 1 of these labels, in
+    /// this order) or null for a numeric column; null when every column is numeric. See <see cref="DataSet.Categories"/>.
+    /// </summary>
+    public IReadOnlyList<string>?[]? Categories { get; init; }
+
     /// <summary>The source columns that were read and their roles; null: the value columns at source positions 0 … D − 1.</summary>
     public IReadOnlyList<SourceColumn>? SourceColumns { get; init; }
 }

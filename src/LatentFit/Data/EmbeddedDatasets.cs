@@ -26,7 +26,7 @@ public static class EmbeddedDatasets
     /// </summary>
     /// <exception cref="ArgumentException">No embedded data set has that name.</exception>
     /// <exception cref="DataFormatException">A column asked for is unknown, or the sequence column's ids are not grouped.</exception>
-    public static DataSet Load(string name, IReadOnlyList<string>? columns = null, string? weightsColumn = null, string? sequenceColumn = null)
+    public static DataSet Load(string name, IReadOnlyList<string>? columns = null, string? weightsColumn = null, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null)
     {
         if (!Sets.TryGetValue(name, out var set))
         {
@@ -36,8 +36,8 @@ public static class EmbeddedDatasets
         using var stream = typeof(EmbeddedDatasets).Assembly.GetManifestResourceStream(set.Resource)
             ?? throw new InvalidOperationException($"the resource {set.Resource} is missing from the assembly");
         using var reader = new StreamReader(stream);
-        bool defaults = columns is null && weightsColumn is null && sequenceColumn is null;
-        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn, sequenceColumn: sequenceColumn);
+        bool defaults = columns is null && weightsColumn is null && sequenceColumn is null && categoricalColumns is null;
+        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn, sequenceColumn: sequenceColumn, categoricalColumns: categoricalColumns);
     }
 }
 
@@ -52,7 +52,7 @@ public static class DataSource
     /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
     /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
-    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null)
+    public static DataSet Load(string nameOrPath, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null)
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
@@ -66,10 +66,10 @@ public static class DataSource
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn);
+            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn, categoricalColumns);
         }
 
-        var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn, sequenceColumn);
+        var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn, sequenceColumn, categoricalColumns);
         return precision == Precision.Single ? embedded.ToSinglePrecision() : embedded;
     }
 }
