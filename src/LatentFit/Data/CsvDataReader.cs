@@ -106,7 +106,12 @@ public static partial class CsvDataReader
 
     /// <summary>Reads CSV text; <paramref name="source"/> names it in messages. See <see cref="ReadFile"/>.</summary>
     /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a selected column.</exception>
-    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null) =>
+    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, string? sequenceColumn = null) =>
+        Read(reader, source, new CsvColumnRoles(columns, weightsColumn, sequenceColumn), expectedLines: 0, precision, report: null);
+
+    /// <summary>Reads CSV text with <paramref name="categoricalColumns"/> read as categories; see <see cref="ReadFile"/>.</summary>
+    /// <exception cref="DataFormatException">The text is empty, malformed, or has a value that is not a finite number in a numeric column.</exception>
+    public static DataSet Read(TextReader reader, string source, IReadOnlyList<string>? columns, string? weightsColumn, Precision precision, string? sequenceColumn, IReadOnlyList<string>? categoricalColumns) =>
         Read(reader, source, new CsvColumnRoles(columns, weightsColumn, sequenceColumn, categoricalColumns), expectedLines: 0, precision, report: null);
 
     /// <summary>Rows between two calls of <c>report</c>.</summary>

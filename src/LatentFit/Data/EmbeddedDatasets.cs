@@ -37,7 +37,7 @@ public static class EmbeddedDatasets
             ?? throw new InvalidOperationException($"the resource {set.Resource} is missing from the assembly");
         using var reader = new StreamReader(stream);
         bool defaults = columns is null && weightsColumn is null && sequenceColumn is null && categoricalColumns is null;
-        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn, sequenceColumn: sequenceColumn, categoricalColumns: categoricalColumns);
+        return CsvDataReader.Read(reader, name.ToLowerInvariant(), defaults ? set.DefaultColumns : columns, defaults ? set.DefaultWeights : weightsColumn, Precision.Double, sequenceColumn, categoricalColumns);
     }
 }
 
