@@ -1,4 +1,5 @@
 using LatentFit.Data;
+using LatentFit.Models.Categorical;
 using LatentFit.Models.Emissions;
 using LatentFit.Models.Gaussian;
 using LatentFit.Models.Poisson;
@@ -14,7 +15,7 @@ namespace LatentFit.Tests.Models.Emissions;
 /// </summary>
 public sealed class EmissionFamilyContractTests
 {
-    public static TheoryData<string> Families => new() { "full", "tied", "diag", "spherical", "poisson" };
+    public static TheoryData<string> Families => new() { "full", "tied", "diag", "spherical", "poisson", "categorical" };
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -58,6 +59,17 @@ internal abstract class ContractCase
                 (e, row, k) => ReferenceDensities.PoissonLog(row[0], e.Rates[k]),
                 e => e.Rates.ToArray(),
                 ReferenceDensities.PoissonMle);
+        }
+
+        if (family == "categorical")
+        {
+            var data = ReferenceDensities.Categories(random, 300, 4);
+            var emission = CategoricalEmissionParameters.Create(4, [0.1, 0.2, 0.3, 0.4, 0.05, 0.05, 0.6, 0.3, 0.25, 0.25, 0.25, 0.25]);
+            return new ContractCase<CategoricalEmissionParameters, CategoricalEmissionStatistics>(
+                new CategoricalEmissionFamily(Components, 4), data, emission, Posteriors(random, data.Rows),
+                (e, row, k) => Math.Log(e.Probabilities[k * 4 + (int)row[0]]),
+                e => e.Probabilities.ToArray(),
+                (data, posteriors) => ReferenceDensities.CategoricalMle(data, posteriors, 4));
         }
 
         CovarianceStructure.TryParse(family, out var structure);

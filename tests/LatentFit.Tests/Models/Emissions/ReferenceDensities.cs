@@ -113,6 +113,45 @@ internal static class ReferenceDensities
         return [.. means, .. covariances];
     }
 
+    /// <summary>p_kc = Σₙ wₙγₙₖ[xₙ = c] / Σₙ wₙγₙₖ, K×C row-major, the rows' categories as codes 0..C − 1.</summary>
+    public static double[] CategoricalMle(DataSet data, double[] posteriors, int categories)
+    {
+        int k = posteriors.Length / data.Rows;
+        var probabilities = new double[k * categories];
+        for (int j = 0; j < k; j++)
+        {
+            double weight = 0;
+            for (int n = 0; n < data.Rows; n++)
+            {
+                double w = (data.RowWeights?.Span[n] ?? 1) * posteriors[j * data.Rows + n];
+                weight += w;
+                probabilities[j * categories + (int)data.Row(n)[0]] += w;
+            }
+
+            for (int c = 0; c < categories; c++)
+            {
+                probabilities[j * categories + c] /= weight;
+            }
+        }
+
+        return probabilities;
+    }
+
+    /// <summary>Category codes 0..C − 1 drawn uniformly, labelled c0, c1, …, with frequency weights 1..3.</summary>
+    public static DataSet Categories(Random random, int rows, int categories)
+    {
+        var values = new double[rows];
+        var weights = new double[rows];
+        for (int n = 0; n < rows; n++)
+        {
+            values[n] = random.Next(categories);
+            weights[n] = 1 + random.Next(3);
+        }
+
+        var labels = Enumerable.Range(0, categories).Select(c => $"c{c}").ToArray();
+        return new DataSet("categories", ["x"], values, rows, weights, new DataSetLayout { Categories = [labels] });
+    }
+
     /// <summary>Counts from three Poisson rates (Knuth's method), with frequency weights 1..3.</summary>
     public static DataSet Counts(Random random, int rows)
     {
