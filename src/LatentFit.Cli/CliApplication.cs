@@ -17,6 +17,7 @@ public static class CliApplication
         root.Subcommands.Add(FitCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(DecodeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
 
         var parse = root.Parse(args);

@@ -22,6 +22,8 @@ internal static class SettingFlags
         FitSetting.Tolerance => "--tol",
         FitSetting.Step => "--step",
         FitSetting.Algorithm => "--algorithm",
+        FitSetting.Emission => "--emission",
+        FitSetting.Weights => "--weights",
         _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "no option sets this setting"),
     };
 

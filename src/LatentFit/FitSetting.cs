@@ -44,6 +44,12 @@ public enum FitSetting
 
     /// <summary>The optimiser.</summary>
     Algorithm,
+
+    /// <summary>The emission distribution of a hidden Markov model's states.</summary>
+    Emission,
+
+    /// <summary>The per-row frequency weights.</summary>
+    Weights,
 }
 
 /// <summary>An error or advice that names the settings a caller can change to act on it.</summary>

@@ -29,29 +29,34 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => ModelCatalog.Default.Name,
     };
 
-    public Option<string?> Weights { get; } = new("--weights") { Description = "Column of row frequency weights (each row counts as that many observations), e.g. a frequency table" };
+    public Option<string?> Weights { get; } = new("--weights") { Description = "Column of row frequency weights (each row counts as that many observations), e.g. a frequency table; not for hmm" };
 
     public Option<string?> SequenceColumn { get; } = new("--sequence-column")
     {
-        Description = "Column of sequence ids: consecutive rows with the same id form one sequence, and the file must be grouped by it (the column is not a value). Today's models (gmm, poisson) treat rows as independent; sequences only keep the blocks of rows that passes over the data use whole, for the sequence models to come",
+        Description = "Column of sequence ids: consecutive rows with the same id form one sequence, and the file must be grouped by it (the column is not a value). An hmm fits the sequences as independent chains (without this option the whole file is one sequence); the mixtures (gmm, poisson) treat rows as independent, and sequences only keep the blocks of rows that passes over the data use whole",
     };
 
-    public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K (default: from --init, else 2)" };
+    public Option<int?> Components { get; } = new("-k", "--components") { Description = "Number of components K, or states of an hmm (default: from --init, else 2)" };
+
+    public Option<string?> Emission { get; } = new("--emission")
+    {
+        Description = $"Emission distribution of an hmm's states: {string.Join(", ", HmmEmissionKind.Names)} (default: gaussian, or the --init file's; categorical is not available yet)",
+    };
 
     public Option<string?> Covariance { get; } = new("--covariance")
     {
-        Description = "Covariance structure of a gmm: full (the default), tied, diag, spherical (mclust VVV, EEE, VVI, VII)",
+        Description = "Covariance structure of a gmm: full (the default), tied, diag, spherical (mclust VVV, EEE, VVI, VII); of an hmm with gaussian emissions: full (the default) or diag",
     };
 
-    public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances of a gmm in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
+    public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances of a gmm or a Gaussian hmm in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation", DefaultValueFactory = _ => 0 };
 
-    public Option<string?> Init { get; } = new("--init") { Description = "JSON file with initial weights, means and covariances (the shape 'fit' writes)" };
+    public Option<string?> Init { get; } = new("--init") { Description = "JSON file with the initial parameters (the shape 'fit' writes: e.g. weights, means and covariances; an hmm's initial, transition and emission fields)" };
 
     public Option<string?> InitMethod { get; } = new("--init-method")
     {
-        Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default), random (random responsibilities) or hc (mclust's start: model-based hierarchical clustering, VVV criterion, on at most 2,000 rows, cut at K); a poisson mixture starts from quantiles of the counts",
+        Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default), random (random responsibilities) or hc (mclust's start: model-based hierarchical clustering, VVV criterion, on at most 2,000 rows, cut at K); a poisson mixture starts from quantiles of the counts; an hmm starts with uniform initial probabilities, transitions ½·I + ½/K, and its emissions from k-means++ on the pooled rows (gaussian) or the quantiles of the counts (poisson)",
     };
 
     public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
@@ -109,6 +114,7 @@ internal sealed class ModelOptions
         command.Options.Add(Weights);
         command.Options.Add(SequenceColumn);
         command.Options.Add(Components);
+        command.Options.Add(Emission);
         command.Options.Add(Covariance);
         command.Options.Add(RegCovar);
         command.Options.Add(Seed);
@@ -170,7 +176,8 @@ internal sealed class ModelOptions
 
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
         string? initMethod = parse.GetValue(InitMethod);
-        foreach (var (setting, name) in new[] { (ModelSetting.Covariance, covariance), (ModelSetting.InitializationMethod, initMethod) })
+        string? emission = Given(parse, Emission);
+        foreach (var (setting, name) in new[] { (ModelSetting.Covariance, covariance), (ModelSetting.InitializationMethod, initMethod), (ModelSetting.Emission, emission) })
         {
             // Checked before the data are loaded, so that a misspelt choice fails at once.
             if (name is not null && family.Accepts(setting))
@@ -195,12 +202,14 @@ internal sealed class ModelOptions
             Covariance = covariance,
             Regularization = regularization,
             InitializationMethod = initMethod,
+            Emission = emission,
         });
     }
 
     /// <summary>The options of the family-specific settings, and whether each was given (for --precision: as single).</summary>
     private IEnumerable<(ModelSetting Setting, Option Option, bool Given)> FamilyOptions(ParseResult parse) =>
     [
+        (ModelSetting.Emission, Emission, ModelFileChoice.IsGiven(parse, Emission)),
         (ModelSetting.Covariance, Covariance, ModelFileChoice.IsGiven(parse, Covariance)),
         (ModelSetting.Regularization, RegCovar, ModelFileChoice.IsGiven(parse, RegCovar)),
         (ModelSetting.InitializationMethod, InitMethod, ModelFileChoice.IsGiven(parse, InitMethod)),
@@ -266,7 +275,7 @@ internal sealed class ModelOptions
     public string InitializationLabel(ParseResult parse, ModelSpecification specification) =>
         parse.GetValue(Init) is { } path ? $"file:{path}" : specification.InitializationLabel;
 
-    private static IReadOnlyList<string>? ParseColumns(string? columns)
+    public static IReadOnlyList<string>? ParseColumns(string? columns)
     {
         if (columns is null)
         {

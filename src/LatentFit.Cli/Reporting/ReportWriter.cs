@@ -63,7 +63,8 @@ internal static class ReportWriter
 
         var winner = Winner(comparison);
         var problem = specification.CreateProblem();
-        var density = ComparisonPlots.Density(specification, problem, winner.Parameters, $"{subject}: fitted by {winner.Algorithm}");
+        // A sequence model's rows have no one density (a row's depends on the rows before it): no density plot.
+        var density = specification.RowsAreIndependent ? ComparisonPlots.Density(specification, problem, winner.Parameters, $"{subject}: fitted by {winner.Algorithm}") : null;
         if (density is not null)
         {
             ComparisonPlots.Save(density, directory, "density");

@@ -15,6 +15,7 @@ internal sealed class CsvDataSetBuilder
     private readonly string _source;
     private readonly List<double>? _weights;
     private readonly List<int>? _sequenceStarts;
+    private readonly List<string>? _sequenceIds;
     private readonly Dictionary<string, int>? _sequenceFirstLines;
     private string? _sequenceId;
     private List<int>? _missing;
@@ -38,6 +39,7 @@ internal sealed class CsvDataSetBuilder
         if (layout.SequenceIndex >= 0)
         {
             _sequenceStarts = [];
+            _sequenceIds = [];
             _sequenceFirstLines = new Dictionary<string, int>(StringComparer.Ordinal);
         }
     }
@@ -228,6 +230,7 @@ internal sealed class CsvDataSetBuilder
 
         _sequenceId = text;
         _sequenceStarts!.Add(Rows);
+        _sequenceIds!.Add(text);
         return true;
     }
 
@@ -268,6 +271,7 @@ internal sealed class CsvDataSetBuilder
         var layout = new DataSetLayout
         {
             SequenceStarts = _sequenceStarts?.ToArray(),
+            SequenceIds = _sequenceIds?.ToArray(),
             MissingCells = missing,
             FirstMissingLine = missing is null ? null : _firstMissingLine,
             SourceColumns = Layout.SourceColumns(),

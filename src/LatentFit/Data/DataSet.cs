@@ -143,6 +143,11 @@ public sealed class DataSet
             BlockPartition.CheckStarts(rows, starts);
         }
 
+        if (layout?.SequenceIds is { } ids && ids.Length != (layout.SequenceStarts?.Length ?? 0))
+        {
+            throw new ArgumentException($"{source}: expected one sequence id per sequence start ({layout.SequenceStarts?.Length ?? 0}), got {ids.Length}", nameof(layout));
+        }
+
         if (layout?.MissingCells is { } missing && missing.Length != valueCount)
         {
             throw new ArgumentException($"{source}: expected {valueCount} missing-cell flags, got {missing.Length}", nameof(layout));
@@ -399,6 +404,27 @@ public sealed class DataSet
         return values is not null
             ? new DataSet(Source, ColumnNames, values, Rows, _rowWeights, layout)
             : new DataSet(Source, ColumnNames, offsets!, origin!, Rows, _rowWeights, layout);
+    }
+
+    /// <summary>The id of each sequence as the source wrote it (e.g. the sequence column's values), or null when unknown.</summary>
+    public IReadOnlyList<string>? SequenceIds => _layout?.SequenceIds;
+
+    /// <summary>
+    /// These data with their rows marked as one sequence (starts [0]) when they carry no sequences, sharing the values;
+    /// the data themselves when they do. A sequence model reads data without sequence ids as one sequence, and the
+    /// mark keeps the block partition from cutting it.
+    /// </summary>
+    public DataSet AsOneSequence()
+    {
+        if (HasSequences)
+        {
+            return this;
+        }
+
+        var layout = (_layout ?? new DataSetLayout()) with { SequenceStarts = [0], SequenceIds = null };
+        return _values is not null
+            ? new DataSet(Source, ColumnNames, _values, Rows, _rowWeights, layout)
+            : new DataSet(Source, ColumnNames, _singleValues!, _origin!, Rows, _rowWeights, layout);
     }
 
     /// <summary>Whether any cell is missing.</summary>

@@ -41,6 +41,9 @@ public sealed record DataSetLayout
     /// <summary>First row of each sequence, strictly increasing from 0; null or empty when the rows are independent.</summary>
     public int[]? SequenceStarts { get; init; }
 
+    /// <summary>The id of each sequence as the source wrote it, one per entry of <see cref="SequenceStarts"/>; null when unknown (ids are for output only).</summary>
+    public string[]? SequenceIds { get; init; }
+
     /// <summary>Row-major N × D flags of the missing cells (whose values are NaN); null when no cell is missing.</summary>
     public bool[]? MissingCells { get; init; }
 

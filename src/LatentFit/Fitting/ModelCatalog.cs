@@ -6,7 +6,7 @@ namespace LatentFit.Fitting;
 public static class ModelCatalog
 {
     /// <summary>Every family, in the order they are listed to users; the first is the default.</summary>
-    public static IReadOnlyList<ModelFamily> Families { get; } = [GaussianMixtureFamily.Instance, PoissonMixtureFamily.Instance];
+    public static IReadOnlyList<ModelFamily> Families { get; } = [GaussianMixtureFamily.Instance, PoissonMixtureFamily.Instance, HiddenMarkovFamily.Instance];
 
     /// <summary>Every family's name, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Families.Select(f => f.Name)];
@@ -14,8 +14,12 @@ public static class ModelCatalog
     /// <summary>The family used when none is named.</summary>
     public static ModelFamily Default => Families[0];
 
-    /// <summary>Which family a model file holds when it does not say: the family whose parameter field it has.</summary>
-    public static IReadOnlyList<(string Field, string Model)> ParameterFields { get; } = [.. Families.Select(f => (f.ParameterField, f.Name))];
+    /// <summary>
+    /// Which family a model file holds when it does not say: the family whose parameter field it has, looked for from
+    /// the last family listed to the first, since a later family's file may also hold an earlier one's field (a Gaussian
+    /// hidden Markov model's means, a Poisson one's rates) but not the reverse.
+    /// </summary>
+    public static IReadOnlyList<(string Field, string Model)> ParameterFields { get; } = [.. Families.Reverse().Select(f => (f.ParameterField, f.Name))];
 
     /// <summary>The family named <paramref name="name"/> (case-insensitive), or false.</summary>
     public static bool TryGet(string name, out ModelFamily family)

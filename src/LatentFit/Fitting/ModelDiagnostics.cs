@@ -72,7 +72,8 @@ public static class ModelDiagnostics
                 var near = new Optimization.Em.ExpectationMaximizationOptimizer().Run(problem, start, new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 });
                 var optimum = new NewtonOptimizer().Run(problem, near.Parameters, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-9 * Math.Max(1, problem.Observations), MaxIterations = 100 });
                 optimumValue = optimum.LogLikelihood;
-                rate = ConvergenceRate.Analyze(problem, start, optimum.Parameters);
+                rateFailure = specification.RateNotComparable(problem, optimum.Parameters);
+                rate = rateFailure is null ? ConvergenceRate.Analyze(problem, start, optimum.Parameters) : null;
             }
             catch (Models.Abstractions.ModelFailureException failure)
             {

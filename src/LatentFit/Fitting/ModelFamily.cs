@@ -17,6 +17,9 @@ public enum ModelSetting
 
     /// <summary>Data and E-step kernels in single precision (float32).</summary>
     SinglePrecision,
+
+    /// <summary>The emission distribution of a hidden Markov model's states (gaussian, poisson, categorical).</summary>
+    Emission,
 }
 
 /// <summary>A diagnostic of <see cref="ModelDiagnostics"/> that a family supports.</summary>
@@ -68,6 +71,9 @@ public sealed record ModelSettings
 
     /// <summary><see cref="ModelSetting.InitializationMethod"/> by name; null for the family's default sequence.</summary>
     public string? InitializationMethod { get; init; }
+
+    /// <summary><see cref="ModelSetting.Emission"/> by name; null for the start file's, else the family's default.</summary>
+    public string? Emission { get; init; }
 }
 
 /// <summary>

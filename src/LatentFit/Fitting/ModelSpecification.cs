@@ -56,6 +56,12 @@ public abstract class ModelSpecification
     /// <summary>K.</summary>
     public int Components { get; }
 
+    /// <summary>
+    /// Whether the rows are independent draws from one density (a mixture), which the report can then draw against the
+    /// data; false for a sequence model, where a row's distribution depends on the rows before it.
+    /// </summary>
+    public virtual bool RowsAreIndependent => true;
+
     /// <summary>Seed of start 0; start r uses Seed + r.</summary>
     public int Seed { get; }
 
@@ -137,6 +143,12 @@ public abstract class ModelSpecification
     /// </summary>
     /// <exception cref="Models.Abstractions.ModelFailureException">The EM step from η has no M-step.</exception>
     public virtual Diagnostics.XuJordanReport? XuJordanCheck(FitProblem problem, ReadOnlySpan<double> eta) => null;
+
+    /// <summary>
+    /// Why EM's observed rate cannot be compared with the largest eigenvalue of the EM map's Jacobian at the maximum η
+    /// (e.g. a maximum on the boundary of the parameter space), for people; null when it can (the default).
+    /// </summary>
+    public virtual string? RateNotComparable(FitProblem problem, ReadOnlySpan<double> eta) => null;
 
     /// <summary>Writes the model's descriptive fields (e.g. <c>covariance</c>, <c>regCovar</c>) into the current JSON object.</summary>
     public abstract void WriteDescription(Utf8JsonWriter json);

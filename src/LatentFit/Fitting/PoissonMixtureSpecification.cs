@@ -84,10 +84,19 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
     private PoissonMixtureParameters QuantileStart(int restart)
     {
         int k = Components;
+        return PoissonMixtureParameters.Create(Enumerable.Repeat(1.0 / k, k).ToArray(), QuantileRates(Data, k, Seed, restart, Execution));
+    }
 
+    /// <summary>
+    /// The start's rates: the weighted quantiles (k − ½)/K of the counts plus ½ (so no rate is 0), and for restart
+    /// r &gt; 0 each multiplied by a factor e^{0.5 z}, z ~ N(0, 1) seeded with <paramref name="seed"/> + r. A Poisson
+    /// hidden Markov model starts its states' rates here too.
+    /// </summary>
+    internal static double[] QuantileRates(DataSet data, int k, int seed, int restart, ExecutionOptions execution)
+    {
         // The weighted frequency of each count, one pass on the backend; the quantiles come from the merged table.
-        var partition = Execution.Partition(Data);
-        var frequencies = Execution.Backend.Reduce(Data, partition, Range.All, Execution.Threads, () => new CountFrequencies(), (_, rows, into) =>
+        var partition = execution.Partition(data);
+        var frequencies = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new CountFrequencies(), (_, rows, into) =>
         {
             for (int n = 0; n < rows.Rows; n++)
             {
@@ -103,7 +112,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
 
         if (restart > 0)
         {
-            var random = new Random(Seed + restart);
+            var random = new Random(seed + restart);
             for (int j = 0; j < k; j++)
             {
                 double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
@@ -111,7 +120,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
             }
         }
 
-        return PoissonMixtureParameters.Create(Enumerable.Repeat(1.0 / k, k).ToArray(), rates);
+        return rates;
     }
 
     private static FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics> Typed(FitProblem problem) =>

@@ -12,7 +12,6 @@ public static class GaussianMixtureJson
     /// <summary>Writes <c>weights</c>, <c>means</c> and <c>covariances</c> (full matrices) as properties of the current object.</summary>
     public static void WriteParameters(Utf8JsonWriter json, GaussianMixtureParameters theta)
     {
-        int k = theta.Components, d = theta.Dimension;
         json.WriteStartArray("weights");
         foreach (double w in theta.Weights)
         {
@@ -20,11 +19,21 @@ public static class GaussianMixtureJson
         }
 
         json.WriteEndArray();
+        WriteEmission(json, theta.Emission);
+    }
+
+    /// <summary>
+    /// Writes <c>means</c> (K×D) and <c>covariances</c> (K×D×D full matrices whatever the structure) of K Gaussian
+    /// emissions as properties of the current object: the part a mixture and a hidden Markov model share.
+    /// </summary>
+    public static void WriteEmission(Utf8JsonWriter json, GaussianEmissionParameters emission)
+    {
+        int k = emission.Components, d = emission.Dimension;
         json.WriteStartArray("means");
         for (int j = 0; j < k; j++)
         {
             json.WriteStartArray();
-            foreach (double m in theta.Mean(j))
+            foreach (double m in emission.Mean(j))
             {
                 JsonOutput.NumberValue(json, m);
             }
@@ -33,7 +42,7 @@ public static class GaussianMixtureJson
         }
 
         json.WriteEndArray();
-        var full = theta.FullCovariances();
+        var full = emission.FullCovariances();
         json.WriteStartArray("covariances");
         for (int j = 0; j < k; j++)
         {

@@ -28,6 +28,24 @@ public static class GaussianMixtureParameterReader
             throw JsonInput.Error(source, "weights: needs at least one component");
         }
 
+        var (means, covariances, d) = ReadMeansAndCovariances(root, source, k);
+        try
+        {
+            return GaussianMixtureParameters.FromFullCovariances(structure, weights, means, covariances, d);
+        }
+        catch (ArgumentException e)
+        {
+            throw JsonInput.Error(source, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Reads the emission fields of K Gaussians, <c>means</c> (K arrays of D numbers) and <c>covariances</c> (K arrays of D
+    /// arrays of D numbers), of the object <paramref name="root"/>; the part a mixture and a hidden Markov model share.
+    /// </summary>
+    /// <exception cref="DataFormatException">A field is missing or of the wrong shape; the message names the file and the field.</exception>
+    internal static (double[] Means, double[] FullCovariances, int Dimension) ReadMeansAndCovariances(JsonElement root, string source, int k)
+    {
         var meanRows = JsonInput.Array(JsonInput.Property(root, "means", source), "means", source, k);
         int d = JsonInput.Array(meanRows[0], "means[0]", source, null).Length;
         if (d < 1)
@@ -53,13 +71,6 @@ public static class GaussianMixtureParameterReader
             }
         }
 
-        try
-        {
-            return GaussianMixtureParameters.FromFullCovariances(structure, weights, means, covariances, d);
-        }
-        catch (ArgumentException e)
-        {
-            throw JsonInput.Error(source, e.Message);
-        }
+        return (means, covariances, d);
     }
 }

@@ -17,8 +17,14 @@ public static class PoissonMixtureJson
         }
 
         json.WriteEndArray();
+        WriteRates(json, theta.Emission);
+    }
+
+    /// <summary>Writes <c>rates</c> (K) of K Poisson emissions as a property of the current object; a mixture and a hidden Markov model share it.</summary>
+    public static void WriteRates(Utf8JsonWriter json, PoissonEmissionParameters emission)
+    {
         json.WriteStartArray("rates");
-        foreach (double r in theta.Rates)
+        foreach (double r in emission.Rates)
         {
             JsonOutput.NumberValue(json, r);
         }
