@@ -44,6 +44,14 @@ public abstract class FitProblem
     /// <param name="groups">B ≥ 1; fewer groups are formed when the data have fewer blocks.</param>
     public abstract BlockStatistics CreateBlockStatistics(int groups);
 
+    /// <summary>
+    /// Cuts the rows into mini-batches of about <paramref name="rowsPerBatch"/> rows (consecutive blocks of the partition;
+    /// a block, and so a sequence, is never split, so a batch holds at least one block) for the stochastic methods:
+    /// scaled gradients of a batch's ℓ and stochastic-approximation averages of its statistics (see <see cref="MiniBatches"/>).
+    /// </summary>
+    /// <param name="rowsPerBatch">The batch size in rows, ≥ 1; batches are larger where blocks are.</param>
+    public abstract MiniBatches CreateMiniBatches(int rowsPerBatch);
+
     /// <summary>ℓ(η); −∞ when η maps to numerically invalid parameters (e.g. a singular covariance at a line-search probe).</summary>
     public abstract double Value(ReadOnlySpan<double> eta);
 
@@ -380,7 +388,24 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     public override BlockStatistics CreateBlockStatistics(int groups)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        var (partition, ranges, blocks) = Groups(groups);
+        return new GroupStatistics(this, partition, ranges, blocks);
+    }
 
+    /// <inheritdoc/>
+    public override MiniBatches CreateMiniBatches(int rowsPerBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerBatch, 1);
+        var (partition, ranges, blocks) = Groups((int)Math.Max(1, ((long)Data.Rows + rowsPerBatch - 1) / rowsPerBatch));
+        return new MiniBatchStatistics(this, partition, ranges, blocks);
+    }
+
+    /// <summary>
+    /// At most <paramref name="groups"/> groups of consecutive blocks (about N/B rows each; a block, and so a sequence,
+    /// is never split): the partition they are cut from, their rows and their blocks.
+    /// </summary>
+    private (BlockPartition Partition, RowRange[] Rows, Range[] Blocks) Groups(int groups)
+    {
         // Blocks no longer than the execution's chunks, nor than N/B rows, so that B groups can be formed on small
         // data too; above B·chunk rows the blocks are the chunks a full pass uses.
         int rows = Data.Rows;
@@ -398,7 +423,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             blocks[g] = first..last;
         }
 
-        return new GroupStatistics(this, partition, ranges, blocks);
+        return (partition, ranges, blocks);
     }
 
     private void Evaluate(ReadOnlySpan<double> eta)
@@ -562,6 +587,132 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             }
 
             return total;
+        }
+    }
+
+    /// <summary>
+    /// Mini-batches with online EM's running statistics. A model whose statistics depend on θ's coordinates
+    /// (<see cref="IAnchoredStatisticsModel{TParams, TStats}"/>) has every batch's statistics anchored where the running
+    /// average began, so that statistics taken at different θ add, as <see cref="GroupStatistics"/> does.
+    /// </summary>
+    /// <remarks>
+    /// The anchor is not moved later: the running average holds statistics of past θ that cannot be taken again. Moments
+    /// about a far anchor cost about 2⁻⁵² · |Δμ|²/σ² of σ², relatively (see <see cref="IRecentringModel{TParams, TStats}"/>),
+    /// far below the stochastic approximation's own noise unless the means move thousands of standard deviations.
+    /// </remarks>
+    private sealed class MiniBatchStatistics : MiniBatches
+    {
+        private readonly FitProblem<TParams, TStats> _problem;
+        private readonly IAnchoredStatisticsModel<TParams, TStats>? _anchored;
+        private readonly BlockPartition _partition;
+        private readonly RowRange[] _rows;
+        private readonly Range[] _blocks;
+        private TStats? _running;
+        private Func<TStats>? _create;
+
+        public MiniBatchStatistics(FitProblem<TParams, TStats> problem, BlockPartition partition, RowRange[] rows, Range[] blocks)
+        {
+            _problem = problem;
+            _anchored = problem.Model as IAnchoredStatisticsModel<TParams, TStats>;
+            _partition = partition;
+            _rows = rows;
+            _blocks = blocks;
+        }
+
+        public override int Count => _rows.Length;
+
+        public override RowRange BatchRows(int batch) => _rows[batch];
+
+        public override double ScaledGradient(int batch, ReadOnlySpan<double> eta, Span<double> gradient)
+        {
+            _problem.RequireGradient("a stochastic gradient method");
+            var model = _problem.Model;
+            TParams theta;
+            TStats stats;
+            try
+            {
+                theta = model.FromUnconstrained(eta);
+
+                // The model's own statistics (moments about θ's means): what its Fisher-identity gradient reads.
+                stats = _problem.EStep(theta, _partition, _blocks[batch], null);
+            }
+            catch (InvalidParametersException)
+            {
+                gradient.Fill(double.NaN);
+                return double.NegativeInfinity;
+            }
+
+            if (!double.IsFinite(stats.LogLikelihood) || !(stats.Weight > 0))
+            {
+                gradient.Fill(double.NaN);
+                return double.NegativeInfinity;
+            }
+
+            // ∇ℓ_B is linear in the batch's statistics, so scaling the gradient scales them.
+            double factor = _problem.Observations / stats.Weight;
+            model.Gradient(theta, stats, gradient);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, factor, gradient);
+            return factor * stats.LogLikelihood;
+        }
+
+        public override void Average(int batch, ReadOnlySpan<double> eta, double gamma)
+        {
+            if (!(gamma > 0 && gamma <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "the step of a stochastic-approximation average lies in (0, 1]");
+            }
+
+            if (_running is null && gamma != 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "the running statistics are empty, so the first average takes the batch whole (γ = 1)");
+            }
+
+            var model = _problem.Model;
+            var theta = model.FromUnconstrained(eta);
+            if (_running is null)
+            {
+                _create = model.CreateStatistics;
+                if (_anchored is { } anchored)
+                {
+                    var anchor = theta;
+                    _create = () => anchored.CreateAnchoredStatistics(anchor);
+                }
+            }
+
+            var stats = _problem.EStep(theta, _partition, _blocks[batch], _create);
+            if (!double.IsFinite(stats.LogLikelihood) || !(stats.Weight > 0))
+            {
+                throw new ModelFailureException("the log-likelihood of a mini-batch at the current parameters is not finite, so online EM cannot go on; start from other parameters or use larger batches.");
+            }
+
+            double factor = _problem.Observations / stats.Weight;
+            if (_running is null)
+            {
+                _running = _create!();
+            }
+            else
+            {
+                _running.Scale(1 - gamma);
+            }
+
+            _running.AddScaled(stats, gamma * factor);
+        }
+
+        public override void Maximize(ReadOnlySpan<double> eta, Span<double> next)
+        {
+            if (_running is null)
+            {
+                throw new InvalidOperationException("the running statistics are empty: average at least one batch before an M-step");
+            }
+
+            var updated = _problem.Model.Maximize(_problem.Model.FromUnconstrained(eta), _running);
+            _problem.Model.ToUnconstrained(updated, next);
+        }
+
+        public override void Reset()
+        {
+            _running = default;
+            _create = null;
         }
     }
 }

@@ -5,6 +5,7 @@ using LatentFit.Optimization.Em;
 using LatentFit.Optimization.FirstOrder;
 using LatentFit.Optimization.QuasiNewton;
 using LatentFit.Optimization.SecondOrder;
+using LatentFit.Optimization.Stochastic;
 
 namespace LatentFit.Optimization;
 
@@ -23,10 +24,13 @@ public static class OptimizerCatalog
         ["overrelaxed"] = () => new OverrelaxedEmOptimizer(),
         ["anderson"] = () => new AndersonOptimizer(),
         ["auto"] = () => new AutoOptimizer(),
+        ["online-em"] = () => new OnlineEmOptimizer(),
+        ["online-gradient"] = () => new OnlineGradientOptimizer(),
+        ["sgd"] = () => new StochasticGradientOptimizer(),
     };
 
     /// <summary>Every name, in the order they are listed to users.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto", "incremental-em"];
+    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto", "incremental-em", "online-em", "online-gradient", "sgd"];
 
     /// <summary>The optimiser named <paramref name="name"/> (case-insensitive), or false.</summary>
     public static bool TryCreate(string name, out IOptimizer optimizer, SquaremScheme scheme = SquaremScheme.S3)

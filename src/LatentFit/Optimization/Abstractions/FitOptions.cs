@@ -29,9 +29,25 @@ public sealed record FitOptions
 
     /// <summary>
     /// Incremental EM measures ℓ (one full pass) after every m-th sweep and after the last; the sweeps between cost one
-    /// pass each, as in Neal &amp; Hinton (1998), and leave no trace record. 1 (the default) measures after every sweep.
+    /// pass each, as in Neal &amp; Hinton (1998), and leave no trace record. The stochastic methods measure likewise after
+    /// every m-th epoch. 1 (the default) measures after every sweep or epoch.
     /// </summary>
     public int MeasureEvery { get; init; } = 1;
+
+    /// <summary>
+    /// Exponent κ ∈ (0.5, 1] of the decreasing steps of the stochastic methods: online EM's γₜ = t^(−κ) (Cappé &amp;
+    /// Moulines 2009, eq. 6, with t counting mini-batches) and online gradient's ηₜ = η₀ / (1 + t/τ)^κ.
+    /// </summary>
+    public double Kappa { get; init; } = 0.6;
+
+    /// <summary>Rows per mini-batch of the stochastic methods; 0 (the default) takes about N/100, and at least one block.</summary>
+    public int BatchRows { get; init; }
+
+    /// <summary>The stochastic gradient methods' step η₀ on the per-observation gradient; null takes the method's default.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Seed of the stochastic methods' shuffling of the mini-batch order in each epoch.</summary>
+    public int Seed { get; init; }
 
     /// <summary>Checks the values and throws <see cref="ArgumentOutOfRangeException"/> naming the bad one.</summary>
     public void Validate()
@@ -74,6 +90,21 @@ public sealed record FitOptions
         if (MeasureEvery < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MeasureEvery), MeasureEvery, "ℓ must be measured every m ≥ 1 sweeps");
+        }
+
+        if (!(Kappa > 0.5 && Kappa <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Kappa), Kappa, "κ must lie in (0.5, 1], so that Σγₜ diverges and Σγₜ² converges");
+        }
+
+        if (BatchRows < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchRows), BatchRows, "the batch size must be ≥ 1 rows, or 0 for the default");
+        }
+
+        if (LearningRate is { } rate && !(rate > 0 && double.IsFinite(rate)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), rate, "the learning rate must be a finite number > 0");
         }
     }
 }
