@@ -1,4 +1,7 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace LatentFit.Models.Hmm;
 
@@ -24,6 +27,13 @@ internal static class ForwardBackward
     /// On entry <paramref name="logDensities"/> holds log bₜ(k) (T×K); on exit it holds the state posteriors γₜ(k).
     /// Adds Σₜ α̂ₜ(i) Γᵢⱼ eₜ₊₁(j) β̂ₜ₊₁(j) / cₜ₊₁ = Σₜ ξₜ(i, j) to <paramref name="transitionCounts"/>.
     /// </summary>
+    /// <remarks>
+    /// Each step is a K×K matrix–vector product, written as K broadcasts of one state's value times a row of Γ (forward:
+    /// pⱼ = Σᵢ α̂ᵢ Γᵢⱼ) or of Γᵀ (backward: β̂ᵢ = Σⱼ uⱼ Γᵢⱼ), so that the states j (or i) run across the lanes of
+    /// <see cref="Vector{T}"/> with no horizontal sums, and a scalar tail takes the states beyond the last whole vector.
+    /// The lanes are summed in the same order as the scalar loop, so the width (AVX-512, AVX2, 128-bit or none) changes
+    /// only the normalisers' sums, by rounding. The exponentials of a whole sequence are one vectorised call.
+    /// </remarks>
     /// <returns>log p(x₁..x_T | θ), or −∞ when a row has no finite density under any state or the recursion lost it.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Run(
@@ -38,132 +48,306 @@ internal static class ForwardBackward
         Span<double> pairSums)
     {
         int k = states;
-        double logLikelihood = 0;
-        Span<double> predicted = k <= 64 ? stackalloc double[k] : new double[k];
+        var emissions = logDensities[..(length * k)];
 
-        // Forward: α̂ₜ = (α̂ₜ₋₁Γ ∘ eₜ) / cₜ, with α̂₀ ∝ δ ∘ e₀. logDensities becomes eₜ in place.
+        // eₜ(k) = exp(log bₜ(k) − mₜ): the shifts first (they decide whether the sequence has a finite ℓ), then all
+        // exponentials at once. Σₜ mₜ is ℓ's share from the shifts.
+        double shifts = 0;
         for (int t = 0; t < length; t++)
         {
-            var e = logDensities.Slice(t * k, k);
-            double max = double.NegativeInfinity;
-            for (int j = 0; j < k; j++)
-            {
-                max = Math.Max(max, e[j]);
-            }
-
+            double max = Shift(ref MemoryMarshal.GetReference(emissions.Slice(t * k, k)), k);
             if (!double.IsFinite(max))
             {
                 // A row no state can emit (or a NaN density): ℓ = −∞; the caller discards the statistics.
                 return double.NegativeInfinity;
             }
 
-            for (int j = 0; j < k; j++)
-            {
-                e[j] = Math.Exp(e[j] - max);
-            }
-
-            var alpha = forward.Slice(t * k, k);
-            if (t == 0)
-            {
-                initial.CopyTo(predicted);
-            }
-            else
-            {
-                Predict(forward.Slice((t - 1) * k, k), transition, k, predicted);
-            }
-
-            double sum = 0;
-            for (int j = 0; j < k; j++)
-            {
-                alpha[j] = predicted[j] * e[j];
-                sum += alpha[j];
-            }
-
-            if (!(sum >= SmallestNormaliser))
-            {
-                return double.NegativeInfinity;
-            }
-
-            double inverse = 1 / sum;
-            for (int j = 0; j < k; j++)
-            {
-                alpha[j] *= inverse;
-            }
-
-            normalisers[t] = sum;
-            logLikelihood += Math.Log(sum) + max;
+            shifts += max;
         }
 
-        // Backward: β̂_{T−1} = 1; uₜ₊₁(j) = eₜ₊₁(j) β̂ₜ₊₁(j) / cₜ₊₁, β̂ₜ(i) = Σⱼ Γᵢⱼ uₜ₊₁(j). The pair sums Σₜ α̂ₜ(i) uₜ₊₁(j)
-        // are multiplied by Γᵢⱼ once at the end. γₜ = α̂ₜ ∘ β̂ₜ overwrites eₜ once eₜ has served uₜ.
-        Span<double> next = k <= 64 ? stackalloc double[k] : new double[k];
-        Span<double> current = k <= 64 ? stackalloc double[k] : new double[k];
-        Span<double> u = k <= 64 ? stackalloc double[k] : new double[k];
-        pairSums[..(k * k)].Clear();
-        next.Fill(1);
-        for (int t = length - 2; t >= 0; t--)
+        TensorPrimitives.Exp(emissions, emissions);
+
+        double logNormalisers = Forward(initial, transition, k, length, emissions, forward, normalisers);
+        if (double.IsNegativeInfinity(logNormalisers))
         {
-            var e = logDensities.Slice((t + 1) * k, k);
-            double inverse = 1 / normalisers[t + 1];
-            for (int j = 0; j < k; j++)
-            {
-                u[j] = e[j] * next[j] * inverse;
-            }
-
-            var alpha = forward.Slice(t * k, k);
-            for (int i = 0; i < k; i++)
-            {
-                var row = transition.Slice(i * k, k);
-                var pairs = pairSums.Slice(i * k, k);
-                double a = alpha[i], beta = 0;
-                for (int j = 0; j < k; j++)
-                {
-                    beta += row[j] * u[j];
-                    pairs[j] += a * u[j];
-                }
-
-                current[i] = beta;
-            }
-
-            // γₜ₊₁ was written when β̂ₜ₊₁ was known: now eₜ₊₁ is no longer needed.
-            var gamma = logDensities.Slice((t + 1) * k, k);
-            var alphaNext = forward.Slice((t + 1) * k, k);
-            for (int j = 0; j < k; j++)
-            {
-                gamma[j] = alphaNext[j] * next[j];
-            }
-
-            current.CopyTo(next);
+            return double.NegativeInfinity;
         }
 
-        // γ₀ (for a sequence of one row, β̂₀ = 1 and γ₀ = α̂₀).
-        var first = logDensities[..k];
-        var alphaFirst = forward[..k];
-        for (int j = 0; j < k; j++)
-        {
-            first[j] = alphaFirst[j] * next[j];
-        }
-
+        Backward(transition, k, length, emissions, forward, normalisers, pairSums);
         for (int i = 0; i < k * k; i++)
         {
             transitionCounts[i] += transition[i] * pairSums[i];
         }
 
-        return logLikelihood;
+        return logNormalisers + shifts;
     }
 
-    /// <summary>pⱼ = Σᵢ α̂ᵢ Γᵢⱼ: the state distribution one step on.</summary>
-    private static void Predict(ReadOnlySpan<double> alpha, ReadOnlySpan<double> transition, int k, Span<double> predicted)
+    /// <summary>
+    /// α̂ₜ = (α̂ₜ₋₁Γ ∘ eₜ) / cₜ with α̂₀ ∝ δ ∘ e₀, into <paramref name="forward"/> (T×K), and cₜ into <paramref name="normalisers"/>.
+    /// </summary>
+    /// <returns>Σₜ log cₜ, or −∞ when a normaliser falls below <see cref="SmallestNormaliser"/>.</returns>
+    private static double Forward(
+        ReadOnlySpan<double> initial, ReadOnlySpan<double> transition, int k, int length, ReadOnlySpan<double> emissions, Span<double> forward, Span<double> normalisers)
     {
-        predicted.Clear();
+        ref double gamma = ref MemoryMarshal.GetReference(transition);
+        ref double e = ref MemoryMarshal.GetReference(emissions);
+        ref double alpha = ref MemoryMarshal.GetReference(forward);
+        for (int t = 0; t < length; t++)
+        {
+            ref double current = ref Unsafe.Add(ref alpha, t * k);
+            if (t == 0)
+            {
+                initial.CopyTo(forward[..k]);
+            }
+            else
+            {
+                VectorTimesMatrix(ref Unsafe.Add(ref alpha, (t - 1) * k), ref gamma, k, ref current);
+            }
+
+            double sum = MultiplyAndSum(ref current, ref Unsafe.Add(ref e, t * k), k);
+            if (!(sum >= SmallestNormaliser))
+            {
+                return double.NegativeInfinity;
+            }
+
+            Scale(ref current, 1 / sum, k);
+            normalisers[t] = sum;
+        }
+
+        // Σₜ log cₜ, the logarithms a vector at a time.
+        Span<double> logarithms = stackalloc double[256];
+        double logNormalisers = 0;
+        for (int t = 0; t < length; t += logarithms.Length)
+        {
+            var chunk = logarithms[..Math.Min(logarithms.Length, length - t)];
+            TensorPrimitives.Log(normalisers.Slice(t, chunk.Length), chunk);
+            logNormalisers += TensorPrimitives.Sum<double>(chunk);
+        }
+
+        return logNormalisers;
+    }
+
+    /// <summary>
+    /// β̂_{T−1} = 1; uₜ₊₁(j) = eₜ₊₁(j) β̂ₜ₊₁(j) / cₜ₊₁, β̂ₜ(i) = Σⱼ Γᵢⱼ uₜ₊₁(j). Writes γₜ = α̂ₜ ∘ β̂ₜ over eₜ once eₜ has served
+    /// uₜ, and the pair sums Σₜ α̂ₜ(i) uₜ₊₁(j) (to be multiplied by Γᵢⱼ) into <paramref name="pairSums"/>.
+    /// </summary>
+    private static void Backward(
+        ReadOnlySpan<double> transition, int k, int length, Span<double> emissions, ReadOnlySpan<double> forward, ReadOnlySpan<double> normalisers, Span<double> pairSums)
+    {
+        int width = Vector<double>.Count, square = k * k;
+        // Γᵀ row-major, so that β̂ₜ is a sum of broadcasts uⱼ × (column j of Γ).
+        var transposed = square <= 1024 ? stackalloc double[square] : new double[square];
         for (int i = 0; i < k; i++)
         {
-            double a = alpha[i];
-            var row = transition.Slice(i * k, k);
             for (int j = 0; j < k; j++)
             {
-                predicted[j] += a * row[j];
+                transposed[j * k + i] = transition[i * k + j];
             }
+        }
+
+        Span<double> buffers = k <= 256 ? stackalloc double[3 * k] : new double[3 * k];
+        var u = buffers[..k];
+        pairSums[..square].Clear();
+        buffers.Slice(k, k).Fill(1);
+        ref double gammaT = ref MemoryMarshal.GetReference(transposed);
+        ref double e = ref MemoryMarshal.GetReference(emissions);
+        ref double alpha = ref MemoryMarshal.GetReference(forward);
+        ref double pairs = ref MemoryMarshal.GetReference(pairSums);
+        ref double uRef = ref MemoryMarshal.GetReference(u);
+        ref double next = ref Unsafe.Add(ref uRef, k);
+        ref double current = ref Unsafe.Add(ref uRef, 2 * k);
+        for (int t = length - 2; t >= 0; t--)
+        {
+            ref double alphaNow = ref Unsafe.Add(ref alpha, t * k);
+            ref double alphaLater = ref Unsafe.Add(ref alphaNow, k);
+            ref double eLater = ref Unsafe.Add(ref e, (t + 1) * k);
+            double inverse = 1 / normalisers[t + 1];
+            var inverseVector = new Vector<double>(inverse);
+            int j = 0;
+            for (; j <= k - width; j += width)
+            {
+                var beta = Vector.LoadUnsafe(ref next, (nuint)j);
+                (Vector.LoadUnsafe(ref eLater, (nuint)j) * beta * inverseVector).StoreUnsafe(ref uRef, (nuint)j);
+
+                // γₜ₊₁ = α̂ₜ₊₁ ∘ β̂ₜ₊₁: eₜ₊₁ is no longer needed.
+                (Vector.LoadUnsafe(ref alphaLater, (nuint)j) * beta).StoreUnsafe(ref eLater, (nuint)j);
+            }
+
+            for (; j < k; j++)
+            {
+                double beta = Unsafe.Add(ref next, j);
+                Unsafe.Add(ref uRef, j) = Unsafe.Add(ref eLater, j) * beta * inverse;
+                Unsafe.Add(ref eLater, j) = Unsafe.Add(ref alphaLater, j) * beta;
+            }
+
+            for (int i = 0; i < k; i++)
+            {
+                AddScaled(ref Unsafe.Add(ref pairs, i * k), Unsafe.Add(ref alphaNow, i), ref uRef, k);
+            }
+
+            VectorTimesMatrix(ref uRef, ref gammaT, k, ref current);
+            ref double previous = ref next;
+            next = ref current;
+            current = ref previous;
+        }
+
+        // γ₀ (for a sequence of one row, β̂₀ = 1 and γ₀ = α̂₀).
+        for (int j = 0; j < k; j++)
+        {
+            emissions[j] = forward[j] * Unsafe.Add(ref next, j);
+        }
+    }
+
+    /// <summary>target[0..k) += factor × source[0..k), lane by lane with a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(ref double target, double factor, ref double source, int k)
+    {
+        int width = Vector<double>.Count, j = 0;
+        var broadcast = new Vector<double>(factor);
+        for (; j <= k - width; j += width)
+        {
+            (Vector.LoadUnsafe(ref target, (nuint)j) + (broadcast * Vector.LoadUnsafe(ref source, (nuint)j))).StoreUnsafe(ref target, (nuint)j);
+        }
+
+        for (; j < k; j++)
+        {
+            Unsafe.Add(ref target, j) += factor * Unsafe.Add(ref source, j);
+        }
+    }
+
+    /// <summary>
+    /// m = maxₖ values[k], then values[k] −= m; returns m (NaN when a value is NaN: <see cref="Vector.Max{T}"/>, like
+    /// <see cref="Math.Max(double, double)"/>, propagates NaN, where the native maximum instruction would drop it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Shift(ref double values, int k)
+    {
+        int width = Vector<double>.Count, j = 0;
+        double max = double.NegativeInfinity;
+        if (k >= width)
+        {
+            var maxima = Vector.LoadUnsafe(ref values);
+            for (j = width; j <= k - width; j += width)
+            {
+                maxima = Vector.Max(maxima, Vector.LoadUnsafe(ref values, (nuint)j));
+            }
+
+            for (int lane = 0; lane < width; lane++)
+            {
+                max = Math.Max(max, maxima[lane]);
+            }
+        }
+
+        for (; j < k; j++)
+        {
+            max = Math.Max(max, Unsafe.Add(ref values, j));
+        }
+
+        if (!double.IsFinite(max))
+        {
+            return max;
+        }
+
+        var shift = new Vector<double>(max);
+        for (j = 0; j <= k - width; j += width)
+        {
+            (Vector.LoadUnsafe(ref values, (nuint)j) - shift).StoreUnsafe(ref values, (nuint)j);
+        }
+
+        for (; j < k; j++)
+        {
+            Unsafe.Add(ref values, j) -= max;
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// result[0..k) = Σᵢ vector[i] × matrix[i, 0..k) for a row-major K×K matrix: whole vectors of result accumulate in
+    /// registers over i (in the scalar loop's order), then a scalar tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VectorTimesMatrix(ref double vector, ref double matrix, int k, ref double result)
+    {
+        int width = Vector<double>.Count, j = 0;
+        for (; j <= k - (2 * width); j += 2 * width)
+        {
+            // Two accumulators: the adds of one wait on the other's, not on their own (K = 8 is two 256-bit vectors).
+            Vector<double> first = Vector<double>.Zero, second = Vector<double>.Zero;
+            ref double column = ref Unsafe.Add(ref matrix, j);
+            for (int i = 0; i < k; i++)
+            {
+                var factor = new Vector<double>(Unsafe.Add(ref vector, i));
+                ref double row = ref Unsafe.Add(ref column, i * k);
+                first += factor * Vector.LoadUnsafe(ref row);
+                second += factor * Vector.LoadUnsafe(ref row, (nuint)width);
+            }
+
+            first.StoreUnsafe(ref result, (nuint)j);
+            second.StoreUnsafe(ref result, (nuint)(j + width));
+        }
+
+        for (; j <= k - width; j += width)
+        {
+            var sum = Vector<double>.Zero;
+            for (int i = 0; i < k; i++)
+            {
+                sum += new Vector<double>(Unsafe.Add(ref vector, i)) * Vector.LoadUnsafe(ref matrix, (nuint)(i * k + j));
+            }
+
+            sum.StoreUnsafe(ref result, (nuint)j);
+        }
+
+        for (; j < k; j++)
+        {
+            double sum = 0;
+            for (int i = 0; i < k; i++)
+            {
+                sum += Unsafe.Add(ref vector, i) * Unsafe.Add(ref matrix, i * k + j);
+            }
+
+            Unsafe.Add(ref result, j) = sum;
+        }
+    }
+
+    /// <summary>values[0..k) *= factors[0..k); returns the sum of the products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double MultiplyAndSum(ref double values, ref double factors, int k)
+    {
+        int width = Vector<double>.Count, j = 0;
+        var sums = Vector<double>.Zero;
+        for (; j <= k - width; j += width)
+        {
+            var product = Vector.LoadUnsafe(ref values, (nuint)j) * Vector.LoadUnsafe(ref factors, (nuint)j);
+            product.StoreUnsafe(ref values, (nuint)j);
+            sums += product;
+        }
+
+        double sum = Vector.Sum(sums);
+        for (; j < k; j++)
+        {
+            double product = Unsafe.Add(ref values, j) * Unsafe.Add(ref factors, j);
+            Unsafe.Add(ref values, j) = product;
+            sum += product;
+        }
+
+        return sum;
+    }
+
+    /// <summary>values[0..k) *= factor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Scale(ref double values, double factor, int k)
+    {
+        int width = Vector<double>.Count, j = 0;
+        var broadcast = new Vector<double>(factor);
+        for (; j <= k - width; j += width)
+        {
+            (Vector.LoadUnsafe(ref values, (nuint)j) * broadcast).StoreUnsafe(ref values, (nuint)j);
+        }
+
+        for (; j < k; j++)
+        {
+            Unsafe.Add(ref values, j) *= factor;
         }
     }
 

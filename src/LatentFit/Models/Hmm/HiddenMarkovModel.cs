@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
@@ -126,13 +129,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
                     into.InitialCounts[j] += logDensities[j];
                 }
 
-                for (int t = 0; t < length; t++)
-                {
-                    for (int j = 0; j < k; j++)
-                    {
-                        into.Occupancies[j] += logDensities[t * k + j];
-                    }
-                }
+                AddRows(logDensities, k, into.Occupancies);
 
                 AccumulateEmissions(workspace, sequence, capacity, classMajor, logDensities);
             }
@@ -207,13 +204,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
             var buffer = classMajor.AsSpan(0, count * k);
             workspace.Load(chunk);
             workspace.LogDensities(chunk, buffer);
-            for (int j = 0; j < k; j++)
-            {
-                for (int n = 0; n < count; n++)
-                {
-                    logDensities[(start + n) * k + j] = buffer[j * count + n];
-                }
-            }
+            Transpose(buffer, k, count, logDensities.Slice(start * k, count * k));
         }
     }
 
@@ -226,16 +217,53 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
             int count = Math.Min(capacity, sequence.Rows - start);
             var chunk = sequence.Slice(start, count);
             var buffer = classMajor.AsSpan(0, count * k);
-            for (int j = 0; j < k; j++)
-            {
-                for (int n = 0; n < count; n++)
-                {
-                    buffer[j * count + n] = posteriors[(start + n) * k + j];
-                }
-            }
+            Transpose(posteriors.Slice(start * k, count * k), count, k, buffer);
 
             workspace.Load(chunk);
             workspace.Accumulate(chunk, buffer);
+        }
+    }
+
+    /// <summary>The rows×columns matrix <paramref name="source"/> (row-major) into <paramref name="destination"/> as columns×rows.</summary>
+    private static void Transpose(ReadOnlySpan<double> source, int rows, int columns, Span<double> destination)
+    {
+        ref double from = ref MemoryMarshal.GetReference(source);
+        ref double to = ref MemoryMarshal.GetReference(destination);
+        for (int r = 0; r < rows; r++)
+        {
+            ref double row = ref Unsafe.Add(ref from, r * columns);
+            for (int c = 0; c < columns; c++)
+            {
+                Unsafe.Add(ref to, c * rows + r) = Unsafe.Add(ref row, c);
+            }
+        }
+    }
+
+    /// <summary>sums[j] += Σₜ rows[t·K + j] over the rows of a time-major T×K matrix, a vector of states at a time.</summary>
+    private static void AddRows(ReadOnlySpan<double> rows, int k, Span<double> sums)
+    {
+        int width = Vector<double>.Count, length = rows.Length / k, j = 0;
+        ref double start = ref MemoryMarshal.GetReference(rows);
+        for (; j <= k - width; j += width)
+        {
+            var sum = Vector.LoadUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)j);
+            for (int t = 0; t < length; t++)
+            {
+                sum += Vector.LoadUnsafe(ref start, (nuint)(t * k + j));
+            }
+
+            sum.StoreUnsafe(ref MemoryMarshal.GetReference(sums), (nuint)j);
+        }
+
+        for (; j < k; j++)
+        {
+            double sum = sums[j];
+            for (int t = 0; t < length; t++)
+            {
+                sum += Unsafe.Add(ref start, t * k + j);
+            }
+
+            sums[j] = sum;
         }
     }
 
