@@ -103,7 +103,7 @@ public sealed class BadInputTests
     public void Fit_ZeroThreads_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--threads", "0"), "--threads must be at least 1");
 
     [Fact]
-    public void Fit_UnknownModel_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "hmm"), "unknown model \"hmm\"", "gmm, poisson");
+    public void Fit_UnknownModel_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--model", "hsmm"), "unknown model \"hsmm\"", "gmm, poisson");
 
     [Fact]
     public void Fit_UnknownScheme_Exit2() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "squarem", "--scheme", "S4"), "\"S4\"", "S1, S2, S3");

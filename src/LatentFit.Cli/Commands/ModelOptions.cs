@@ -219,9 +219,10 @@ internal sealed class ModelOptions
     private static string Refusal(ModelSetting setting, Option option, ModelFamily family, string? initPath)
     {
         string flag = setting == ModelSetting.SinglePrecision ? $"{option.Name} single" : option.Name;
-        var takers = ModelCatalog.Families.Where(f => f.Accepts(setting)).Select(f => $"the {f.Title} ({f.Name})");
+        var takers = ModelCatalog.Families.Where(f => f.Accepts(setting)).Select(f => $"the {f.Title} ({f.Name})").ToArray();
         string why = initPath is null ? string.Empty : $", the model of --init {initPath}";
-        return $"{flag} applies to {string.Join(" and ", takers)}, not to {family.Name}{why}; leave it out";
+        string others = takers.Length > 1 ? $" ({string.Join(" and ", takers[1..])} {(takers.Length > 2 ? "take" : "takes")} it too)" : string.Empty;
+        return $"{flag} applies to {takers[0]}, not to {family.Name}{why}; leave it out{others}";
     }
 
     private static string? Given(ParseResult parse, Option<string?> option) => ModelFileChoice.IsGiven(parse, option) ? parse.GetValue(option) : null;

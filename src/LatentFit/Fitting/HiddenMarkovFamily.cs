@@ -24,7 +24,7 @@ public sealed class HiddenMarkovFamily : ModelFamily
     public override string Title => "hidden Markov model";
 
     /// <inheritdoc/>
-    public override string Description => $"hidden Markov model with {string.Join(", ", HmmEmissionKind.Names)} emissions";
+    public override string Description => "hidden Markov model with Gaussian or Poisson emissions";
 
     /// <inheritdoc/>
     public override IReadOnlySet<ModelSetting> Settings { get; } =

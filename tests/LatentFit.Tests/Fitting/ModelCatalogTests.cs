@@ -29,8 +29,8 @@ public sealed class ModelCatalogTests
     [Fact]
     public void Get_UnknownName_RefusedListingEveryName()
     {
-        var error = Assert.Throws<SettingException>(() => ModelCatalog.Get("hmm"));
-        Assert.Contains("\"hmm\"", error.Message);
+        var error = Assert.Throws<SettingException>(() => ModelCatalog.Get("hsmm"));
+        Assert.Contains("\"hsmm\"", error.Message);
         Assert.Contains("gmm, poisson", error.Message);
         Assert.Equal([FitSetting.Model], error.Settings);
     }
@@ -112,9 +112,11 @@ public sealed class ModelCatalogTests
     [Fact]
     public void Families_SettingsAndNames_AsDocumented()
     {
-        Assert.Equal(["gmm", "poisson"], ModelCatalog.Names);
+        Assert.Equal(["gmm", "poisson", "hmm"], ModelCatalog.Names);
         Assert.Same(ModelCatalog.Get("gmm"), ModelCatalog.Default);
         Assert.Empty(ModelCatalog.Get("poisson").Settings);
-        Assert.True(Enum.GetValues<ModelSetting>().All(ModelCatalog.Get("gmm").Accepts));
+        Assert.True(Enum.GetValues<ModelSetting>().Where(s => s != ModelSetting.Emission).All(ModelCatalog.Get("gmm").Accepts));
+        Assert.False(ModelCatalog.Get("gmm").Accepts(ModelSetting.Emission));
+        Assert.Equal([ModelSetting.Covariance, ModelSetting.Regularization, ModelSetting.Emission], ModelCatalog.Get("hmm").Settings.Order());
     }
 }
