@@ -31,8 +31,9 @@ internal static class ForwardBackward
     /// Each step is a K×K matrix–vector product, written as K broadcasts of one state's value times a row of Γ (forward:
     /// pⱼ = Σᵢ α̂ᵢ Γᵢⱼ) or of Γᵀ (backward: β̂ᵢ = Σⱼ uⱼ Γᵢⱼ), so that the states j (or i) run across the lanes of
     /// <see cref="Vector{T}"/> with no horizontal sums, and a scalar tail takes the states beyond the last whole vector.
-    /// The lanes are summed in the same order as the scalar loop, so the width (AVX-512, AVX2, 128-bit or none) changes
-    /// only the normalisers' sums, by rounding. The exponentials of a whole sequence are one vectorised call.
+    /// The lanes are summed over i in the scalar loop's order, so the width (AVX-512, AVX2, 128-bit or none) changes only
+    /// the normalisers' sums and the vectorised exponentials and logarithms (one call per sequence), by rounding: every
+    /// path agrees with a log-space forward–backward to 1e-12, and one path gives the same bits for any thread count.
     /// </remarks>
     /// <returns>log p(x₁..x_T | θ), or −∞ when a row has no finite density under any state or the recursion lost it.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -48,6 +49,13 @@ internal static class ForwardBackward
         Span<double> pairSums)
     {
         int k = states;
+        // The recursions index the buffers without bounds checks: every length is checked here, once.
+        if (initial.Length < k || transition.Length < k * k || forward.Length < length * k || normalisers.Length < length
+            || transitionCounts.Length < k * k || pairSums.Length < k * k)
+        {
+            throw new ArgumentException($"the buffers are too short for {length} rows of {k} states");
+        }
+
         var emissions = logDensities[..(length * k)];
 
         // eₜ(k) = exp(log bₜ(k) − mₜ): the shifts first (they decide whether the sequence has a finite ℓ), then all
