@@ -8,20 +8,22 @@ public static class EmbeddedDatasets
         ["faithful"] = ("LatentFit.Data.Datasets.faithful.csv", null, null),
         ["iris"] = ("LatentFit.Data.Datasets.iris.csv", ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"], null),
         ["death_notices"] = ("LatentFit.Data.Datasets.death_notices.csv", ["deaths"], "days"),
+        ["earthquakes"] = ("LatentFit.Data.Datasets.earthquakes.csv", ["count"], null),
     };
 
     /// <summary>
     /// The names: faithful (Old Faithful, 272×2), iris (Fisher's iris, 150×4 measurements), death_notices
-    /// (deaths per day as a frequency table: 10 rows weighted by <c>days</c>, 1,096 observations).
+    /// (deaths per day as a frequency table: 10 rows weighted by <c>days</c>, 1,096 observations), earthquakes (annual
+    /// counts of major earthquakes 1900–2006, 107 rows, one time series).
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["faithful", "iris", "death_notices"];
+    public static IReadOnlyList<string> Names { get; } = ["faithful", "iris", "death_notices", "earthquakes"];
 
     /// <summary>Whether <paramref name="name"/> (case-insensitive) is an embedded data set.</summary>
     public static bool Contains(string name) => Sets.ContainsKey(name);
 
     /// <summary>
-    /// Loads an embedded data set. Iris gives its four measurements, the species column left out, and
-    /// death_notices its <c>deaths</c> weighted by <c>days</c>, unless <paramref name="columns"/> or
+    /// Loads an embedded data set. Iris gives its four measurements, the species column left out,
+    /// death_notices its <c>deaths</c> weighted by <c>days</c>, and earthquakes its <c>count</c> (the year left out), unless <paramref name="columns"/> or
     /// <paramref name="weightsColumn"/> say otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">No embedded data set has that name.</exception>
