@@ -72,6 +72,10 @@ public sealed class CategoricalEmissionFamilyTests
         Assert.Equal(Math.Log(0.75), logDensities[2], 1e-15);
         // The missing row adds no count: each component counts categories 0 and 2 once.
         Assert.Equal([1.0, 0, 1, 1, 0, 1, 1, 0, 1], statistics.Counts);
+
+        // Each component's occupancy counts the missing row too (3), but its probabilities are shares of the 2 observed.
+        var next = family.Maximize(CategoricalEmissionParameters.Create(Categories, WithZeros), statistics, [3.0, 3, 3], 9);
+        Assert.Equal([0.5, 0, 0.5, 0.5, 0, 0.5, 0.5, 0, 0.5], next.Probabilities.ToArray());
     }
 
     [Fact]
