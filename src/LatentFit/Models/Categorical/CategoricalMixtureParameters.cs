@@ -1,4 +1,4 @@
-using LatentFit.Transforms;
+using LatentFit.Models.Mixtures;
 
 namespace LatentFit.Models.Categorical;
 
@@ -31,21 +31,7 @@ public sealed class CategoricalMixtureParameters
             throw new ArgumentException($"weights: expected one per component ({emission.Components}), got {weights.Length}");
         }
 
-        double sum = 0;
-        foreach (double w in weights)
-        {
-            if (!(w > 0) || !double.IsFinite(w))
-            {
-                throw new ArgumentException($"weights: every weight must be positive and finite, got {w}");
-            }
-
-            sum += w;
-        }
-
-        if (Math.Abs(sum - 1) > 1e-9)
-        {
-            throw new ArgumentException($"weights: must sum to 1, got {sum:R}");
-        }
+        MixtureWeights.Check(weights);
 
         return new(weights.ToArray(), emission);
     }

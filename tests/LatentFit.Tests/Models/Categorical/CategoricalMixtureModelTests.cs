@@ -1,6 +1,7 @@
 using LatentFit.Data;
 using LatentFit.Models.Categorical;
 using LatentFit.Objectives;
+using LatentFit.Tests.Support;
 
 namespace LatentFit.Tests.Models.Categorical;
 
@@ -56,16 +57,7 @@ public sealed class CategoricalMixtureModelTests
         Assert.Equal(ReferenceLogLikelihood(Theta, data), problem.ValueAndGradient(eta, gradient), 1e-11);
         for (int i = 0; i < eta.Length; i++)
         {
-            double Difference(double step)
-            {
-                var plus = (double[])eta.Clone();
-                var minus = (double[])eta.Clone();
-                plus[i] += step;
-                minus[i] -= step;
-                return (ReferenceLogLikelihood(model.FromUnconstrained(plus), data) - ReferenceLogLikelihood(model.FromUnconstrained(minus), data)) / (2 * step);
-            }
-
-            double expected = (4 * Difference(5e-4) - Difference(1e-3)) / 3;
+            double expected = CentralDifference.Richardson(x => ReferenceLogLikelihood(model.FromUnconstrained(x), data), eta, i);
             Assert.True(Math.Abs(gradient[i] - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"η[{i}]: {gradient[i]} vs central difference {expected}");
         }
     }
