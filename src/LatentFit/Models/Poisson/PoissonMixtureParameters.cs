@@ -1,3 +1,5 @@
+using LatentFit.Models.Mixtures;
+
 namespace LatentFit.Models.Poisson;
 
 /// <summary>Immutable parameters of a K-component Poisson mixture: weights πₖ on the simplex and the components' <see cref="PoissonEmissionParameters"/> (rates λₖ &gt; 0).</summary>
@@ -32,21 +34,7 @@ public sealed class PoissonMixtureParameters
             throw new ArgumentException($"weights and rates: expected the same number (≥ 1) of each, got {weights.Length} and {rates.Length}");
         }
 
-        double sum = 0;
-        foreach (double w in weights)
-        {
-            if (!(w > 0) || !double.IsFinite(w))
-            {
-                throw new ArgumentException($"weights: every weight must be positive and finite, got {w}");
-            }
-
-            sum += w;
-        }
-
-        if (Math.Abs(sum - 1) > 1e-9)
-        {
-            throw new ArgumentException($"weights: must sum to 1, got {sum:R}");
-        }
+        MixtureWeights.Check(weights);
 
         foreach (double r in rates)
         {

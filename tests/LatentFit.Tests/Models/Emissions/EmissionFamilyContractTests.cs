@@ -236,16 +236,7 @@ internal sealed class ContractCase<TEmission, TStatistics>(
         {
             // Central differences with Richardson's extrapolation, (4D(h/2) − D(h))/3, error O(h⁴): a step large enough
             // that the rounding of Q (hundreds of rows with far-off components) stays below the tolerance.
-            double Difference(double step)
-            {
-                var plus = (double[])eta.Clone();
-                var minus = (double[])eta.Clone();
-                plus[i] += step;
-                minus[i] -= step;
-                return (Q(plus) - Q(minus)) / (2 * step);
-            }
-
-            double expected = (4 * Difference(5e-4) - Difference(1e-3)) / 3;
+            double expected = CentralDifference.Richardson(x => Q(x), eta, i);
             Assert.True(Math.Abs(gradient[i] - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"η[{i}]: {gradient[i]} vs central difference {expected}");
         }
     }
