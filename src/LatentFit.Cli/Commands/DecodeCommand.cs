@@ -44,7 +44,8 @@ internal static class DecodeCommand
                 throw new UsageException($"--model {modelPath} {holds}; decode needs a {family.Title} (a file written by 'fit --model {family.Name} -o')");
             }
 
-            var dataSet = LoadProgress.Load(context.Console, dataPath, progress => DataSource.Load(dataPath, ModelOptions.ParseColumns(parse.GetValue(columns)), null, Precision.Double, progress, parse.GetValue(sequenceColumn)));
+            var categorical = family.ReadsCategories(null, modelPath) ? CsvDataReader.EveryValueColumn : null;
+            var dataSet = LoadProgress.Load(context.Console, dataPath, progress => DataSource.Load(dataPath, ModelOptions.ParseColumns(parse.GetValue(columns)), null, Precision.Double, progress, parse.GetValue(sequenceColumn), categorical));
             var specification = family.ReadModel(modelPath, new ModelSettings { Data = dataSet });
             var decoding = specification.Decode();
             if (!double.IsFinite(decoding.LogLikelihood))

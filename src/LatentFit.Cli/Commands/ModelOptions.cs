@@ -40,7 +40,7 @@ internal sealed class ModelOptions
 
     public Option<string?> Emission { get; } = new("--emission")
     {
-        Description = $"Emission distribution of an hmm's states: {string.Join(", ", HmmEmissionKind.Names)} (default: gaussian, or the --init file's; categorical is not available yet)",
+        Description = $"Emission distribution of an hmm's states: {string.Join(", ", HmmEmissionKind.Names)} (default: gaussian, or the --init file's); categorical reads the one column as labels",
     };
 
     public Option<string?> Covariance { get; } = new("--covariance")
@@ -189,7 +189,8 @@ internal sealed class ModelOptions
         var precision = ParsePrecision(parse.GetValue(Precision) ?? "double");
         int? requested = parse.GetValue(Components);
         Require(requested is not < 1, $"-k must be at least 1, got {requested}");
-        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress, parse.GetValue(SequenceColumn)));
+        var categorical = family.ReadsCategories(emission, initPath) ? CsvDataReader.EveryValueColumn : null;
+        var data = LoadProgress.Load(ProgressConsole, parse.GetValue(Data)!, progress => DataSource.Load(parse.GetValue(Data)!, ParseColumns(parse.GetValue(Columns)), parse.GetValue(Weights), precision, progress, parse.GetValue(SequenceColumn), categorical));
         Require(requested is not { } k || k <= data.Rows, $"-k {requested} is larger than the number of rows ({data.Rows}) in {data.Source}");
         return family.Create(new ModelSettings
         {

@@ -34,6 +34,12 @@ namespace LatentFit.Data;
 public static partial class CsvDataReader
 {
     /// <summary>
+    /// The categorical columns that stand for every selected value column, whatever their names (a model whose emissions
+    /// are categories reads its one column so without the user naming it twice).
+    /// </summary>
+    public static IReadOnlyList<string> EveryValueColumn { get; } = ["*"];
+
+    /// <summary>
     /// Reads <paramref name="path"/>; <paramref name="columns"/> selects columns by name, in that order (null: all
     /// but the weights and sequence columns); <paramref name="weightsColumn"/> names a column of row frequency weights (counts of
     /// identical observations, finite and ≥ 0), or null; <paramref name="sequenceColumn"/> a column of sequence ids, or null. With <paramref name="precision"/> single the values are
@@ -46,7 +52,7 @@ public static partial class CsvDataReader
     /// <param name="precision">How the values are held.</param>
     /// <param name="progress">Told the fraction of the file read so far (0 to 1) about every 1% of its bytes; the library never writes to the console itself.</param>
     /// <param name="sequenceColumn">The sequence-id column, or null (the rows are independent).</param>
-    /// <param name="categoricalColumns">Value columns to read as categories (see the remarks), by name, or null (all numeric).</param>
+    /// <param name="categoricalColumns">Value columns to read as categories (see the remarks), by name, or <see cref="EveryValueColumn"/>, or null (all numeric).</param>
     public static DataSet ReadFile(string path, IReadOnlyList<string>? columns = null, string? weightsColumn = null, Precision precision = Precision.Double, IProgress<double>? progress = null, string? sequenceColumn = null, IReadOnlyList<string>? categoricalColumns = null)
     {
         if (Directory.Exists(path))

@@ -596,6 +596,12 @@ internal sealed record CsvLayout(List<string> Header, char Separator, int[] Sele
         }
 
         var flags = new bool[layout.Selected.Length];
+        if (ReferenceEquals(categorical, CsvDataReader.EveryValueColumn))
+        {
+            Array.Fill(flags, true);
+            return layout with { Categorical = flags };
+        }
+
         foreach (string name in categorical)
         {
             int index = header.IndexOf(name);

@@ -50,6 +50,14 @@ public sealed class HiddenMarkovFamily : ModelFamily
     /// <exception cref="SettingException">The data carry frequency weights, the emission asked for is not the start file's, or a setting does not apply to the emission.</exception>
     public override HiddenMarkovSpecification Create(ModelSettings settings) => Create(settings, settings.StartFile is { } path ? HmmJson.ReadFile(path) : null);
 
+    /// <inheritdoc/>
+    /// <remarks>An unknown emission reads numbers here; making the specification then refuses it with its message.</remarks>
+    public override bool ReadsCategories(string? emission, string? startFile)
+    {
+        string? name = emission ?? (startFile is null ? null : HmmJson.ReadFile(startFile).Emission);
+        return name is not null && HmmEmissionKind.Names.Contains(name, StringComparer.OrdinalIgnoreCase) && HmmEmissionKind.ReadsCategories(name);
+    }
+
     /// <summary>
     /// The model in the file <paramref name="path"/> bound to <paramref name="settings"/>' data, for decoding
     /// (<see cref="HiddenMarkovSpecification.Decode"/>); its emission and K are the file's.

@@ -36,10 +36,12 @@ public abstract class HmmEmissionKind
     {
         "gaussian" => new GaussianHmmEmission(settings),
         "poisson" => new PoissonHmmEmission(settings),
-        _ => throw new SettingException(
-            $"{name} emissions for hidden Markov models are not available yet (the categorical emission family is being added); choose gaussian or poisson emissions",
-            FitSetting.Emission),
+        _ => new CategoricalHmmEmission(settings),
     };
+
+    /// <summary>Whether the emission <paramref name="name"/> reads its data column as categories (labels) rather than numbers.</summary>
+    /// <exception cref="SettingException">The name is unknown.</exception>
+    public static bool ReadsCategories(string name) => Canonical(name) == "categorical";
 
     /// <summary>The specification of a fit of <paramref name="components"/> states to <paramref name="data"/> (whole sequences) with these emissions.</summary>
     /// <exception cref="ArgumentException">The data or the start do not fit the emissions.</exception>
@@ -55,10 +57,18 @@ public abstract class HmmEmission<TEmission, TStatistics> : HmmEmissionKind
     /// <inheritdoc/>
     public sealed override HiddenMarkovSpecification CreateSpecification(DataSet data, int components, ModelSettings settings, HmmFile? start)
     {
+        data = Prepare(data, start);
         Validate(data);
         var parameters = start is null ? null : HmmJson.Parameters(start, Read(start, data));
         return new HiddenMarkovSpecification<TEmission, TStatistics>(data, components, settings.Seed, settings.Restarts, settings.Execution, this, parameters);
     }
+
+    /// <summary>
+    /// The data as the emissions read them (categorical emissions code their labels against a start file's); the data
+    /// themselves by default.
+    /// </summary>
+    /// <exception cref="DataFormatException">The data cannot be read so.</exception>
+    public virtual DataSet Prepare(DataSet data, HmmFile? start) => data;
 
     /// <summary>Refuses data the emissions cannot describe, with a message naming the first offending cell or column.</summary>
     public abstract void Validate(DataSet data);

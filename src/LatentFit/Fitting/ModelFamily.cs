@@ -109,6 +109,12 @@ public abstract class ModelFamily
     public virtual string CanonicalChoice(ModelSetting setting, string name) =>
         throw new SettingException($"the {Title} ({Name}) takes no {setting} setting", FitSetting.Model);
 
+    /// <summary>
+    /// Whether the family reads its value columns as categories (labels) rather than numbers, for the emission asked for
+    /// (<paramref name="emission"/>, or else the start file's): the data are loaded so before the specification is made.
+    /// </summary>
+    public virtual bool ReadsCategories(string? emission, string? startFile) => false;
+
     /// <summary>The specification of a fit with these settings (a start file is read here).</summary>
     /// <exception cref="ArgumentException">A setting does not fit the data or the start; the message says which.</exception>
     /// <exception cref="DataFormatException">The data or the start file cannot be used for this family.</exception>
