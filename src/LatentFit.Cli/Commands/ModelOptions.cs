@@ -45,7 +45,7 @@ internal sealed class ModelOptions
 
     public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances of a gmm in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
 
-    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation", DefaultValueFactory = _ => 0 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation, and of the mini-batch order of online-em, online-gradient and sgd", DefaultValueFactory = _ => 0 };
 
     public Option<string?> Init { get; } = new("--init") { Description = "JSON file with initial weights, means and covariances (the shape 'fit' writes)" };
 
@@ -68,7 +68,7 @@ internal sealed class ModelOptions
 
     public Option<int> MeasureEvery { get; } = new("--measure-every")
     {
-        Description = "incremental-em measures the log-likelihood (one pass) after every m-th sweep and the last; the sweeps between cost one pass each and leave no trace record",
+        Description = "incremental-em measures the log-likelihood (one pass) after every m-th sweep and the last, and online-em, online-gradient and sgd after every m-th epoch; the sweeps or epochs between cost one pass each and leave no trace record",
         DefaultValueFactory = _ => 1,
     };
 
@@ -250,6 +250,7 @@ internal sealed class ModelOptions
             Step = step,
             Blocks = blocks,
             MeasureEvery = measureEvery,
+            Seed = parse.GetValue(Seed),
         };
     }
 
