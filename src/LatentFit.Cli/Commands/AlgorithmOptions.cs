@@ -1,16 +1,40 @@
 using System.CommandLine;
+using System.Globalization;
 using LatentFit.Optimization;
 using LatentFit.Optimization.Acceleration;
 using LatentFit.Optimization.Abstractions;
 
 namespace LatentFit.Cli.Commands;
 
-/// <summary>Options that choose optimisers: the SQUAREM scheme, shared by <c>fit</c> and <c>compare</c>.</summary>
+/// <summary>
+/// Options that choose optimisers and set their own parameters, shared by <c>fit</c> and <c>compare</c>: the SQUAREM
+/// scheme, and the stochastic methods' --kappa, --batch and --learning-rate. An algorithm option given when no chosen
+/// algorithm takes it is refused, so that a setting never silently does nothing.
+/// </summary>
 internal sealed class AlgorithmOptions
 {
     public Option<string> Scheme { get; } = new("--scheme") { Description = "SQUAREM steplength scheme: S1, S2 or S3 (Varadhan & Roland 2008)", DefaultValueFactory = _ => "S3" };
 
-    public void AddTo(Command command) => command.Options.Add(Scheme);
+    public Option<double> Kappa { get; } = new("--kappa")
+    {
+        Description = "Exponent κ in (0.5, 1] of the decreasing steps of online-em (γₜ = t^-κ, t counting mini-batches) and online-gradient (αₜ = α₀/(1 + t/τ)^κ, τ = batches per epoch)",
+        DefaultValueFactory = _ => new FitOptions().Kappa,
+    };
+
+    public Option<int?> Batch { get; } = new("--batch") { Description = "Rows per mini-batch of online-em, online-gradient and sgd (default: about N/100; at least one block, so whole sequences for an HMM)" };
+
+    public Option<double?> LearningRate { get; } = new("--learning-rate")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"Step on the per-observation gradient of online-gradient (α₀, default {LatentFit.Optimization.Stochastic.OnlineGradientOptimizer.DefaultLearningRate}) and of sgd (Adam's α, default {LatentFit.Optimization.Stochastic.StochasticGradientOptimizer.DefaultLearningRate})"),
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Scheme);
+        command.Options.Add(Kappa);
+        command.Options.Add(Batch);
+        command.Options.Add(LearningRate);
+    }
 
     public IOptimizer Create(ParseResult parse, string name) => OptimizerCatalog.Create(name, SquaremSchemeOf(parse));
 
@@ -29,6 +53,45 @@ internal sealed class AlgorithmOptions
         }
 
         return names.Select(n => Create(parse, n)).ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> with the algorithm options read and validated; one given when none of
+    /// <paramref name="optimizers"/> takes it is refused.
+    /// </summary>
+    public FitOptions Apply(ParseResult parse, FitOptions options, IReadOnlyList<IOptimizer> optimizers)
+    {
+        var names = optimizers.Select(o => o.Name).ToArray();
+        RequireTaken(parse, Kappa, names, "online-em", "online-gradient");
+        RequireTaken(parse, Batch, names, "online-em", "online-gradient", "sgd");
+        RequireTaken(parse, LearningRate, names, "online-gradient", "sgd");
+        double kappa = parse.GetValue(Kappa);
+        if (!(kappa > 0.5 && kappa <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--kappa must lie in (0.5, 1], got {kappa}"));
+        }
+
+        int? batch = parse.GetValue(Batch);
+        if (batch is < 1)
+        {
+            throw new UsageException($"--batch must be at least 1 row, got {batch}");
+        }
+
+        double? rate = parse.GetValue(LearningRate);
+        if (rate is { } r && !(r > 0 && double.IsFinite(r)))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--learning-rate must be a finite number > 0, got {r}"));
+        }
+
+        return options with { Kappa = kappa, BatchRows = batch ?? 0, LearningRate = rate };
+    }
+
+    private static void RequireTaken(ParseResult parse, Option option, string[] chosen, params string[] takers)
+    {
+        if (ModelFileChoice.IsGiven(parse, option) && !chosen.Any(name => takers.Contains(name, StringComparer.OrdinalIgnoreCase)))
+        {
+            throw new UsageException($"{option.Name} applies to {string.Join(", ", takers)} only, not to {string.Join(", ", chosen)}; leave it out");
+        }
     }
 
     private SquaremScheme SquaremSchemeOf(ParseResult parse)

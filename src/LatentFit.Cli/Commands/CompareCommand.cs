@@ -13,7 +13,7 @@ internal static class CompareCommand
     {
         var options = new ModelOptions { ProgressConsole = context.Console };
         var algorithmOptions = new AlgorithmOptions();
-        var algorithms = new Option<string>("--algorithms") { Description = "Comma-separated optimisers to compare", DefaultValueFactory = _ => string.Join(",", OptimizerCatalog.Names) };
+        var algorithms = new Option<string>("--algorithms") { Description = $"Comma-separated optimisers to compare (default: the full-data ones; the stochastic {string.Join(", ", OptimizerCatalog.StochasticNames)} run when named)", DefaultValueFactory = _ => string.Join(",", OptimizerCatalog.Names) };
         var traces = new Option<string?>("--traces") { Description = "Write each algorithm's trace as DIR/ALGORITHM.csv" };
         var report = new Option<string?>("--report") { Description = "Write a report to DIR: convergence plots (PNG, SVG), the fitted density, the EM rate and report.md" };
         var command = new Command("compare", "Run several algorithms from the same initial parameters and compare log-likelihood, iterations, passes over the data and time.");
@@ -35,7 +35,7 @@ internal static class CompareCommand
                 OutputPaths.RequireFolder("--report", reportFolder, options.Inputs(parse), overwrites: null);
             }
             var specification = options.Specification(parse);
-            var fitOptions = options.FitOptions(parse);
+            var fitOptions = algorithmOptions.Apply(parse, options.FitOptions(parse), optimizers);
             if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)
             {
                 context.Console.WriteLine(warning);

@@ -19,7 +19,7 @@ internal static class FitCommand
     {
         var options = new ModelOptions { ProgressConsole = context.Console };
         var algorithms = new AlgorithmOptions();
-        var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.Names)}", DefaultValueFactory = _ => "em" };
+        var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.AllNames)}", DefaultValueFactory = _ => "em" };
         var restarts = new Option<int>("--restarts") { Description = "Number of runs to convergence; with N > 1, \"small EM\": short EM runs (at most 20 iterations, relative tolerance 1e-5) from 5N starts (seeds seed, seed+1, …; for a gmm k-means++, the second mclust's hc; for an hmm its emission start with each seed), then the algorithm to convergence from N of them (the best of each kind, then the best others); the best log-likelihood is kept", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the fit as JSON to this file (atomically)" };
         var errors = new Option<string>("--standard-errors") { Description = "Standard errors from the observed information: auto (when there are at most 200 parameters), yes, no", DefaultValueFactory = _ => "auto" };
@@ -46,7 +46,7 @@ internal static class FitCommand
             }
 
             var specification = options.Specification(parse, parse.GetValue(restarts));
-            var fitOptions = options.FitOptions(parse);
+            var fitOptions = algorithms.Apply(parse, options.FitOptions(parse), [optimizer]);
             if (ModelOptions.PrecisionWarning(specification, fitOptions) is { } warning)
             {
                 context.Console.WriteLine(warning);

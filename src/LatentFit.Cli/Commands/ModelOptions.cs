@@ -50,7 +50,7 @@ internal sealed class ModelOptions
 
     public Option<double> RegCovar { get; } = new("--reg-covar") { Description = "Added to the variances of a gmm or a Gaussian hmm in every M-step, as scikit-learn's reg_covar", DefaultValueFactory = _ => 1e-6 };
 
-    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation", DefaultValueFactory = _ => 0 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the initialisation, and of the mini-batch order of online-em, online-gradient and sgd", DefaultValueFactory = _ => 0 };
 
     public Option<string?> Init { get; } = new("--init") { Description = "JSON file with the initial parameters (the shape 'fit' writes: e.g. weights, means and covariances; an hmm's initial, transition and emission fields)" };
 
@@ -73,7 +73,7 @@ internal sealed class ModelOptions
 
     public Option<int> MeasureEvery { get; } = new("--measure-every")
     {
-        Description = "incremental-em measures the log-likelihood (one pass) after every m-th sweep and the last; the sweeps between cost one pass each and leave no trace record",
+        Description = "incremental-em measures the log-likelihood (one pass) after every m-th sweep and the last, and online-em, online-gradient and sgd after every m-th epoch; the sweeps or epochs between cost one pass each and leave no trace record",
         DefaultValueFactory = _ => 1,
     };
 
@@ -261,6 +261,7 @@ internal sealed class ModelOptions
             Step = step,
             Blocks = blocks,
             MeasureEvery = measureEvery,
+            Seed = parse.GetValue(Seed),
         };
     }
 

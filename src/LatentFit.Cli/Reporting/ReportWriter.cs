@@ -198,6 +198,7 @@ internal static class ReportWriter
             "auto" => " The hybrid watched EM's rate for a few steps and switched to the route it expected to need the fewest passes (its choice is in the trace).",
             "squarem" or "anderson" or "overrelaxed" => " Accelerated EM keeps EM's cheap, monotone steps (one pass each, no gradient or Hessian) and extrapolates along their path, which defeats the slow linear rate when much information is missing.",
             "incremental-em" => " Incremental EM (Neal & Hinton 1998) takes an M-step after each block's E-step, so θ moves --blocks times per pass; each sweep also spends one full pass to measure ℓ at the point it names.",
+            "online-em" or "online-gradient" or "sgd" => " The stochastic methods move θ after every mini-batch (--batch rows), so they take many steps per pass; each epoch also spends one full pass to measure ℓ at the point it returns, and their decreasing steps (or Adam's constant one) approach the maximum only as fast as the noise of the batches allows.",
             "lbfgs" or "cg" => " The quasi-Newton and conjugate-gradient methods learn the curvature from successive gradients, so they escape EM's linear rate, at the price of line-search probes.",
             _ => " A fixed- or line-searched gradient step has no metric adapted to the problem; it won only because the problem is well scaled.",
         };

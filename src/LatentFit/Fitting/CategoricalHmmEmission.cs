@@ -118,11 +118,6 @@ public sealed class CategoricalHmmEmission : HmmEmission<CategoricalEmissionPara
         CategoricalEmissionJson.WriteFields(json, _categories, emission);
 
     /// <inheritdoc/>
-    public override IEnumerable<string> TableCells(CategoricalEmissionParameters emission, int state)
-    {
-        foreach (double p in emission.Row(state))
-        {
-            yield return p.ToString("F6", CultureInfo.InvariantCulture);
-        }
-    }
+    public override IEnumerable<string> TableCells(CategoricalEmissionParameters emission, int state) =>
+        [.. emission.Row(state).ToArray().Select(p => p.ToString("F6", CultureInfo.InvariantCulture))];
 }

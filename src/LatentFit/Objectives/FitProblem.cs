@@ -396,15 +396,14 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     public override MiniBatches CreateMiniBatches(int rowsPerBatch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerBatch, 1);
-        var (partition, ranges, blocks) = Groups((int)Math.Max(1, ((long)Data.Rows + rowsPerBatch - 1) / rowsPerBatch));
-        return new MiniBatchStatistics(this, partition, ranges, blocks);
+        return new MiniBatchStatistics(this, Groups((int)Math.Max(1, ((long)Data.Rows + rowsPerBatch - 1) / rowsPerBatch)));
     }
 
     /// <summary>
     /// At most <paramref name="groups"/> groups of consecutive blocks (about N/B rows each; a block, and so a sequence,
     /// is never split): the partition they are cut from, their rows and their blocks.
     /// </summary>
-    private (BlockPartition Partition, RowRange[] Rows, Range[] Blocks) Groups(int groups)
+    private Grouping Groups(int groups)
     {
         // Blocks no longer than the execution's chunks, nor than N/B rows, so that B groups can be formed on small
         // data too; above B·chunk rows the blocks are the chunks a full pass uses.
@@ -423,8 +422,11 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
             blocks[g] = first..last;
         }
 
-        return (partition, ranges, blocks);
+        return new Grouping(partition, ranges, blocks);
     }
+
+    /// <summary>Groups of consecutive blocks of <paramref name="Partition"/>: each group's rows and blocks.</summary>
+    private sealed record Grouping(BlockPartition Partition, RowRange[] Rows, Range[] Blocks);
 
     private void Evaluate(ReadOnlySpan<double> eta)
     {
@@ -604,24 +606,20 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     {
         private readonly FitProblem<TParams, TStats> _problem;
         private readonly IAnchoredStatisticsModel<TParams, TStats>? _anchored;
-        private readonly BlockPartition _partition;
-        private readonly RowRange[] _rows;
-        private readonly Range[] _blocks;
+        private readonly Grouping _batches;
         private TStats? _running;
         private Func<TStats>? _create;
 
-        public MiniBatchStatistics(FitProblem<TParams, TStats> problem, BlockPartition partition, RowRange[] rows, Range[] blocks)
+        public MiniBatchStatistics(FitProblem<TParams, TStats> problem, Grouping batches)
         {
             _problem = problem;
             _anchored = problem.Model as IAnchoredStatisticsModel<TParams, TStats>;
-            _partition = partition;
-            _rows = rows;
-            _blocks = blocks;
+            _batches = batches;
         }
 
-        public override int Count => _rows.Length;
+        public override int Count => _batches.Rows.Length;
 
-        public override RowRange BatchRows(int batch) => _rows[batch];
+        public override RowRange BatchRows(int batch) => _batches.Rows[batch];
 
         public override double ScaledGradient(int batch, ReadOnlySpan<double> eta, Span<double> gradient)
         {
@@ -634,7 +632,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
                 theta = model.FromUnconstrained(eta);
 
                 // The model's own statistics (moments about θ's means): what its Fisher-identity gradient reads.
-                stats = _problem.EStep(theta, _partition, _blocks[batch], null);
+                stats = _problem.EStep(theta, _batches.Partition, _batches.Blocks[batch], null);
             }
             catch (InvalidParametersException)
             {
@@ -679,7 +677,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
                 }
             }
 
-            var stats = _problem.EStep(theta, _partition, _blocks[batch], _create);
+            var stats = _problem.EStep(theta, _batches.Partition, _batches.Blocks[batch], _create);
             if (!double.IsFinite(stats.LogLikelihood) || !(stats.Weight > 0))
             {
                 throw new ModelFailureException("the log-likelihood of a mini-batch at the current parameters is not finite, so online EM cannot go on; start from other parameters or use larger batches.");

@@ -164,3 +164,24 @@ internal interface IBatchUpdate
     /// </summary>
     string? Update(int batch, long step, double[] eta);
 }
+
+/// <summary>What the gradient methods share: a batch's per-observation gradient, or why it cannot be taken.</summary>
+internal static class BatchGradient
+{
+    /// <summary>
+    /// Writes ∇ℓ_B(η)/N_B = (N/N_B)∇ℓ_B(η)/N, the per-observation gradient of batch <paramref name="batch"/>, so that a
+    /// step does not grow with the data or the batch; returns null, or why it cannot be taken (a step of
+    /// <paramref name="rate"/> led to invalid parameters or a non-finite ℓ of the batch).
+    /// </summary>
+    public static string? PerObservation(FitProblem problem, MiniBatches batches, int batch, long step, double rate, ReadOnlySpan<double> eta, Span<double> gradient)
+    {
+        double value = batches.ScaledGradient(batch, eta, gradient);
+        if (!double.IsFinite(value) || !double.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum<double>(gradient)))
+        {
+            return $"ℓ of a mini-batch became non-finite at update {step}: the learning rate {rate} is too large for this problem; reduce it";
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Divide(gradient, problem.Observations, gradient);
+        return null;
+    }
+}

@@ -43,14 +43,12 @@ public sealed class OnlineGradientOptimizer : MiniBatchOptimizer
         public string? Update(int batch, long step, double[] eta)
         {
             Moved = false;
-            double value = batches.ScaledGradient(batch, eta, _gradient);
-            if (!double.IsFinite(value) || !double.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum<double>(_gradient)))
+            if (BatchGradient.PerObservation(problem, batches, batch, step, rate, eta, _gradient) is { } failure)
             {
-                return $"ℓ of a mini-batch became non-finite at update {step}: the learning rate {rate} is too large for this problem; reduce it";
+                return failure;
             }
 
-            // (N/N_B)∇ℓ_B / N = ∇ℓ_B / N_B, the batch's per-observation gradient.
-            double alpha = rate / Math.Pow(1 + (step - 1) / (double)batches.Count, kappa) / problem.Observations;
+            double alpha = rate / Math.Pow(1 + (step - 1) / (double)batches.Count, kappa);
             for (int i = 0; i < eta.Length; i++)
             {
                 eta[i] += alpha * _gradient[i];

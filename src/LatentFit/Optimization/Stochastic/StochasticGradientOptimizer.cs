@@ -47,18 +47,16 @@ public sealed class StochasticGradientOptimizer : MiniBatchOptimizer
         public string? Update(int batch, long step, double[] eta)
         {
             Moved = false;
-            double value = batches.ScaledGradient(batch, eta, _gradient);
-            if (!double.IsFinite(value) || !double.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum<double>(_gradient)))
+            if (BatchGradient.PerObservation(problem, batches, batch, step, rate, eta, _gradient) is { } failure)
             {
-                return $"ℓ of a mini-batch became non-finite at update {step}: the learning rate {rate} is too large for this problem; reduce it";
+                return failure;
             }
 
             double firstCorrection = 1 - Math.Pow(FirstMomentDecay, step);
             double secondCorrection = 1 - Math.Pow(SecondMomentDecay, step);
             for (int i = 0; i < eta.Length; i++)
             {
-                // (N/N_B)∇ℓ_B / N = ∇ℓ_B / N_B, the batch's per-observation gradient.
-                double g = _gradient[i] / problem.Observations;
+                double g = _gradient[i];
                 _first[i] = FirstMomentDecay * _first[i] + (1 - FirstMomentDecay) * g;
                 _second[i] = SecondMomentDecay * _second[i] + (1 - SecondMomentDecay) * g * g;
                 eta[i] += rate * (_first[i] / firstCorrection) / (Math.Sqrt(_second[i] / secondCorrection) + Epsilon);
