@@ -235,12 +235,68 @@ public sealed class HiddenMarkovCommandTests
         AssertRefused(FitRefused("x\n1\n2\n3\n4\n", "--model", model, "--emission", "poisson"), $"--emission applies to the hidden Markov model (hmm), not to {model}; leave it out");
     }
 
-    [Fact]
-    public void Fit_CategoricalEmission_Exit2NotYetNamingTheOption()
+    /// <summary>Two sequences of DNA letters; the file's categories are deliberately not in the data's (sorted) order.</summary>
+    private const string Letters = "id,base\ns1,A\ns1,C\ns1,C\ns1,T\ns1,G\ns1,G\ns2,T\ns2,T\ns2,A\ns2,G\ns2,C\n";
+
+    private static string LetterModel() => JsonSerializer.Serialize(new
     {
-        var run = FitRefused("x\n1\n2\n3\n4\n", "--model", "hmm", "--emission", "categorical");
-        AssertRefused(run, "categorical emissions for hidden Markov models are not available yet");
-        Assert.Contains("(options: --emission)", run.Err);
+        model = "hmm",
+        emission = "categorical",
+        k = 2,
+        initial = new[] { 0.7, 0.3 },
+        transition = new[] { new[] { 0.8, 0.2 }, new[] { 0.35, 0.65 } },
+        categories = new[] { "T", "G", "C", "A" },
+        probabilities = new[] { new[] { 0.1, 0.2, 0.3, 0.4 }, new[] { 0.45, 0.25, 0.2, 0.1 } },
+    });
+
+    [Fact]
+    public void Fit_CategoricalHmmFromFile_LabelsMappedByNameAndLogLikelihoodIsTheForwardSum()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.File("dna.csv", Letters), init = temp.File("init.json", LetterModel()), output = temp.File("out.json");
+        var (code, _, err) = CliRunner.Run("fit", "--data", data, "--sequence-column", "id", "--init", init, "--max-iter", "0", "--standard-errors", "no", "-o", output);
+        Assert.True(code == 0, err);
+
+        // The file's probabilities by label, so a reader that coded the data by the sorted labels (A, C, G, T) and not
+        // by the file's order would give another ℓ.
+        string[] labels = ["T", "G", "C", "A"];
+        double[][] probabilities = [[0.1, 0.2, 0.3, 0.4], [0.45, 0.25, 0.2, 0.1]];
+        double reference = 0;
+        foreach (var sequence in new[] { "ACCTGG", "TTAGC" })
+        {
+            reference += LogForward([0.7, 0.3], [[0.8, 0.2], [0.35, 0.65]], (t, j) => Math.Log(probabilities[j][Array.IndexOf(labels, sequence[t].ToString())]), sequence.Length);
+        }
+
+        var json = ReadJson(output);
+        Assert.Equal(reference, json.GetProperty("logLikelihood").GetDouble(), 1e-10 * Math.Abs(reference));
+        Assert.Equal(labels, json.GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+    }
+
+    [Fact]
+    public void Fit_CategoricalHmm_WritesLabelsAndDecodeReadsThemBack()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.File("dna.csv", Letters), output = temp.File("out.json"), states = temp.File("states.csv");
+        var (code, _, err) = CliRunner.Run("fit", "--data", data, "--sequence-column", "id", "--model", "hmm", "--emission", "categorical", "-k", "2", "--standard-errors", "no", "-o", output);
+        Assert.True(code == 0, err);
+        var json = ReadJson(output);
+        Assert.Equal(["A", "C", "G", "T"], json.GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+        Assert.All(Rows(json.GetProperty("probabilities")), row => Assert.Equal(1.0, row.Sum(), 12));
+
+        (code, _, err) = CliRunner.Run("decode", "--model", output, "--data", data, "--sequence-column", "id", "-o", states);
+        Assert.True(code == 0, err);
+        Assert.Equal(12, File.ReadAllLines(states).Length);
+    }
+
+    [Fact]
+    public void Fit_CategoricalHmmLabelNotInTheFile_Exit2NamingTheLabelNothingWritten()
+    {
+        using var temp = new TempDirectory();
+        string data = temp.File("dna.csv", Letters.Replace("s2,A", "s2,U", StringComparison.Ordinal)), init = temp.File("init.json", LetterModel()), output = temp.File("out.json");
+        var (code, _, err) = CliRunner.Run("fit", "--data", data, "--sequence-column", "id", "--init", init, "-o", output);
+        Assert.Equal(2, code);
+        Assert.False(File.Exists(output));
+        Assert.Contains("category \"U\" is not one of the given categories (T, G, C, A)", err);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using LatentFit.Data;
+using LatentFit.Models.Categorical;
 using LatentFit.Models.Gaussian;
+using LatentFit.Models.Hmm;
 using LatentFit.Objectives;
 using LatentFit.Optimization;
 using LatentFit.Optimization.Abstractions;
@@ -11,8 +13,7 @@ namespace LatentFit.Tests.References;
 /// <summary>
 /// Baum–Welch against pomegranate 0.14.8 (References/hmm_pomegranate.json, made by hmm_pomegranate.py, which checks
 /// pomegranate against a numpy log-space Baum–Welch to 1e-10): from the same start and data, ℓ at the start and after
-/// exactly 1 and 5 iterations. The categorical cases' numbers are stored too; their test belongs with the categorical
-/// emission family.
+/// exactly 1 and 5 iterations.
 /// </summary>
 public sealed class HmmPomegranateReferenceTests
 {
@@ -23,6 +24,8 @@ public sealed class HmmPomegranateReferenceTests
     public static TheoryData<string> PoissonCases() => ["poisson_single", "poisson_multiple"];
 
     public static TheoryData<string> GaussianCases() => ["gaussian_full_single", "gaussian_full_multiple"];
+
+    public static TheoryData<string> CategoricalCases() => ["categorical_single", "categorical_multiple"];
 
     private static JsonElement Case(string name) => Reference.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
 
@@ -56,6 +59,24 @@ public sealed class HmmPomegranateReferenceTests
         var problem = HmmTestCases.GaussianProblem(data, FullCovariance.Instance, start.GetProperty("k").GetInt32());
         var theta = HmmTestCases.GaussianParameters(
             Flat(start.GetProperty("initial")), Flat(start.GetProperty("transition")), FullCovariance.Instance, dimension, Flat(start.GetProperty("means")), Flat(start.GetProperty("covariances")));
+        AssertPomegranateSteps(problem, problem.ToUnconstrained(theta), reference);
+    }
+
+    [Theory]
+    [MemberData(nameof(CategoricalCases))]
+    public void BaumWelch_Categorical_LogLikelihoodAfterOneAndFiveIterationsEqualsPomegranate(string name)
+    {
+        var reference = Case(name);
+        var start = reference.GetProperty("start");
+        var labels = start.GetProperty("categories").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        var data = DataSource.Load(Path.Combine(AppContext.BaseDirectory, "References", reference.GetProperty("data").GetString()!), ["symbol"], sequenceColumn: "sequence", categoricalColumns: ["symbol"])
+            .WithCategories(0, labels);
+        Assert.Equal(reference.GetProperty("lengths").GetArrayLength(), data.SequenceStarts.Length);
+        int k = start.GetProperty("k").GetInt32();
+        var model = new HiddenMarkovModel<CategoricalEmissionParameters, CategoricalEmissionStatistics>(new CategoricalEmissionFamily(k, labels.Length, labels));
+        var problem = new FitProblem<HmmParameters<CategoricalEmissionParameters>, HmmStatistics<CategoricalEmissionStatistics>>(model, data);
+        var theta = HmmParameters<CategoricalEmissionParameters>.Create(
+            Flat(start.GetProperty("initial")), Flat(start.GetProperty("transition")), CategoricalEmissionParameters.Create(labels.Length, Flat(start.GetProperty("probabilities"))));
         AssertPomegranateSteps(problem, problem.ToUnconstrained(theta), reference);
     }
 
