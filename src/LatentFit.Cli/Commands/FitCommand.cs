@@ -98,6 +98,10 @@ internal static class FitCommand
                 string digits = data.Precision == Precision.Single ? "; single precision: about 3 significant digits" : string.Empty;
                 console.WriteLine($"standard errors from the observed information ({(standardErrors.AnalyticHessian ? "analytic, Louis 1982" : "finite differences of the gradient")}{digits}):");
                 console.Write(Tables.StandardErrors(standardErrors));
+                if (standardErrors.HeldAtBoundary.Count > 0)
+                {
+                    console.WriteLine($"held fixed at the boundary of the parameter space (a probability at 0), so their errors are 0 and the others' are conditional on them: {string.Join(", ", standardErrors.HeldAtBoundary)}");
+                }
             }
             else if (standardErrorNote is not null)
             {

@@ -131,7 +131,11 @@ public static class MaximumPolish
         }
     }
 
-    /// <summary>gᵀI⁻¹g at <paramref name="x"/>, with the Newton step I⁻¹g in <paramref name="step"/>; NaN when I is not positive definite.</summary>
+    /// <summary>
+    /// gᵀI⁻¹g at <paramref name="x"/>, with the Newton step I⁻¹g in <paramref name="step"/>; NaN when I is not positive
+    /// definite. Where I is not positive definite, coordinates at the boundary of the parameter space (no curvature and no
+    /// slope, see <see cref="StandardErrors"/>) are held fixed: their step is 0 and the decrement is that of the others.
+    /// </summary>
     private static double Decrement(FitProblem problem, double[] x, double[] gradient, double[] information, double[] step)
     {
         int p = gradient.Length;
@@ -141,20 +145,46 @@ public static class MaximumPolish
             information[i] = -information[i];
         }
 
-        if (!DenseMatrix.TryCholesky(information, p))
+        double slope = 0;
+        foreach (double g in gradient)
+        {
+            slope = Math.Max(slope, Math.Abs(g));
+        }
+
+        var kept = StandardErrors.IsPositiveDefinite(information, p)
+            ? [.. Enumerable.Range(0, p)]
+            : StandardErrors.InteriorCoordinates(information, p, j => Math.Abs(gradient[j]) > StandardErrors.BoundaryCurvature * Math.Max(1, slope));
+        int r = kept.Length;
+        var reduced = new double[r * r];
+        var reducedStep = new double[r];
+        for (int i = 0; i < r; i++)
+        {
+            reducedStep[i] = gradient[kept[i]];
+            for (int j = 0; j < r; j++)
+            {
+                reduced[i * r + j] = information[kept[i] * p + kept[j]];
+            }
+        }
+
+        if (!DenseMatrix.TryCholesky(reduced, r))
         {
             return double.NaN;
         }
 
-        gradient.CopyTo(step, 0);
-        DenseMatrix.SolveLower(information, p, step);
+        DenseMatrix.SolveLower(reduced, r, reducedStep);
         double decrement = 0;
-        foreach (double s in step)
+        foreach (double s in reducedStep)
         {
             decrement += s * s;
         }
 
-        DenseMatrix.SolveLowerTransposed(information, p, step);
+        DenseMatrix.SolveLowerTransposed(reduced, r, reducedStep);
+        Array.Clear(step);
+        for (int i = 0; i < r; i++)
+        {
+            step[kept[i]] = reducedStep[i];
+        }
+
         return decrement;
     }
 

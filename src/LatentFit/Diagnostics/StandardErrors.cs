@@ -8,13 +8,30 @@ namespace LatentFit.Diagnostics;
 /// <param name="Estimates">Natural parameter values at the optimum.</param>
 /// <param name="Errors">Standard errors, √diag(J I⁻¹ Jᵀ).</param>
 /// <param name="AnalyticHessian">Whether the observed information came from the model's analytic Hessian (Louis 1982) or finite differences of the gradient.</param>
-public sealed record StandardErrorReport(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<double> Errors, bool AnalyticHessian);
+/// <param name="HeldAtBoundary">The natural parameters held fixed because the maximum puts them on the boundary of the parameter space (a probability at 0 or 1); their errors are 0.</param>
+public sealed record StandardErrorReport(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<double> Errors, bool AnalyticHessian, IReadOnlyList<string> HeldAtBoundary)
+{
+    /// <summary>Errors with no parameter at the boundary.</summary>
+    public StandardErrorReport(IReadOnlyList<string> names, IReadOnlyList<double> estimates, IReadOnlyList<double> errors, bool analyticHessian)
+        : this(names, estimates, errors, analyticHessian, [])
+    {
+    }
+}
 
 /// <summary>
 /// Standard errors from the observed information I = −∇²ℓ(η̂) at the optimum (Louis 1982 where the model provides
 /// it), carried to the natural parameters by the delta method: Cov(θ̂) ≈ J I⁻¹ Jᵀ with J = ∂θ/∂η, the Jacobian
 /// of the (data-free) parameter map, taken by central differences. I⁻¹ is applied through a Cholesky factor.
 /// </summary>
+/// <remarks>
+/// A maximum on the boundary of the parameter space (a hidden Markov model's initial distribution at a vertex of the
+/// simplex, which Baum–Welch reaches with one sequence) lies at infinity in η: there the coordinates that carry the
+/// boundary probabilities have neither curvature, slope nor influence on the natural parameters (their row of I, their
+/// entry of ∇ℓ and their column of J vanish). Such coordinates are held fixed and the errors computed from the information of the others,
+/// which is the usual inference conditional on the boundary estimate (Zucchini, MacDonald &amp; Langrock 2016, §3.6.1);
+/// the report names them. Only an information that is not positive definite is examined so: otherwise every coordinate
+/// counts, as before. A flat direction that still moves a natural parameter is non-identification, and is refused.
+/// </remarks>
 public static class StandardErrors
 {
     /// <summary>Standard errors at η̂, which should be a maximum of ℓ.</summary>
@@ -29,25 +46,51 @@ public static class StandardErrors
             information[i] = -information[i];
         }
 
-        if (!DenseMatrix.TryCholesky(information, p))
+        var estimates = problem.NaturalParameters(optimum);
+        int q = estimates.Length;
+        var jacobian = NaturalJacobian(problem, optimum, q);
+        int[] kept = [.. Enumerable.Range(0, p)];
+        if (!IsPositiveDefinite(information, p))
+        {
+            // A coordinate held at the boundary has neither slope (a parameter pressed against a bound, as a variance at
+            // the regularisation floor, has) nor influence on the natural parameters.
+            var gradient = new double[p];
+            problem.ValueAndGradient(optimum, gradient);
+            double slope = gradient.Max(Math.Abs);
+            kept = InteriorCoordinates(information, p, j => MovesAParameter(jacobian, estimates, p, j) || Math.Abs(gradient[j]) > BoundaryCurvature * Math.Max(1, slope));
+        }
+        int r = kept.Length;
+        var reduced = new double[r * r];
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                reduced[i * r + j] = information[kept[i] * p + kept[j]];
+            }
+        }
+
+        if (!DenseMatrix.TryCholesky(reduced, r))
         {
             throw new Models.Abstractions.ModelFailureException("the observed information is not positive definite at these parameters, so they are not a strict maximum of the log-likelihood (or the model is not identified there).");
         }
 
-        var estimates = problem.NaturalParameters(optimum);
-        int q = estimates.Length;
-        var jacobian = NaturalJacobian(problem, optimum, q);
         var errors = new double[q];
-        var column = new double[p];
+        var column = new double[r];
+        var held = new List<string>();
         for (int a = 0; a < q; a++)
         {
-            // Var(θ_a) = J_aᵀ I⁻¹ J_a = ‖L⁻¹ J_a‖² with I = LLᵀ.
-            for (int j = 0; j < p; j++)
+            // Var(θ_a) = J_aᵀ I⁻¹ J_a = ‖L⁻¹ J_a‖² with I = LLᵀ, over the coordinates kept.
+            for (int j = 0; j < r; j++)
             {
-                column[j] = jacobian[a * p + j];
+                column[j] = jacobian[a * p + kept[j]];
             }
 
-            DenseMatrix.SolveLower(information, p, column);
+            if (r < p && column.All(c => c == 0 || Math.Abs(c) <= BoundaryInfluence * Math.Max(1, Math.Abs(estimates[a]))))
+            {
+                held.Add(problem.NaturalParameterNames[a]);
+            }
+
+            DenseMatrix.SolveLower(reduced, r, column);
             double variance = 0;
             foreach (double c in column)
             {
@@ -57,7 +100,44 @@ public static class StandardErrors
             errors[a] = Math.Sqrt(variance);
         }
 
-        return new StandardErrorReport(problem.NaturalParameterNames, estimates, errors, problem.HasAnalyticHessian);
+        return new StandardErrorReport(problem.NaturalParameterNames, estimates, errors, problem.HasAnalyticHessian, held);
+    }
+
+    /// <summary>A coordinate of η whose row of I is below this share of I's largest entry has no curvature.</summary>
+    internal const double BoundaryCurvature = 1e-12;
+
+    // A coordinate at the boundary moves no natural parameter by more than this share of its size (max(1, |θ|)) per unit.
+    private const double BoundaryInfluence = 1e-8;
+
+    /// <summary>Whether the P×P matrix has a Cholesky factor (without changing it).</summary>
+    internal static bool IsPositiveDefinite(double[] matrix, int p) => DenseMatrix.TryCholesky((double[])matrix.Clone(), p);
+
+    /// <summary>
+    /// The coordinates of η not at the boundary of the parameter space: all but those with no curvature (their row of
+    /// <paramref name="information"/>, P×P, is negligible) for which <paramref name="matters"/> is false either.
+    /// </summary>
+    internal static int[] InteriorCoordinates(double[] information, int p, Func<int, bool> matters)
+    {
+        double largest = 0;
+        foreach (double v in information)
+        {
+            largest = Math.Max(largest, Math.Abs(v));
+        }
+
+        return [.. Enumerable.Range(0, p).Where(j => matters(j) || Enumerable.Range(0, p).Any(i => Math.Abs(information[i * p + j]) > BoundaryCurvature * largest))];
+    }
+
+    private static bool MovesAParameter(double[] jacobian, double[] estimates, int p, int j)
+    {
+        for (int a = 0; a < estimates.Length; a++)
+        {
+            if (Math.Abs(jacobian[a * p + j]) > BoundaryInfluence * Math.Max(1, Math.Abs(estimates[a])))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>J[a, j] = ∂θ_a/∂η_j by central differences (q×p, row-major).</summary>
