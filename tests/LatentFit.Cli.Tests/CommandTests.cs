@@ -100,13 +100,14 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public void Demo_PrintsBothComparisonsAndWritesReports()
+    public void Demo_PrintsEveryComparisonAndWritesReports()
     {
         using var temp = new TempDirectory();
         var (code, stdout, stderr) = CliRunner.Run("demo", "--report", temp.Path);
         Assert.True(code == 0, stderr);
         Assert.Contains("faithful: 272 rows × 2 columns", stdout);
         Assert.Contains("death_notices: 10 rows × 1 columns", stdout);
+        Assert.Contains("earthquakes: 107 rows × 1 columns (count), hidden Markov model, K=2 states", stdout);
         foreach (string algorithm in LatentFit.Optimization.OptimizerCatalog.Names)
         {
             Assert.Contains($"│ {algorithm} ", stdout);
@@ -114,6 +115,7 @@ public sealed class CommandTests
 
         Assert.True(File.Exists(Path.Combine(temp.Path, "faithful", "report.md")));
         Assert.True(File.Exists(Path.Combine(temp.Path, "death_notices", "report.md")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "earthquakes", "report.md")));
         Assert.Contains($"report written to {Path.Combine(temp.Path, "death_notices")}", stdout);
     }
 

@@ -117,6 +117,13 @@ internal static class ReportWriter
 
         var best = comparison.Results.OrderByDescending(r => r.LogLikelihood).First();
         var optimum = new NewtonOptimizer().Run(problem, best.Parameters, new FitOptions { RelativeTolerance = 0, GradientTolerance = 1e-9 * Math.Max(1, problem.Observations), MaxIterations = 100 });
+        if (specification.RateNotComparable(problem, optimum.Parameters) is { } reason)
+        {
+            // At a boundary maximum the EM map's Jacobian in η has an eigenvalue 1 that is no fraction of missing
+            // information; say so rather than print it (as check does).
+            throw new Models.Abstractions.ModelFailureException(reason);
+        }
+
         return ConvergenceRate.Analyze(problem, comparison.Initial, optimum.Parameters);
     }
 
