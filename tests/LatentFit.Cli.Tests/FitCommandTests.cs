@@ -24,15 +24,15 @@ public sealed class FitCommandTests
         Assert.True(root.GetProperty("converged").GetBoolean());
         int iterations = root.GetProperty("iterations").GetInt32();
         Assert.True(iterations > 0);
-        Assert.Equal(15, root.GetProperty("restartLogLikelihoods").GetArrayLength());
+        Assert.Equal(30, root.GetProperty("restartLogLikelihoods").GetArrayLength());
 
-        // Three restarts by small EM: five short runs each (start 2 is mclust's hc start, the others k-means++), three
+        // Three restarts by small EM: ten short runs each (start 2 is mclust's hc start, the others k-means++), three
         // carried on, and the kept one is the fit (before the Newton steps that precede the standard errors).
         var starts = root.GetProperty("starts").EnumerateArray().ToArray();
-        Assert.Equal(15, starts.Length);
-        Assert.Equal(["kmeans++", "hc", .. Enumerable.Repeat("kmeans++", 13)], starts.Select(s => s.GetProperty("method").GetString()));
+        Assert.Equal(30, starts.Length);
+        Assert.Equal(["kmeans++", "hc", .. Enumerable.Repeat("kmeans++", 28)], starts.Select(s => s.GetProperty("method").GetString()));
         Assert.All(starts, s => Assert.True(s.GetProperty("shortIterations").GetInt32() > 0));
-        Assert.Equal(Enumerable.Range(1, 15), starts.Select(s => s.GetProperty("seed").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, 30), starts.Select(s => s.GetProperty("seed").GetInt32()));
         var kept = starts[root.GetProperty("bestStart").GetInt32()];
         Assert.Equal(3, starts.Count(s => s.GetProperty("carried").GetBoolean()));
         Assert.True(kept.GetProperty("carried").GetBoolean());

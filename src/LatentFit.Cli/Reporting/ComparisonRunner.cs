@@ -34,7 +34,7 @@ internal static class ComparisonRunner
         ModelFit? result = null;
         console.Status().Start($"{specification.Data.Source}: starting", context =>
         {
-            // With restarts, small EM runs 5 short runs per restart before the carried ones, so a start's number says
+            // With restarts, small EM runs 10 short runs per restart before the carried ones, so a start's number says
             // which start runs, not how many are left.
             result = ModelFitter.Fit(specification, optimizer, options, restart => new StatusSink(context, specification.Starts == 1 ? $"{specification.Data.Source}: {optimizer.Name}" : $"{specification.Data.Source}: {optimizer.Name}, start {restart + 1}"));
         });

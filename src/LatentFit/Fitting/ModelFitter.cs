@@ -40,13 +40,15 @@ public sealed record SmallEmOptions
     /// for about the same work; their order after 20 iterations is not always the final one, so R of them, not one, are
     /// carried on. On the restart-target table of tests/LatentFit.Tests/References (88 fits of data sets that mclust
     /// ships, R = 10) the better of mclust and scikit-learn's n_init = 10 was missed in 7 cases by 10 starts all run to
-    /// convergence, in 4 with 3 short runs per restart and in 2 with 5, in about the same time (bench/restart-targets.sh).
+    /// convergence, in 4 with 3 short runs per restart, in 2 with 5, in 1 with 8, 10, 12 or 15, and in 2 again with 20,
+    /// whose larger field of short runs carries on other starts (bench/restart-targets.sh); 10 is in the middle of the
+    /// range that does best.
     /// </summary>
     public int StartsPerRestart
     {
         get;
         init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(StartsPerRestart), value, "small EM needs at least one start per restart");
-    } = 5;
+    } = 10;
 
     /// <summary>Short runs for <paramref name="restarts"/> restarts.</summary>
     public int StartsFor(int restarts) => restarts * StartsPerRestart;

@@ -166,8 +166,8 @@ public sealed class OptimizerTests
         var settings = new GaussianMixtureFitSettings { Data = TestData.Iris, Components = 3, Structure = FullCovariance.Instance, Restarts = 4, Seed = 5 };
         var first = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), new FitOptions());
         var second = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), new FitOptions());
-        // Small EM: 5 short runs per restart, 4 carried on; the kept fit is the best of those carried.
-        Assert.Equal(20, first.Restarts.Count);
+        // Small EM: 10 short runs per restart, 4 carried on; the kept fit is the best of those carried.
+        Assert.Equal(40, first.Restarts.Count);
         Assert.Equal(4, first.Restarts.Count(r => r.Carried));
         Assert.Equal(first.Restarts.Where(r => r.Carried).Max(r => r.LogLikelihood), first.Result.LogLikelihood);
         Assert.Equal(first.Result.LogLikelihood, second.Result.LogLikelihood);
