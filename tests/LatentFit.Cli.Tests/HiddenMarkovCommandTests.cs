@@ -289,6 +289,22 @@ public sealed class HiddenMarkovCommandTests
     }
 
     [Fact]
+    public void Decode_NearlyCertainStates_PosteriorsNeverAboveOne()
+    {
+        // A fit whose first state is certain to rounding: γ₁ computed as α̂₁β̂₁ came out as 1.0000000000000002.
+        using var temp = new TempDirectory();
+        string data = temp.File("weather.csv", "w\nsun\nsun\nrain\nrain\nrain\nsun\ncloud\nsun\nsun\nrain\n"), output = temp.File("w.json"), states = temp.File("states.csv");
+        var (code, _, err) = CliRunner.Run("fit", "--data", data, "--model", "hmm", "--emission", "categorical", "-k", "2", "--standard-errors", "no", "-o", output);
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run("decode", "--model", output, "--data", data, "-o", states);
+        Assert.True(code == 0, err);
+        var posteriors = File.ReadAllLines(states).Skip(1).Select(line => line.Split(',').Skip(3).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.Equal(10, posteriors.Length);
+        Assert.All(posteriors, row => Assert.All(row, p => Assert.InRange(p, 0, 1)));
+        Assert.All(posteriors, row => Assert.Equal(1.0, row.Sum(), 15));
+    }
+
+    [Fact]
     public void Fit_CategoricalHmmLabelNotInTheFile_Exit2NamingTheLabelNothingWritten()
     {
         using var temp = new TempDirectory();

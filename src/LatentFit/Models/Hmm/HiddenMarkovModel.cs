@@ -154,7 +154,8 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
 
     /// <summary>
     /// The most probable state path (Viterbi) and the posterior state probabilities γₜ(k) of every sequence of
-    /// <paramref name="rows"/> under θ, row by row: <paramref name="states"/>[t] (0-based) and <paramref name="posteriors"/>[t·K + k].
+    /// <paramref name="rows"/> under θ, row by row: <paramref name="states"/>[t] (0-based) and <paramref name="posteriors"/>[t·K + k],
+    /// each row normalised to sum to 1.
     /// </summary>
     /// <returns>ℓ of the rows (−∞ when a row has no finite density).</returns>
     public double Decode(HmmParameters<TEmission> theta, DataBlock rows, Span<int> states, Span<double> posteriors)
@@ -187,7 +188,26 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
             LogDensities(workspace, sequence, capacity, classMajor, densities);
             ForwardBackward.Viterbi(theta.Initial, theta.Transition, k, length, densities, states.Slice(range.Start, length));
             logLikelihood += ForwardBackward.Run(theta.Initial, theta.Transition, k, length, densities, forward, normalisers, transitions, pairSums);
-            densities.CopyTo(posteriors.Slice(range.Start * k, length * k));
+            var sequencePosteriors = posteriors.Slice(range.Start * k, length * k);
+            densities.CopyTo(sequencePosteriors);
+            for (int t = 0; t < length; t++)
+            {
+                // γₜ sums to 1 up to rounding; as probabilities a user reads, each row is made to (no entry above 1).
+                var row = sequencePosteriors.Slice(t * k, k);
+                double sum = 0;
+                foreach (double p in row)
+                {
+                    sum += p;
+                }
+
+                if (sum > 0)
+                {
+                    for (int j = 0; j < k; j++)
+                    {
+                        row[j] /= sum;
+                    }
+                }
+            }
         }
 
         return logLikelihood;
