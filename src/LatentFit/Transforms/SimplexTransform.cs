@@ -18,7 +18,7 @@ public static class SimplexTransform
 
     /// <summary>
     /// The log-ratio that stands for a zero probability (a probability of about 10⁻³⁰⁴ relative to the largest, which
-    /// changes ℓ by less than a rounding error); the hidden Markov model's <c>LogFloor</c> has the same value and reason.
+    /// changes ℓ by less than a rounding error); the hidden Markov model and the categorical emissions hold zeros so.
     /// </summary>
     public const double LogFloor = -700;
 

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
+using LatentFit.Transforms;
 
 namespace LatentFit.Models.Hmm;
 
@@ -43,8 +44,8 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>
     where TStatistics : IEmissionStatistics<TStatistics>
 {
-    /// <summary>The log-ratio that stands for a zero probability in η (see remarks).</summary>
-    public const double LogFloor = -700;
+    /// <summary>The log-ratio that stands for a zero probability in η (see remarks): the simplex transform's.</summary>
+    public const double LogFloor = SimplexTransform.LogFloor;
 
     /// <summary>A state whose expected number of observations falls below this share of all observations has collapsed.</summary>
     public const double CollapseThreshold = 1e-10;
@@ -353,12 +354,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
         for (int i = 0; i < k; i++)
         {
             var counts = stats.TransitionCounts.AsSpan(i * k, k);
-            double sum = 0;
-            foreach (double c in counts)
-            {
-                sum += c;
-            }
-
+            double sum = Total(counts);
             var row = transition.AsSpan(i * k, k);
             if (sum > 0)
             {
@@ -382,30 +378,27 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     {
         CheckStates(current);
         int k = States;
-        SimplexGradient(stats.InitialCounts, stats.Sequences, current.Initial, gradient[..(k - 1)]);
+        SimplexTransform.Gradient(stats.InitialCounts, stats.Sequences, current.Initial, gradient[..(k - 1)]);
         var transitionPart = gradient.Slice(k - 1, TransitionParameters);
         for (int i = 0; i < k; i++)
         {
             var counts = stats.TransitionCounts.AsSpan(i * k, k);
-            double sum = 0;
-            foreach (double c in counts)
-            {
-                sum += c;
-            }
-
-            SimplexGradient(counts, sum, current.TransitionRow(i), transitionPart.Slice(i * (k - 1), k - 1));
+            SimplexTransform.Gradient(counts, Total(counts), current.TransitionRow(i), transitionPart.Slice(i * (k - 1), k - 1));
         }
 
         Family.Gradient(current.Emission, stats.Emission, stats.Occupancies, stats.Weight, gradient[(k - 1 + TransitionParameters)..]);
     }
 
-    /// <summary>∂ℓ/∂aᵢ = nᵢ − n pᵢ for the log-ratios aᵢ = log pᵢ − log p_K of a probability vector with expected counts n (total n).</summary>
-    private static void SimplexGradient(ReadOnlySpan<double> counts, double total, ReadOnlySpan<double> probabilities, Span<double> gradient)
+    /// <summary>Σᵢ counts[i], in order: the expected number of transitions out of a state.</summary>
+    private static double Total(ReadOnlySpan<double> counts)
     {
-        for (int i = 0; i < gradient.Length; i++)
+        double sum = 0;
+        foreach (double c in counts)
         {
-            gradient[i] = counts[i] - total * probabilities[i];
+            sum += c;
         }
+
+        return sum;
     }
 
     /// <inheritdoc/>
@@ -413,10 +406,10 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     {
         CheckStates(theta);
         int k = States;
-        ToLogRatios(theta.Initial, eta[..(k - 1)]);
+        SimplexTransform.ToFlooredLogRatios(theta.Initial, eta[..(k - 1)]);
         for (int i = 0; i < k; i++)
         {
-            ToLogRatios(theta.TransitionRow(i), eta.Slice(k - 1 + i * (k - 1), k - 1));
+            SimplexTransform.ToFlooredLogRatios(theta.TransitionRow(i), eta.Slice(k - 1 + i * (k - 1), k - 1));
         }
 
         Family.ToUnconstrained(theta.Emission, eta[(k - 1 + TransitionParameters)..]);
@@ -433,49 +426,14 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
 
         int k = States;
         var initial = new double[k];
-        FromLogRatios(eta[..(k - 1)], initial);
+        SimplexTransform.FromLogRatios(eta[..(k - 1)], initial);
         var transition = new double[k * k];
         for (int i = 0; i < k; i++)
         {
-            FromLogRatios(eta.Slice(k - 1 + i * (k - 1), k - 1), transition.AsSpan(i * k, k));
+            SimplexTransform.FromLogRatios(eta.Slice(k - 1 + i * (k - 1), k - 1), transition.AsSpan(i * k, k));
         }
 
         return HmmParameters<TEmission>.Own(initial, transition, Family.FromUnconstrained(eta[(k - 1 + TransitionParameters)..]));
-    }
-
-    /// <summary>aᵢ = log pᵢ − log p_K, each log floored at <see cref="LogFloor"/> so that a zero probability stays finite.</summary>
-    private static void ToLogRatios(ReadOnlySpan<double> probabilities, Span<double> eta)
-    {
-        double logLast = FlooredLog(probabilities[^1]);
-        for (int i = 0; i < probabilities.Length - 1; i++)
-        {
-            eta[i] = FlooredLog(probabilities[i]) - logLast;
-        }
-    }
-
-    private static double FlooredLog(double p) => Math.Max(Math.Log(p), LogFloor);
-
-    /// <summary>A softmax with the last logit 0, shifted by the maximum so that exp cannot overflow.</summary>
-    private static void FromLogRatios(ReadOnlySpan<double> eta, Span<double> probabilities)
-    {
-        int k = probabilities.Length;
-        double max = 0;
-        for (int i = 0; i < k - 1; i++)
-        {
-            max = Math.Max(max, eta[i]);
-        }
-
-        double sum = 0;
-        for (int i = 0; i < k; i++)
-        {
-            probabilities[i] = Math.Exp((i < k - 1 ? eta[i] : 0) - max);
-            sum += probabilities[i];
-        }
-
-        for (int i = 0; i < k; i++)
-        {
-            probabilities[i] /= sum;
-        }
     }
 
     /// <inheritdoc/>
