@@ -151,34 +151,27 @@ public static class MaximumPolish
             slope = Math.Max(slope, Math.Abs(g));
         }
 
-        var kept = StandardErrors.IsPositiveDefinite(information, p)
-            ? [.. Enumerable.Range(0, p)]
-            : StandardErrors.InteriorCoordinates(information, p, j => Math.Abs(gradient[j]) > StandardErrors.BoundaryCurvature * Math.Max(1, slope));
-        int r = kept.Length;
-        var reduced = new double[r * r];
-        var reducedStep = new double[r];
-        for (int i = 0; i < r; i++)
-        {
-            reducedStep[i] = gradient[kept[i]];
-            for (int j = 0; j < r; j++)
-            {
-                reduced[i * r + j] = information[kept[i] * p + kept[j]];
-            }
-        }
-
-        if (!DenseMatrix.TryCholesky(reduced, r))
+        var factor = StandardErrors.FactorHoldingBoundary(information, p, j => Math.Abs(gradient[j]) > StandardErrors.BoundaryCurvature * Math.Max(1, slope), out var kept);
+        if (factor is null)
         {
             return double.NaN;
         }
 
-        DenseMatrix.SolveLower(reduced, r, reducedStep);
+        int r = kept.Length;
+        var reducedStep = new double[r];
+        for (int i = 0; i < r; i++)
+        {
+            reducedStep[i] = gradient[kept[i]];
+        }
+
+        DenseMatrix.SolveLower(factor, r, reducedStep);
         double decrement = 0;
         foreach (double s in reducedStep)
         {
             decrement += s * s;
         }
 
-        DenseMatrix.SolveLowerTransposed(reduced, r, reducedStep);
+        DenseMatrix.SolveLowerTransposed(factor, r, reducedStep);
         Array.Clear(step);
         for (int i = 0; i < r; i++)
         {

@@ -49,31 +49,26 @@ public static class StandardErrors
         var estimates = problem.NaturalParameters(optimum);
         int q = estimates.Length;
         var jacobian = NaturalJacobian(problem, optimum, q);
-        int[] kept = [.. Enumerable.Range(0, p)];
-        if (!IsPositiveDefinite(information, p))
+        // Only where the full information has no factor: a coordinate held at the boundary has neither slope (a parameter
+        // pressed against a bound, as a variance at the regularisation floor, has) nor influence on the natural parameters.
+        var point = optimum.ToArray();
+        double[]? gradient = null;
+        double slope = 0;
+        bool Matters(int j)
         {
-            // A coordinate held at the boundary has neither slope (a parameter pressed against a bound, as a variance at
-            // the regularisation floor, has) nor influence on the natural parameters.
-            var gradient = new double[p];
-            problem.ValueAndGradient(optimum, gradient);
-            double slope = gradient.Max(Math.Abs);
-            kept = InteriorCoordinates(information, p, j => MovesAParameter(jacobian, estimates, p, j) || Math.Abs(gradient[j]) > BoundaryCurvature * Math.Max(1, slope));
-        }
-        int r = kept.Length;
-        var reduced = new double[r * r];
-        for (int i = 0; i < r; i++)
-        {
-            for (int j = 0; j < r; j++)
+            if (gradient is null)
             {
-                reduced[i * r + j] = information[kept[i] * p + kept[j]];
+                gradient = new double[p];
+                problem.ValueAndGradient(point, gradient);
+                slope = gradient.Max(Math.Abs);
             }
+
+            return MovesAParameter(jacobian, estimates, p, j) || Math.Abs(gradient[j]) > BoundaryCurvature * Math.Max(1, slope);
         }
 
-        if (!DenseMatrix.TryCholesky(reduced, r))
-        {
-            throw new Models.Abstractions.ModelFailureException("the observed information is not positive definite at these parameters, so they are not a strict maximum of the log-likelihood (or the model is not identified there).");
-        }
-
+        var reduced = FactorHoldingBoundary(information, p, Matters, out var kept)
+            ?? throw new Models.Abstractions.ModelFailureException("the observed information is not positive definite at these parameters, so they are not a strict maximum of the log-likelihood (or the model is not identified there).");
+        int r = kept.Length;
         var errors = new double[q];
         var column = new double[r];
         var held = new List<string>();
@@ -85,7 +80,7 @@ public static class StandardErrors
                 column[j] = jacobian[a * p + kept[j]];
             }
 
-            if (r < p && column.All(c => c == 0 || Math.Abs(c) <= BoundaryInfluence * Math.Max(1, Math.Abs(estimates[a]))))
+            if (r < p && column.All(c => Math.Abs(c) <= BoundaryInfluence * Math.Max(1, Math.Abs(estimates[a]))))
             {
                 held.Add(problem.NaturalParameterNames[a]);
             }
@@ -109,8 +104,33 @@ public static class StandardErrors
     // A coordinate at the boundary moves no natural parameter by more than this share of its size (max(1, |θ|)) per unit.
     private const double BoundaryInfluence = 1e-8;
 
-    /// <summary>Whether the P×P matrix has a Cholesky factor (without changing it).</summary>
-    internal static bool IsPositiveDefinite(double[] matrix, int p) => DenseMatrix.TryCholesky((double[])matrix.Clone(), p);
+    /// <summary>
+    /// The Cholesky factor of the information (P×P, left unchanged) over the coordinates of η in <paramref name="kept"/>:
+    /// all of them where the information is positive definite, otherwise those not at the boundary
+    /// (<see cref="InteriorCoordinates"/>); null where even those have no factor.
+    /// </summary>
+    internal static double[]? FactorHoldingBoundary(double[] information, int p, Func<int, bool> matters, out int[] kept)
+    {
+        var factor = (double[])information.Clone();
+        kept = [.. Enumerable.Range(0, p)];
+        if (DenseMatrix.TryCholesky(factor, p))
+        {
+            return factor;
+        }
+
+        kept = InteriorCoordinates(information, p, matters);
+        int r = kept.Length;
+        factor = new double[r * r];
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                factor[i * r + j] = information[kept[i] * p + kept[j]];
+            }
+        }
+
+        return DenseMatrix.TryCholesky(factor, r) ? factor : null;
+    }
 
     /// <summary>
     /// The coordinates of η not at the boundary of the parameter space: all but those with no curvature (their row of
