@@ -35,19 +35,7 @@ public static class CategoricalEmissionJson
         }
 
         json.WriteEndArray();
-        json.WriteStartArray("probabilities");
-        for (int k = 0; k < emission.Components; k++)
-        {
-            json.WriteStartArray();
-            foreach (double p in emission.Row(k))
-            {
-                JsonOutput.NumberValue(json, p);
-            }
-
-            json.WriteEndArray();
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Rows(json, "probabilities", emission.Probabilities, emission.Categories);
     }
 
     /// <summary>Reads and validates <c>categories</c> and <c>probabilities</c> from a JSON file; other properties are ignored.</summary>

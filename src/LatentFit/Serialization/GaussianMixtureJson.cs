@@ -12,13 +12,7 @@ public static class GaussianMixtureJson
     /// <summary>Writes <c>weights</c>, <c>means</c> and <c>covariances</c> (full matrices) as properties of the current object.</summary>
     public static void WriteParameters(Utf8JsonWriter json, GaussianMixtureParameters theta)
     {
-        json.WriteStartArray("weights");
-        foreach (double w in theta.Weights)
-        {
-            JsonOutput.NumberValue(json, w);
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Numbers(json, "weights", theta.Weights);
         WriteEmission(json, theta.Emission);
     }
 
@@ -29,36 +23,12 @@ public static class GaussianMixtureJson
     public static void WriteEmission(Utf8JsonWriter json, GaussianEmissionParameters emission)
     {
         int k = emission.Components, d = emission.Dimension;
-        json.WriteStartArray("means");
-        for (int j = 0; j < k; j++)
-        {
-            json.WriteStartArray();
-            foreach (double m in emission.Mean(j))
-            {
-                JsonOutput.NumberValue(json, m);
-            }
-
-            json.WriteEndArray();
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Rows(json, "means", emission.Means, d);
         var full = emission.FullCovariances();
         json.WriteStartArray("covariances");
         for (int j = 0; j < k; j++)
         {
-            json.WriteStartArray();
-            for (int r = 0; r < d; r++)
-            {
-                json.WriteStartArray();
-                for (int c = 0; c < d; c++)
-                {
-                    JsonOutput.NumberValue(json, full[j * d * d + r * d + c]);
-                }
-
-                json.WriteEndArray();
-            }
-
-            json.WriteEndArray();
+            JsonOutput.Rows(json, null, full.AsSpan(j * d * d, d * d), d);
         }
 
         json.WriteEndArray();

@@ -31,26 +31,8 @@ public static class HmmJson
     /// <summary>Writes <c>initial</c> and <c>transition</c> as properties of the current object.</summary>
     public static void WriteChain<TEmission>(Utf8JsonWriter json, HmmParameters<TEmission> theta)
     {
-        json.WriteStartArray("initial");
-        foreach (double p in theta.Initial)
-        {
-            JsonOutput.NumberValue(json, p);
-        }
-
-        json.WriteEndArray();
-        json.WriteStartArray("transition");
-        for (int i = 0; i < theta.States; i++)
-        {
-            json.WriteStartArray();
-            foreach (double p in theta.TransitionRow(i))
-            {
-                JsonOutput.NumberValue(json, p);
-            }
-
-            json.WriteEndArray();
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Numbers(json, "initial", theta.Initial);
+        JsonOutput.Rows(json, "transition", theta.Transition, theta.States);
     }
 
     /// <summary>Reads <c>emission</c>, <c>initial</c> and <c>transition</c> of the model file at <paramref name="path"/>; other fields are kept for the emission.</summary>

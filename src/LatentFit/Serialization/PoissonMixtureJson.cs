@@ -10,26 +10,14 @@ public static class PoissonMixtureJson
     /// <summary>Writes <c>weights</c> and <c>rates</c> as properties of the current object.</summary>
     public static void WriteParameters(Utf8JsonWriter json, PoissonMixtureParameters theta)
     {
-        json.WriteStartArray("weights");
-        foreach (double w in theta.Weights)
-        {
-            JsonOutput.NumberValue(json, w);
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Numbers(json, "weights", theta.Weights);
         WriteRates(json, theta.Emission);
     }
 
     /// <summary>Writes <c>rates</c> (K) of K Poisson emissions as a property of the current object; a mixture and a hidden Markov model share it.</summary>
     public static void WriteRates(Utf8JsonWriter json, PoissonEmissionParameters emission)
     {
-        json.WriteStartArray("rates");
-        foreach (double r in emission.Rates)
-        {
-            JsonOutput.NumberValue(json, r);
-        }
-
-        json.WriteEndArray();
+        JsonOutput.Numbers(json, "rates", emission.Rates);
     }
 
     /// <summary>Reads and validates <c>weights</c> and <c>rates</c> from a JSON file; other properties are ignored.</summary>
