@@ -142,7 +142,7 @@ public sealed class RateAndErrorTests
             }
         }
 
-        var covariance = Invert(information, p);
+        var covariance = ReferenceInverse.Invert(information, p);
         for (int i = 0; i < p; i++)
         {
             double gradient = (At(i, steps[i], i, 0) - At(i, -steps[i], i, 0)) / (2 * steps[i]);
@@ -337,54 +337,4 @@ public sealed class RateAndErrorTests
         return structure;
     }
 
-    /// <summary>Gauss–Jordan with partial pivoting: a route independent of the library's Cholesky.</summary>
-    private static double[] Invert(double[] matrix, int n)
-    {
-        var a = (double[])matrix.Clone();
-        var inverse = new double[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            inverse[i * n + i] = 1;
-        }
-
-        for (int column = 0; column < n; column++)
-        {
-            int pivot = column;
-            for (int r = column + 1; r < n; r++)
-            {
-                if (Math.Abs(a[r * n + column]) > Math.Abs(a[pivot * n + column]))
-                {
-                    pivot = r;
-                }
-            }
-
-            for (int c = 0; c < n; c++)
-            {
-                (a[column * n + c], a[pivot * n + c]) = (a[pivot * n + c], a[column * n + c]);
-                (inverse[column * n + c], inverse[pivot * n + c]) = (inverse[pivot * n + c], inverse[column * n + c]);
-            }
-
-            double diagonal = a[column * n + column];
-            for (int c = 0; c < n; c++)
-            {
-                a[column * n + c] /= diagonal;
-                inverse[column * n + c] /= diagonal;
-            }
-
-            for (int r = 0; r < n; r++)
-            {
-                if (r != column)
-                {
-                    double factor = a[r * n + column];
-                    for (int c = 0; c < n; c++)
-                    {
-                        a[r * n + c] -= factor * a[column * n + c];
-                        inverse[r * n + c] -= factor * inverse[column * n + c];
-                    }
-                }
-            }
-        }
-
-        return inverse;
-    }
 }

@@ -2,6 +2,7 @@ using LatentFit.Data;
 using LatentFit.Diagnostics;
 using LatentFit.Optimization;
 using LatentFit.Optimization.Abstractions;
+using LatentFit.Tests.Support;
 
 namespace LatentFit.Tests.Models.Hmm;
 
@@ -51,7 +52,7 @@ public sealed class HmmBoundaryStandardErrorTests
             }
         }
 
-        var covariance = Invert(information, 4);
+        var covariance = ReferenceInverse.Invert(information, 4);
         string[] names = ["transition[1][2]", "transition[2][1]", "rate[1]", "rate[2]"];
         for (int a = 0; a < 4; a++)
         {
@@ -59,43 +60,5 @@ public sealed class HmmBoundaryStandardErrorTests
             int index = report.Names.ToList().IndexOf(names[a]);
             Assert.True(Math.Abs(report.Errors[index] - expected) <= 1e-4 * expected, $"{names[a]}: {report.Errors[index]:R}, reference {expected:R}");
         }
-    }
-
-    /// <summary>Gauss–Jordan inversion of a small symmetric positive-definite matrix.</summary>
-    private static double[] Invert(double[] matrix, int n)
-    {
-        var a = (double[])matrix.Clone();
-        var inverse = new double[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            inverse[i * n + i] = 1;
-        }
-
-        for (int c = 0; c < n; c++)
-        {
-            double pivot = a[c * n + c];
-            for (int j = 0; j < n; j++)
-            {
-                a[c * n + j] /= pivot;
-                inverse[c * n + j] /= pivot;
-            }
-
-            for (int r = 0; r < n; r++)
-            {
-                if (r == c)
-                {
-                    continue;
-                }
-
-                double factor = a[r * n + c];
-                for (int j = 0; j < n; j++)
-                {
-                    a[r * n + j] -= factor * a[c * n + j];
-                    inverse[r * n + j] -= factor * inverse[c * n + j];
-                }
-            }
-        }
-
-        return inverse;
     }
 }
