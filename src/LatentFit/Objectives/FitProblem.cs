@@ -128,6 +128,26 @@ public abstract class FitProblem
         }
     }
 
+    /// <summary>Whether the model evaluates the EM surrogate Q(θ | θₜ) away from θₜ (<see cref="CompleteData"/>).</summary>
+    public abstract bool HasCompleteData { get; }
+
+    /// <summary>
+    /// Q(· | θ(η)) from the E-step at η (shared with <see cref="Value"/>, <see cref="ValueAndGradient"/> and <see cref="EmMap"/>
+    /// at the same η, so it costs at most one pass); evaluating it elsewhere costs none.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model does not evaluate Q (<see cref="HasCompleteData"/> is false).</exception>
+    /// <exception cref="ModelFailureException">ℓ(η) is not finite.</exception>
+    public abstract CompleteDataObjective CompleteData(ReadOnlySpan<double> eta);
+
+    /// <summary>
+    /// The empirical information Σᵢ sᵢsᵢᵀ of the per-observation scores sᵢ = ∇_η log p(xᵢ | θ(η)) (Berndt, Hall, Hall &amp;
+    /// Hausman 1974), P×P row-major, each sᵢ from observation i's own E-step statistics by Fisher's identity; an observation is
+    /// a row (a row of frequency weight w counts as w observations) or, for a <see cref="ISequenceModel"/>, a sequence. One pass;
+    /// returns ℓ(η).
+    /// </summary>
+    /// <exception cref="GradientNotDefinedException">Fisher's identity does not hold for the model.</exception>
+    public abstract double ScoreCrossProducts(ReadOnlySpan<double> eta, Span<double> crossProducts);
+
     /// <summary>The model's analytic ∇²ℓ(η); only called when <see cref="HasAnalyticHessian"/>.</summary>
     protected abstract void AnalyticHessian(ReadOnlySpan<double> eta, Span<double> hessian);
 
@@ -312,6 +332,76 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         sum.Values.CopyTo(hessian);
     }
 
+    /// <inheritdoc/>
+    public override bool HasCompleteData => Model is ICompleteDataModel<TParams, TStats>;
+
+    /// <inheritdoc/>
+    public override CompleteDataObjective CompleteData(ReadOnlySpan<double> eta)
+    {
+        if (Model is not ICompleteDataModel<TParams, TStats> completeData)
+        {
+            throw new NotSupportedException("this model does not evaluate the EM surrogate Q(θ | θₜ) away from θₜ");
+        }
+
+        Evaluate(eta);
+        if (_cachedStats is null || !double.IsFinite(_cachedValue))
+        {
+            throw new ModelFailureException(_cachedFailure ?? "the log-likelihood at the current parameters is not finite, so there is no EM surrogate at them; start from other parameters.");
+        }
+
+        return new Surrogate(this, completeData, _cachedEta!, _cachedTheta!, _cachedStats, _cachedValue);
+    }
+
+    /// <inheritdoc/>
+    public override double ScoreCrossProducts(ReadOnlySpan<double> eta, Span<double> crossProducts)
+    {
+        RequireGradient("the empirical information");
+        int p = ParameterCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(crossProducts.Length, p * p);
+        var theta = Model.FromUnconstrained(eta);
+        bool sequences = Model is ISequenceModel;
+        CountRows(Data.Rows);
+
+        // Entries 0..P²−1 hold Σ sᵢsᵢᵀ, entry P² holds ℓ: one accumulator, merged in block order like the statistics.
+        var sum = _execution.Backend.Reduce(Data, _partition, Range.All, _execution.Threads, () => new VectorSum(p * p + 1), (_, rows, into) => AddScoreCrossProducts(theta, rows, sequences, into.Values));
+        sum.Values.AsSpan(0, p * p).CopyTo(crossProducts);
+        double value = sum.Values[p * p];
+        return double.IsNaN(value) ? double.NegativeInfinity : value;
+    }
+
+    /// <summary>Adds each observation's sᵢsᵢᵀ (and its ℓ) in <paramref name="rows"/> to <paramref name="into"/>.</summary>
+    private void AddScoreCrossProducts(TParams theta, DataBlock rows, bool sequences, Span<double> into)
+    {
+        int p = ParameterCount;
+        var score = new double[p];
+        int units = sequences ? Math.Max(1, rows.SequenceCount) : rows.Rows;
+        for (int u = 0; u < units; u++)
+        {
+            var range = !sequences ? new RowRange(u, 1) : rows.HasSequences ? rows.Sequence(u) : new RowRange(0, rows.Rows);
+            var stats = Model.CreateStatistics();
+            Model.Accumulate(theta, rows.Slice(range.Start, range.Count), stats);
+            Model.Gradient(theta, stats, score);
+
+            // A row of frequency weight w holds w observations with score s each, and its statistics give w·s:
+            // Σ over them of s sᵀ is (w·s)(w·s)ᵀ / w. A sequence is one observation.
+            double weight = sequences ? 1 : rows.RowWeight(u);
+            if (weight > 0)
+            {
+                for (int i = 0; i < p; i++)
+                {
+                    double si = score[i] / weight;
+                    var row = into.Slice(i * p, p);
+                    for (int j = 0; j < p; j++)
+                    {
+                        row[j] += si * score[j];
+                    }
+                }
+            }
+
+            into[p * p] += stats.LogLikelihood;
+        }
+    }
+
     /// <summary>η for θ.</summary>
     public double[] ToUnconstrained(TParams theta)
     {
@@ -427,6 +517,39 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
 
     /// <summary>Groups of consecutive blocks of <paramref name="Partition"/>: each group's rows and blocks.</summary>
     private sealed record Grouping(BlockPartition Partition, RowRange[] Rows, Range[] Blocks);
+
+    /// <summary>Q(· | θₜ) over the statistics of one E-step at θₜ.</summary>
+    private sealed class Surrogate(FitProblem<TParams, TStats> problem, ICompleteDataModel<TParams, TStats> model, double[] at, TParams atTheta, TStats stats, double logLikelihood) : CompleteDataObjective
+    {
+        public override ReadOnlySpan<double> At => at;
+
+        public override double LogLikelihood => logLikelihood;
+
+        public override double ValueAndGradient(ReadOnlySpan<double> eta, Span<double> gradient)
+        {
+            foreach (double v in eta)
+            {
+                if (!double.IsFinite(v))
+                {
+                    gradient.Fill(double.NaN);
+                    return double.NegativeInfinity;
+                }
+            }
+
+            try
+            {
+                double value = model.CompleteDataLogLikelihood(problem.Model.FromUnconstrained(eta), atTheta, stats, gradient);
+                return double.IsNaN(value) ? double.NegativeInfinity : value;
+            }
+            catch (InvalidParametersException)
+            {
+                gradient.Fill(double.NaN);
+                return double.NegativeInfinity;
+            }
+        }
+
+        protected override double[] Steps(double fraction) => problem.FiniteDifferenceSteps(at, fraction);
+    }
 
     private void Evaluate(ReadOnlySpan<double> eta)
     {

@@ -3,6 +3,7 @@ using LatentFit.Optimization.Acceleration;
 using LatentFit.Optimization.Auto;
 using LatentFit.Optimization.Em;
 using LatentFit.Optimization.FirstOrder;
+using LatentFit.Optimization.Proximal;
 using LatentFit.Optimization.QuasiNewton;
 using LatentFit.Optimization.SecondOrder;
 using LatentFit.Optimization.Stochastic;
@@ -23,6 +24,12 @@ public static class OptimizerCatalog
         ["newton"] = () => new NewtonOptimizer(),
         ["overrelaxed"] = () => new OverrelaxedEmOptimizer(),
         ["anderson"] = () => new AndersonOptimizer(),
+        ["scoring"] = () => new ScoringOptimizer(),
+        ["em-gradient"] = () => new EmGradientOptimizer(),
+        ["qn1"] = () => new Qn1Optimizer(),
+        ["qn2"] = () => new Qn2Optimizer(),
+        ["em-cg"] = () => new EmConjugateGradientOptimizer(),
+        ["proximal"] = () => new ProximalPointOptimizer(),
         ["auto"] = () => new AutoOptimizer(),
         ["online-em"] = () => new OnlineEmOptimizer(),
         ["online-gradient"] = () => new OnlineGradientOptimizer(),
@@ -33,7 +40,7 @@ public static class OptimizerCatalog
     /// The full-data methods (each iteration from E-steps over all the rows), in the order they are listed to users:
     /// what compare and demo run by default and the problem zoo holds to the best-known maximum.
     /// </summary>
-    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "auto", "incremental-em"];
+    public static IReadOnlyList<string> Names { get; } = ["em", "gradient", "gradient-em", "lbfgs", "cg", "newton", "squarem", "overrelaxed", "anderson", "scoring", "em-gradient", "qn1", "qn2", "em-cg", "proximal", "auto", "incremental-em"];
 
     /// <summary>
     /// The stochastic methods, which move θ after every mini-batch and approach the maximum only as fast as the batches'

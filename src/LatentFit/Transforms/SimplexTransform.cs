@@ -58,6 +58,24 @@ public static class SimplexTransform
         }
     }
 
+    /// <summary>
+    /// Σₖ nₖ log πₖ, the weights' part of Q(θ | θₜ) from expected counts nₖ taken at θₜ; a term with nₖ = 0 is 0 even where
+    /// πₖ = 0. Its gradient in the log-ratios at any π is <see cref="Gradient"/>'s nₖ − Nπₖ.
+    /// </summary>
+    public static double ExpectedLogLikelihood(ReadOnlySpan<double> componentWeights, ReadOnlySpan<double> weights)
+    {
+        double sum = 0;
+        for (int j = 0; j < weights.Length; j++)
+        {
+            if (componentWeights[j] != 0)
+            {
+                sum += componentWeights[j] * Math.Log(weights[j]);
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>∂ℓ/∂aₖ = nₖ − Nπₖ for k &lt; K, from the expected counts nₖ and their total N.</summary>
     public static void Gradient(ReadOnlySpan<double> componentWeights, double total, ReadOnlySpan<double> weights, Span<double> gradient)
     {

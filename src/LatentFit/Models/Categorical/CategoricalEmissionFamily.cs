@@ -118,6 +118,22 @@ public sealed class CategoricalEmissionFamily : IEmissionFamily<CategoricalEmiss
     }
 
     /// <inheritdoc/>
+    /// <remarks>Σₖ Σ_c n_kc log p_kc; each row's gradient in its log-ratios is n_kc − nₖ p_kc at any p. The counts are raw, so θₜ is not needed.</remarks>
+    public double CompleteDataLogLikelihood(CategoricalEmissionParameters theta, CategoricalEmissionParameters at, CategoricalEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
+    {
+        int c = Categories;
+        double value = 0;
+        for (int k = 0; k < Components; k++)
+        {
+            var counts = statistics.Counts.AsSpan(k * c, c);
+            value += SimplexTransform.ExpectedLogLikelihood(counts, theta.Row(k));
+            SimplexTransform.Gradient(counts, RowTotal(counts), theta.Row(k), gradient.Slice(k * (c - 1), c - 1));
+        }
+
+        return value;
+    }
+
+    /// <inheritdoc/>
     public void Gradient(CategoricalEmissionParameters current, CategoricalEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
     {
         int c = Categories;

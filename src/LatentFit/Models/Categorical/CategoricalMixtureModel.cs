@@ -17,7 +17,8 @@ namespace LatentFit.Models.Categorical;
 /// </remarks>
 public sealed class CategoricalMixtureModel :
     ILatentVariableModel<CategoricalMixtureParameters, CategoricalMixtureStatistics>,
-    INaturalParameterization<CategoricalMixtureParameters>
+    INaturalParameterization<CategoricalMixtureParameters>,
+    ICompleteDataModel<CategoricalMixtureParameters, CategoricalMixtureStatistics>
 {
     private readonly MixtureOfEmissions<CategoricalEmissionParameters, CategoricalEmissionStatistics> _mixture;
 
@@ -60,6 +61,10 @@ public sealed class CategoricalMixtureModel :
     /// <inheritdoc/>
     public void Gradient(CategoricalMixtureParameters current, CategoricalMixtureStatistics stats, Span<double> gradient) =>
         _mixture.Gradient(current.Weights, current.Emission, stats, gradient);
+
+    /// <inheritdoc/>
+    public double CompleteDataLogLikelihood(CategoricalMixtureParameters theta, CategoricalMixtureParameters at, CategoricalMixtureStatistics stats, Span<double> gradient) =>
+        _mixture.CompleteDataLogLikelihood(theta.Weights, theta.Emission, at.Emission, stats, gradient);
 
     /// <inheritdoc/>
     public void ToUnconstrained(CategoricalMixtureParameters theta, Span<double> eta) =>

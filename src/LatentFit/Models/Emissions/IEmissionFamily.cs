@@ -47,6 +47,14 @@ public interface IEmissionFamily<TEmission, TStatistics>
     /// </summary>
     void Gradient(TEmission current, TStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient);
 
+    /// <summary>
+    /// The family's part of Q(θ | θₜ): Σₖ Σₙ wₙ γₙₖ log pₖ(xₙ | <paramref name="theta"/>) up to a constant, from statistics
+    /// accumulated at <paramref name="at"/> (the E-step's θₑ, whose coordinates they may be in), and its gradient with respect
+    /// to the family's part of η at <paramref name="theta"/>; −∞ where θ gives the data zero density. At θ = θₜ the
+    /// gradient is <see cref="Gradient"/>'s (see <see cref="Abstractions.ICompleteDataModel{TParams, TStats}"/>).
+    /// </summary>
+    double CompleteDataLogLikelihood(TEmission theta, TEmission at, TStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient);
+
     /// <summary>θₑ → η (the family's part).</summary>
     void ToUnconstrained(TEmission emission, Span<double> eta);
 

@@ -209,6 +209,10 @@ public sealed class GaussianEmissionFamily :
     }
 
     /// <inheritdoc/>
+    public double CompleteDataLogLikelihood(GaussianEmissionParameters theta, GaussianEmissionParameters at, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient) =>
+        throw new NotImplementedException("TODO(issue 12): the Gaussian family's Q(θ | θₜ)");
+
+    /// <inheritdoc/>
     /// <exception cref="IncompatibleStatisticsException">The statistics hold moments about other means than <paramref name="current"/>'s.</exception>
     public void Gradient(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
     {

@@ -19,7 +19,8 @@ public sealed class GaussianMixtureModel :
     INaturalParameterization<GaussianMixtureParameters>,
     IParameterScales<GaussianMixtureParameters>,
     IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
-    IAnchoredStatisticsModel<GaussianMixtureParameters, GaussianMixtureStatistics>
+    IAnchoredStatisticsModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
+    ICompleteDataModel<GaussianMixtureParameters, GaussianMixtureStatistics>
 {
     private readonly MixtureOfEmissions<GaussianEmissionParameters, GaussianEmissionStatistics> _mixture;
 
@@ -137,6 +138,13 @@ public sealed class GaussianMixtureModel :
     {
         CheckShape(current);
         _mixture.Gradient(current.Weights, current.Emission, stats, gradient);
+    }
+
+    /// <inheritdoc/>
+    public double CompleteDataLogLikelihood(GaussianMixtureParameters theta, GaussianMixtureParameters at, GaussianMixtureStatistics stats, Span<double> gradient)
+    {
+        CheckShape(theta);
+        return _mixture.CompleteDataLogLikelihood(theta.Weights, theta.Emission, at.Emission, stats, gradient);
     }
 
     /// <summary>∇_μₖℓ = Λₖ s₁ₖ (see <see cref="GaussianEmissionFamily.MeanGradient"/>).</summary>

@@ -41,7 +41,8 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     INaturalParameterization<HmmParameters<TEmission>>,
     IParameterScales<HmmParameters<TEmission>>,
     IRecentringModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
-    IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>
+    IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
+    ISequenceModel
     where TStatistics : IEmissionStatistics<TStatistics>
 {
     /// <summary>The log-ratio that stands for a zero probability in η (see remarks): the simplex transform's.</summary>

@@ -132,6 +132,18 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         Family.Gradient(emission, statistics.Emission, statistics.ComponentWeights, statistics.Weight, gradient.Slice(k - 1, Family.ParameterCount));
     }
 
+    /// <summary>
+    /// Q(θ | θₜ) = Σₖ nₖ log αₖ + the family's part, from statistics accumulated at θₜ's emission <paramref name="at"/>,
+    /// and ∇_η Q at θ = (<paramref name="weights"/>, <paramref name="emission"/>) (see <see cref="ICompleteDataModel{TParams, TStats}"/>).
+    /// </summary>
+    public double CompleteDataLogLikelihood(ReadOnlySpan<double> weights, TEmission emission, TEmission at, IMixtureStatistics<TStatistics> statistics, Span<double> gradient)
+    {
+        int k = Components;
+        SimplexTransform.Gradient(statistics.ComponentWeights, statistics.Weight, weights, gradient);
+        double value = SimplexTransform.ExpectedLogLikelihood(statistics.ComponentWeights, weights);
+        return value + Family.CompleteDataLogLikelihood(emission, at, statistics.Emission, statistics.ComponentWeights, statistics.Weight, gradient.Slice(k - 1, Family.ParameterCount));
+    }
+
     /// <summary>θ → η.</summary>
     public void ToUnconstrained(ReadOnlySpan<double> weights, TEmission emission, Span<double> eta)
     {

@@ -68,6 +68,21 @@ public sealed class PoissonEmissionFamily : IEmissionFamily<PoissonEmissionParam
     }
 
     /// <inheritdoc/>
+    /// <remarks>Σₖ sₖ log λₖ − nₖλₖ (the −log x! terms are constant in θ); ∂/∂log λₖ = sₖ − nₖλₖ at any λ. The statistics are raw sums, so θₜ is not needed.</remarks>
+    public double CompleteDataLogLikelihood(PoissonEmissionParameters theta, PoissonEmissionParameters at, PoissonEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
+    {
+        double value = 0;
+        for (int j = 0; j < Components; j++)
+        {
+            double rate = theta.Rates[j], sum = statistics.WeightedSums[j];
+            value += (sum != 0 ? sum * Math.Log(rate) : 0) - occupancies[j] * rate;
+            gradient[j] = sum - occupancies[j] * rate;
+        }
+
+        return value;
+    }
+
+    /// <inheritdoc/>
     public void ToUnconstrained(PoissonEmissionParameters emission, Span<double> eta)
     {
         for (int j = 0; j < Components; j++)

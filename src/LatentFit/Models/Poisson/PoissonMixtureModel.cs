@@ -16,7 +16,8 @@ namespace LatentFit.Models.Poisson;
 public sealed class PoissonMixtureModel :
     ILatentVariableModel<PoissonMixtureParameters, PoissonMixtureStatistics>,
     IObservedInformationModel<PoissonMixtureParameters>,
-    INaturalParameterization<PoissonMixtureParameters>
+    INaturalParameterization<PoissonMixtureParameters>,
+    ICompleteDataModel<PoissonMixtureParameters, PoissonMixtureStatistics>
 {
     private readonly MixtureOfEmissions<PoissonEmissionParameters, PoissonEmissionStatistics> _mixture;
 
@@ -82,6 +83,10 @@ public sealed class PoissonMixtureModel :
     /// <inheritdoc/>
     public void Gradient(PoissonMixtureParameters current, PoissonMixtureStatistics stats, Span<double> gradient) =>
         _mixture.Gradient(current.Weights, current.Emission, stats, gradient);
+
+    /// <inheritdoc/>
+    public double CompleteDataLogLikelihood(PoissonMixtureParameters theta, PoissonMixtureParameters at, PoissonMixtureStatistics stats, Span<double> gradient) =>
+        _mixture.CompleteDataLogLikelihood(theta.Weights, theta.Emission, at.Emission, stats, gradient);
 
     /// <inheritdoc/>
     public void AccumulateHessian(PoissonMixtureParameters theta, DataBlock rows, Span<double> hessian)
