@@ -13,7 +13,9 @@ namespace LatentFit.Fitting;
 /// <param name="OptimumLogLikelihood">ℓ at the optimum used for the rate, or NaN.</param>
 /// <param name="RateFailure">Why the rate could not be measured (EM or Newton failed on the way to the maximum), or null.</param>
 /// <param name="XuJordanFailure">Why the Xu–Jordan check could not be made (its EM step from θ collapsed a component), or null.</param>
-public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null, string? XuJordanFailure = null)
+/// <param name="VariableMetric">EM step against I_oc(θ)⁻¹∇ℓ at the same θ (information: they agree to first order only); null when not measured.</param>
+/// <param name="VariableMetricFailure">Why the variable-metric comparison was not made, or null.</param>
+public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null, string? XuJordanFailure = null, VariableMetricReport? VariableMetric = null, string? VariableMetricFailure = null)
 {
     /// <summary>Tolerance of the Fisher check (relative).</summary>
     public const double FisherTolerance = 1e-6;
@@ -58,6 +60,7 @@ public static class ModelDiagnostics
         }
 
         var monotonicity = EmMonotonicityCheck.Run(problem, eta, emSteps);
+        var (variableMetric, variableMetricFailure) = VariableMetric(problem, eta);
 
         ConvergenceRateReport? rate = null;
         double optimumValue = double.NaN;
@@ -82,6 +85,30 @@ public static class ModelDiagnostics
             }
         }
 
-        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure, xuJordanFailure);
+        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure, xuJordanFailure, variableMetric, variableMetricFailure);
+    }
+
+    /// <summary>The variable-metric comparison at η, or why it cannot be made.</summary>
+    private static (VariableMetricReport? Report, string? Failure) VariableMetric(FitProblem problem, double[] eta)
+    {
+        if (!problem.GradientSupport.IsExact)
+        {
+            return (null, $"the model has no gradient of ℓ from the E-step ({problem.GradientSupport.Reason})");
+        }
+
+        if (!problem.HasCompleteData)
+        {
+            return (null, "the model does not evaluate Q(θ | θₜ) away from θₜ, so it gives no complete-data information I_oc");
+        }
+
+        try
+        {
+            return (VariableMetricCheck.Run(problem, eta), null);
+        }
+        catch (Models.Abstractions.ModelFailureException failure)
+        {
+            // Like the Xu–Jordan check: no M-step or no positive definite I_oc at θ is a property of θ, not a failed identity.
+            return (null, failure.Message);
+        }
     }
 }

@@ -53,6 +53,22 @@ public static class DenseMatrix
         return true;
     }
 
+    /// <summary>
+    /// Solves A x = b in place for a symmetric positive definite A (n×n, row-major), overwriting A with its Cholesky factor.
+    /// </summary>
+    /// <returns>False, with b unchanged, when A is not numerically positive definite.</returns>
+    public static bool TrySolvePositiveDefinite(Span<double> a, int n, Span<double> b)
+    {
+        if (!TryCholesky(a, n))
+        {
+            return false;
+        }
+
+        SolveLower(a, n, b);
+        SolveLowerTransposed(a, n, b);
+        return true;
+    }
+
     /// <summary>log det(A) = 2 Σ log Lᵢᵢ from a Cholesky factor L of A.</summary>
     public static double LogDeterminantFromCholesky(ReadOnlySpan<double> lower, int n)
     {
