@@ -8,7 +8,7 @@ namespace LatentFit.Cli.Commands;
 
 /// <summary>
 /// Options that choose optimisers and set their own parameters, shared by <c>fit</c> and <c>compare</c>: the SQUAREM
-/// scheme, and the stochastic methods' --kappa, --batch and --learning-rate. An algorithm option given when no chosen
+/// scheme, the stochastic methods' --kappa, --batch and --learning-rate, and the proximal-point method's --beta and --beta-decay. An algorithm option given when no chosen
 /// algorithm takes it is refused, so that a setting never silently does nothing.
 /// </summary>
 internal sealed class AlgorithmOptions
@@ -28,12 +28,24 @@ internal sealed class AlgorithmOptions
         Description = string.Create(CultureInfo.InvariantCulture, $"Step on the per-observation gradient of online-gradient (α₀, default {LatentFit.Optimization.Stochastic.OnlineGradientOptimizer.DefaultLearningRate}) and of sgd (Adam's α, default {LatentFit.Optimization.Stochastic.StochasticGradientOptimizer.DefaultLearningRate})"),
     };
 
+    public Option<double?> Beta { get; } = new("--beta")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"First weight β₀ in (0, 1] of the Kullback penalty of proximal (Chrétien & Hero 2000): iteration k maximises ℓ(θ) − βₖ·KL(posteriors at θₖ ‖ at θ), βₖ = β₀·ρᵏ; β = 1 is EM, β → 0 maximises ℓ directly (default {new FitOptions().ProximalBeta})"),
+    };
+
+    public Option<double?> BetaDecay { get; } = new("--beta-decay")
+    {
+        Description = string.Create(CultureInfo.InvariantCulture, $"Factor ρ in (0, 1] by which proximal's β shrinks each iteration; 1 keeps β fixed, and --beta 1 --beta-decay 1 is EM (default {new FitOptions().ProximalBetaDecay})"),
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Scheme);
         command.Options.Add(Kappa);
         command.Options.Add(Batch);
         command.Options.Add(LearningRate);
+        command.Options.Add(Beta);
+        command.Options.Add(BetaDecay);
     }
 
     public IOptimizer Create(ParseResult parse, string name) => OptimizerCatalog.Create(name, SquaremSchemeOf(parse));
@@ -65,6 +77,8 @@ internal sealed class AlgorithmOptions
         RequireTaken(parse, Kappa, names, "online-em", "online-gradient");
         RequireTaken(parse, Batch, names, "online-em", "online-gradient", "sgd");
         RequireTaken(parse, LearningRate, names, "online-gradient", "sgd");
+        RequireTaken(parse, Beta, names, "proximal");
+        RequireTaken(parse, BetaDecay, names, "proximal");
         double kappa = parse.GetValue(Kappa);
         if (!(kappa > 0.5 && kappa <= 1))
         {
@@ -83,7 +97,19 @@ internal sealed class AlgorithmOptions
             throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--learning-rate must be a finite number > 0, got {r}"));
         }
 
-        return options with { Kappa = kappa, BatchRows = batch ?? 0, LearningRate = rate };
+        double beta = parse.GetValue(Beta) ?? options.ProximalBeta;
+        if (!(beta > 0 && beta <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--beta must lie in (0, 1] (1 is EM), got {beta}"));
+        }
+
+        double decay = parse.GetValue(BetaDecay) ?? options.ProximalBetaDecay;
+        if (!(decay > 0 && decay <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--beta-decay must lie in (0, 1] (1 keeps β fixed), got {decay}"));
+        }
+
+        return options with { Kappa = kappa, BatchRows = batch ?? 0, LearningRate = rate, ProximalBeta = beta, ProximalBetaDecay = decay };
     }
 
     private static void RequireTaken(ParseResult parse, Option option, string[] chosen, params string[] takers)
