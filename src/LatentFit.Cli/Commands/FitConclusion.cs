@@ -58,7 +58,7 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
         {
             note = problem.GradientSupport.IsExact
                 ? $"standard errors skipped: with {problem.ParameterCount} parameters the Hessian would cost {(problem.HasAnalyticHessian ? "O(P²) per row and component" : $"{2 * problem.ParameterCount} passes")} (--standard-errors yes to compute them)"
-                : "no standard errors: the model has no gradient";
+                : $"no standard errors: they come from the curvature of ℓ at a smooth maximum, and this model has no gradient of ℓ ({problem.GradientSupport.Reason})";
         }
 
         warnings.InsertRange(0, specification.Findings(problem, result.Parameters).Select(f => new FitWarning(f, Word(f))));

@@ -30,7 +30,7 @@ internal static class ComparisonReport
 
         foreach (var failure in comparison.Failures)
         {
-            Tables.AddRow(table, failure.Algorithm, "—", "—", "—", "—", "—", $"failed: {failure.Reason}");
+            Tables.AddRow(table, failure.Algorithm, "—", "—", "—", "—", "—", failure.Outcome);
         }
 
         console.Write(table);

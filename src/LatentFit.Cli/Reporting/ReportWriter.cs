@@ -146,7 +146,7 @@ internal static class ReportWriter
 
         foreach (var failure in comparison.Failures)
         {
-            text.AppendLine(culture, $"| {failure.Algorithm} | — | — | — | — | — | failed: {failure.Reason} |");
+            text.AppendLine(culture, $"| {failure.Algorithm} | — | — | — | — | — | {failure.Outcome} |");
         }
 
         text.AppendLine();

@@ -6,7 +6,7 @@ namespace LatentFit.Fitting;
 public static class ModelCatalog
 {
     /// <summary>Every family, in the order they are listed to users; the first is the default.</summary>
-    public static IReadOnlyList<ModelFamily> Families { get; } = [GaussianMixtureFamily.Instance, PoissonMixtureFamily.Instance, HiddenMarkovFamily.Instance];
+    public static IReadOnlyList<ModelFamily> Families { get; } = [GaussianMixtureFamily.Instance, PoissonMixtureFamily.Instance, HiddenMarkovFamily.Instance, UniformMixtureFamily.Instance];
 
     /// <summary>Every family's name, in order.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Families.Select(f => f.Name)];

@@ -15,7 +15,10 @@ namespace LatentFit.Fitting;
 /// <param name="XuJordanFailure">Why the Xu–Jordan check could not be made (its EM step from θ collapsed a component), or null.</param>
 /// <param name="VariableMetric">EM step against I_oc(θ)⁻¹∇ℓ at the same θ (information: they agree to first order only); null when not measured.</param>
 /// <param name="VariableMetricFailure">Why the variable-metric comparison was not made, or null.</param>
-public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null, string? XuJordanFailure = null, VariableMetricReport? VariableMetric = null, string? VariableMetricFailure = null)
+/// <param name="SupportAtRandom">For a model without a gradient of ℓ (its support depends on θ): ∇Q(θ | θ) against one-sided differences of ℓ at the random θ; else null.</param>
+/// <param name="SupportAtFixedPoint">The same at EM's fixed point from start 0, where the identity is expected to fail; else null.</param>
+/// <param name="SupportFailure">Why that comparison could not be made, or null.</param>
+public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJordanReport? XuJordan, EmMonotonicityReport Monotonicity, ConvergenceRateReport? Rate, double OptimumLogLikelihood, string? RateFailure = null, string? XuJordanFailure = null, VariableMetricReport? VariableMetric = null, string? VariableMetricFailure = null, SupportBoundaryReport? SupportAtRandom = null, SupportBoundaryReport? SupportAtFixedPoint = null, string? SupportFailure = null)
 {
     /// <summary>Tolerance of the Fisher check (relative).</summary>
     public const double FisherTolerance = 1e-6;
@@ -26,7 +29,7 @@ public sealed record ModelDiagnosticsReport(FisherIdentityReport? Fisher, XuJord
     /// <summary>Tolerance of |observed rate − largest eigenvalue|.</summary>
     public const double RateTolerance = 1e-3;
 
-    /// <summary>Whether every check that ran passed.</summary>
+    /// <summary>Whether every check that ran passed; the support comparison is information, since its failure is what such a model is expected to show.</summary>
     public bool Passed =>
         (Fisher?.Passed(FisherTolerance) ?? true)
         && (XuJordan?.Passed(XuJordanTolerance) ?? true)
@@ -85,7 +88,10 @@ public static class ModelDiagnostics
             }
         }
 
-        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure, xuJordanFailure, variableMetric, variableMetricFailure);
+        var (atRandom, atFixedPoint, supportFailure) = problem.GradientSupport.IsExact || !problem.HasCompleteData
+            ? (null, null, null)
+            : SupportBoundary(specification, problem, eta);
+        return new ModelDiagnosticsReport(fisher, xuJordan, monotonicity, rate, optimumValue, rateFailure, xuJordanFailure, variableMetric, variableMetricFailure, atRandom, atFixedPoint, supportFailure);
     }
 
     /// <summary>The variable-metric comparison at η, or why it cannot be made.</summary>
@@ -109,6 +115,24 @@ public static class ModelDiagnostics
         {
             // Like the Xu–Jordan check: no M-step or no positive definite I_oc at θ is a property of θ, not a failed identity.
             return (null, failure.Message);
+        }
+    }
+
+    /// <summary>
+    /// ∇Q(θ | θ) against one-sided differences of ℓ at the random θ and at the fixed point EM reaches from start 0 (run to
+    /// a relative change of 1e-12), for a model whose support depends on θ (docs/theory.md, "Where Fisher's identity fails").
+    /// </summary>
+    private static (SupportBoundaryReport?, SupportBoundaryReport?, string?) SupportBoundary(ModelSpecification specification, FitProblem problem, double[] eta)
+    {
+        try
+        {
+            var atRandom = SupportBoundaryCheck.Run(problem, eta);
+            var em = new Optimization.Em.ExpectationMaximizationOptimizer().Run(problem, specification.InitialParameters(problem, 0), new FitOptions { RelativeTolerance = 1e-12, MaxIterations = 100_000 });
+            return (atRandom, SupportBoundaryCheck.Run(problem, em.Parameters), null);
+        }
+        catch (Models.Abstractions.ModelFailureException failure)
+        {
+            return (null, null, failure.Message);
         }
     }
 }

@@ -69,12 +69,17 @@ public sealed record ModelFit(FitProblem Problem, double[] Initial, FitResult Re
 /// <summary>An optimiser that could not finish in a comparison, and why.</summary>
 /// <param name="Algorithm">The optimiser's name.</param>
 /// <param name="Reason">The failure's message.</param>
-public sealed record AlgorithmFailure(string Algorithm, string Reason);
+/// <param name="Skipped">True when it did not run because it needs a gradient of ℓ the model does not have; false when it failed numerically.</param>
+public sealed record AlgorithmFailure(string Algorithm, string Reason, bool Skipped = false)
+{
+    /// <summary>"skipped: …" or "failed: …", for the tables.</summary>
+    public string Outcome => $"{(Skipped ? "skipped" : "failed")}: {Reason}";
+}
 
 /// <summary>The runs of several optimisers from one initial η.</summary>
 /// <param name="Initial">The common start.</param>
 /// <param name="Results">One result per optimiser that finished, in the order given.</param>
-/// <param name="Failures">The optimisers that failed numerically (a collapsed component, a singular covariance), with why.</param>
+/// <param name="Failures">The optimisers that failed numerically (a collapsed component, a singular covariance) or were skipped (no gradient), with why.</param>
 public sealed record AlgorithmComparisonResult(double[] Initial, IReadOnlyList<FitResult> Results, IReadOnlyList<AlgorithmFailure> Failures)
 {
     /// <summary>The highest final ℓ over the runs.</summary>
@@ -189,6 +194,12 @@ public static class ModelFitter
             catch (ModelFailureException failure)
             {
                 failures.Add(new AlgorithmFailure(optimizer.Name, failure.Message));
+            }
+            catch (GradientNotDefinedException)
+            {
+                // A model whose support depends on θ has no gradient of ℓ: the methods that need one are skipped, with
+                // the model's reason, and the others compared.
+                failures.Add(new AlgorithmFailure(optimizer.Name, $"it needs the gradient of the log-likelihood, and {problem.GradientSupport.Reason}", Skipped: true));
             }
         }
 

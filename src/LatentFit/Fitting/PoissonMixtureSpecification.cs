@@ -94,16 +94,7 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
     /// </summary>
     internal static double[] QuantileRates(DataSet data, int k, int seed, int restart, ExecutionOptions execution)
     {
-        // The weighted frequency of each count, one pass on the backend; the quantiles come from the merged table.
-        var partition = execution.Partition(data);
-        var frequencies = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new CountFrequencies(), (_, rows, into) =>
-        {
-            for (int n = 0; n < rows.Rows; n++)
-            {
-                into.Add(rows[n, 0], rows.RowWeight(n));
-            }
-        });
-        var quantiles = frequencies.Quantiles([.. Enumerable.Range(0, k).Select(j => (j + 0.5) / k)]);
+        var quantiles = WeightedQuantiles(data, execution, [.. Enumerable.Range(0, k).Select(j => (j + 0.5) / k)]);
         var rates = new double[k];
         for (int j = 0; j < k; j++)
         {
@@ -121,6 +112,23 @@ public sealed class PoissonMixtureSpecification : ModelSpecification
         }
 
         return rates;
+    }
+
+    /// <summary>
+    /// The weighted quantiles <paramref name="probabilities"/> of the first column (see <see cref="CountFrequencies.Quantiles"/>):
+    /// the weighted frequency of each value, one pass on the backend, and the quantiles from the merged table.
+    /// </summary>
+    internal static double[] WeightedQuantiles(DataSet data, ExecutionOptions execution, IReadOnlyList<double> probabilities)
+    {
+        var partition = execution.Partition(data);
+        var frequencies = execution.Backend.Reduce(data, partition, Range.All, execution.Threads, () => new CountFrequencies(), (_, rows, into) =>
+        {
+            for (int n = 0; n < rows.Rows; n++)
+            {
+                into.Add(rows[n, 0], rows.RowWeight(n));
+            }
+        });
+        return frequencies.Quantiles(probabilities);
     }
 
     private static FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics> Typed(FitProblem problem) =>

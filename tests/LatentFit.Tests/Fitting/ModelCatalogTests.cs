@@ -112,7 +112,8 @@ public sealed class ModelCatalogTests
     [Fact]
     public void Families_SettingsAndNames_AsDocumented()
     {
-        Assert.Equal(["gmm", "poisson", "hmm"], ModelCatalog.Names);
+        Assert.Equal(["gmm", "poisson", "hmm", "uniform-mixture"], ModelCatalog.Names);
+        Assert.Empty(ModelCatalog.Get("uniform-mixture").Settings);
         Assert.Same(ModelCatalog.Get("gmm"), ModelCatalog.Default);
         Assert.Empty(ModelCatalog.Get("poisson").Settings);
         Assert.True(Enum.GetValues<ModelSetting>().Where(s => s != ModelSetting.Emission).All(ModelCatalog.Get("gmm").Accepts));
