@@ -24,7 +24,7 @@ public sealed class Qn2Optimizer : IOptimizer
         EmDirectionMethod.Run(Name, new SecantRule(start.Length), 0.9, problem, start, options, sink, cancellationToken);
 
     /// <summary>S, dense n × n and symmetric, with J&amp;J's update.</summary>
-    private sealed class SecantRule(int n) : IEmDirectionRule
+    internal sealed class SecantRule(int n) : IEmDirectionRule
     {
         private readonly double[] _matrix = new double[n * n];
         private readonly double[] _tilde = new double[n];
