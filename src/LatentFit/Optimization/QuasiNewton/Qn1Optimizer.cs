@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using LatentFit.Models.Abstractions;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
@@ -202,13 +203,7 @@ public sealed class Qn1Optimizer : IOptimizer
         {
             for (int i = 0; i < _n; i++)
             {
-                double sum = 0;
-                for (int j = 0; j < _n; j++)
-                {
-                    sum += _matrix[i * _n + j] * emStep[j];
-                }
-
-                next[i] = point[i] - sum;
+                next[i] = point[i] - TensorPrimitives.Dot(_matrix.AsSpan(i * _n, _n), emStep);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.LineSearch;
@@ -34,13 +35,7 @@ public sealed class Qn2Optimizer : IOptimizer
         {
             for (int i = 0; i < n; i++)
             {
-                double sum = 0;
-                for (int j = 0; j < n; j++)
-                {
-                    sum += _matrix[i * n + j] * gradient[j];
-                }
-
-                direction[i] = emStep[i] - sum;
+                direction[i] = emStep[i] - TensorPrimitives.Dot(_matrix.AsSpan(i * n, n), gradient);
             }
 
             return _zero;
