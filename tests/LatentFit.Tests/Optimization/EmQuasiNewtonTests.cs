@@ -5,7 +5,9 @@ using LatentFit.Models.Poisson;
 using LatentFit.Objectives;
 using LatentFit.Optimization;
 using LatentFit.Optimization.Abstractions;
+using LatentFit.Optimization.Acceleration;
 using LatentFit.Optimization.Em;
+using LatentFit.Optimization.QuasiNewton;
 using LatentFit.Tests.Models.Hmm;
 using LatentFit.Tests.Support;
 
@@ -123,6 +125,7 @@ public sealed class EmQuasiNewtonTests
     [Theory]
     [InlineData("faithful")]
     [InlineData("iris")]
+    [InlineData("death_notices")]
     [InlineData("earthquakes")]
     public void Qn1_FirstStep_IsEmStepBitForBit(string problemName)
     {
@@ -171,5 +174,101 @@ public sealed class EmQuasiNewtonTests
         var error = Assert.Throws<GradientNotDefinedException>(() => OptimizerCatalog.Create(algorithm).Run(problem, [Math.Log(3.0)], new FitOptions()));
         Assert.Contains("moves the support", error.Message);
         Assert.Equal(0, problem.Passes);
+    }
+
+    private static double[] RandomVector(Random random, int n) => Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+
+    private static double Dot(double[] a, double[] b) => a.Zip(b, (u, v) => u * v).Sum();
+
+    /// <summary>
+    /// Broyden's inverse update must satisfy the inverse secant equation A₊Δg̃ = Δθ (Nocedal &amp; Wright §11.1): then
+    /// the next step η − A₊g̃ is the zero of the secant model through the last two points. Checked by applying A₊
+    /// through <c>Step</c>: A₊Δg̃ = (θ − A₊g̃) − (θ − A₊(g̃ + Δg̃)).
+    /// </summary>
+    [Fact]
+    public void Qn1_BroydenUpdate_SatisfiesInverseSecantEquation()
+    {
+        var random = new Random(11);
+        const int n = 5;
+        var inverse = new Qn1Optimizer.BroydenInverse(n);
+        for (int update = 0; update < 4; update++)
+        {
+            var point = RandomVector(random, n);
+            var next = RandomVector(random, n);
+            var step = RandomVector(random, n);
+            var nextStep = RandomVector(random, n);
+            inverse.Update(point, next, step, nextStep);
+
+            var zero = new double[n];
+            var first = new double[n];
+            var second = new double[n];
+            inverse.Step(zero, step, first);
+            inverse.Step(zero, nextStep, second);
+            for (int i = 0; i < n; i++)
+            {
+                // −A₊step − (−A₊nextStep) = A₊Δg̃, which must be Δθ.
+                Assert.Equal(next[i] - point[i], first[i] - second[i], 1e-10);
+            }
+        }
+    }
+
+    /// <summary>
+    /// QN2's S must satisfy its secant equation S₊Δg = Δη + Δg̃ (the Newton step (−∇²ℓ)⁻¹g = g̃ − Sg differenced
+    /// between two points, J&amp;J 1997 §4) and stay symmetric; read through the direction d = g̃ − Sg.
+    /// </summary>
+    [Fact]
+    public void Qn2_SecantUpdate_SatisfiesSecantEquationAndSymmetry()
+    {
+        var random = new Random(12);
+        const int n = 5;
+        var rule = new Qn2Optimizer.SecantRule(n);
+        var zero = new double[n];
+        for (int update = 0; update < 4; update++)
+        {
+            var deltaPoint = RandomVector(random, n);
+            var deltaEmStep = RandomVector(random, n);
+
+            // ΔgᵀΔη < 0, the curvature of a maximum along the step that the update requires.
+            var deltaGradient = deltaPoint.Select((v, i) => -2 * v + 0.1 * (random.NextDouble() - 0.5)).ToArray();
+            Assert.True(Dot(deltaGradient, deltaPoint) < 0);
+            rule.Update(deltaPoint, deltaGradient, deltaEmStep, zero, zero, zero, restarted: false);
+
+            // d = g̃ − Sg with g̃ = 0 and g = Δg gives −SΔg.
+            var direction = new double[n];
+            rule.Direction(deltaGradient, zero, direction);
+            for (int i = 0; i < n; i++)
+            {
+                Assert.Equal(deltaPoint[i] + deltaEmStep[i], -direction[i], 1e-10);
+            }
+
+            var a = RandomVector(random, n);
+            var b = RandomVector(random, n);
+            var sa = new double[n];
+            var sb = new double[n];
+            rule.Direction(a, zero, sa);
+            rule.Direction(b, zero, sb);
+            Assert.Equal(Dot(b, sa), Dot(a, sb), 1e-10);
+        }
+    }
+
+    /// <summary>
+    /// EM-CG's Hestenes–Stiefel β makes the next direction conjugate to the last step's change of gradient,
+    /// dₖᵀ(gₖ − gₖ₋₁) = 0 (what makes dₖᵀ∇²ℓ dₖ₋₁ = 0 on a quadratic; Nocedal &amp; Wright eq. 5.46).
+    /// </summary>
+    [Fact]
+    public void EmCg_NextDirection_IsConjugateToGradientChange()
+    {
+        var random = new Random(13);
+        const int n = 6;
+        var rule = new EmConjugateGradientOptimizer.ConjugacyRule(n);
+        var direction = new double[n];
+        Assert.True(rule.Direction(RandomVector(random, n), RandomVector(random, n), direction));
+        var deltaGradient = direction.Select(v => -v + 0.1 * (random.NextDouble() - 0.5)).ToArray();
+        var emStep = RandomVector(random, n);
+        rule.Update(RandomVector(random, n), deltaGradient, RandomVector(random, n), RandomVector(random, n), emStep, direction, restarted: true);
+        var next = new double[n];
+        Assert.False(rule.Direction(RandomVector(random, n), emStep, next));
+        Assert.Equal(0, Dot(next, deltaGradient), 1e-12);
+        Assert.NotEqual(0, Dot(next, direction));
     }
 }

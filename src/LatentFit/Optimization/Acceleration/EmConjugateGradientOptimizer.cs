@@ -25,7 +25,7 @@ public sealed class EmConjugateGradientOptimizer : IOptimizer
         EmDirectionMethod.Run(Name, new ConjugacyRule(start.Length), 0.1, problem, start, options, sink, cancellationToken);
 
     /// <summary>The last direction and βₖ for the next.</summary>
-    private sealed class ConjugacyRule(int n) : IEmDirectionRule
+    internal sealed class ConjugacyRule(int n) : IEmDirectionRule
     {
         private readonly double[] _previous = new double[n];
         private double _beta;

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.LineSearch;
@@ -24,7 +25,7 @@ public sealed class Qn2Optimizer : IOptimizer
         EmDirectionMethod.Run(Name, new SecantRule(start.Length), 0.9, problem, start, options, sink, cancellationToken);
 
     /// <summary>S, dense n × n and symmetric, with J&amp;J's update.</summary>
-    private sealed class SecantRule(int n) : IEmDirectionRule
+    internal sealed class SecantRule(int n) : IEmDirectionRule
     {
         private readonly double[] _matrix = new double[n * n];
         private readonly double[] _tilde = new double[n];
@@ -34,13 +35,7 @@ public sealed class Qn2Optimizer : IOptimizer
         {
             for (int i = 0; i < n; i++)
             {
-                double sum = 0;
-                for (int j = 0; j < n; j++)
-                {
-                    sum += _matrix[i * n + j] * gradient[j];
-                }
-
-                direction[i] = emStep[i] - sum;
+                direction[i] = emStep[i] - TensorPrimitives.Dot(_matrix.AsSpan(i * n, n), gradient);
             }
 
             return _zero;
