@@ -70,7 +70,7 @@ internal sealed class ModelOptions
 
     public Option<double> ParameterTolerance { get; } = new("--param-tol") { Description = "Stop when the natural parameters move by at most this in one iteration, as the SQUAREM R package does (0: off)", DefaultValueFactory = _ => 0 };
 
-    public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => 1000 };
+    public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => new FitOptions().MaxIterations };
 
     public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.05 };
 
