@@ -174,39 +174,39 @@ public sealed class AitkenStoppingTests
         {
             case "faithful":
             case "iris":
-            {
-                var data = name == "faithful" ? TestData.Faithful : TestData.Iris;
-                var model = name == "faithful"
-                    ? new GaussianMixtureModel(2, 2, FullCovariance.Instance, regularization: 0)
-                    : new GaussianMixtureModel(3, 4, DiagonalCovariance.Instance, regularization: 0);
-                var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data);
-                return (problem, problem.ToUnconstrained(GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0)));
-            }
+                {
+                    var data = name == "faithful" ? TestData.Faithful : TestData.Iris;
+                    var model = name == "faithful"
+                        ? new GaussianMixtureModel(2, 2, FullCovariance.Instance, regularization: 0)
+                        : new GaussianMixtureModel(3, 4, DiagonalCovariance.Instance, regularization: 0);
+                    var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data);
+                    return (problem, problem.ToUnconstrained(GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0)));
+                }
 
             case "death_notices":
-            {
-                var problem = new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(new PoissonMixtureModel(2), TestData.DeathNotices);
-                return (problem, problem.ToUnconstrained(PoissonMixtureParameters.Create([0.3, 0.7], [1.0, 2.5])));
-            }
+                {
+                    var problem = new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(new PoissonMixtureModel(2), TestData.DeathNotices);
+                    return (problem, problem.ToUnconstrained(PoissonMixtureParameters.Create([0.3, 0.7], [1.0, 2.5])));
+                }
 
             case "earthquakes":
-            {
-                var counts = EmbeddedDatasets.Load("earthquakes");
-                var data = new DataSet("earthquakes", ["count"], counts.Values.ToArray(), counts.Rows, layout: new DataSetLayout { SequenceStarts = [0] });
-                var problem = HmmTestCases.PoissonProblem(data, 3);
-                return (problem, problem.ToUnconstrained(HmmTestCases.PoissonParameters([1.0 / 3, 1.0 / 3, 1.0 / 3], [0.9, 0.05, 0.05, 0.05, 0.9, 0.05, 0.05, 0.05, 0.9], [10, 18, 28])));
-            }
+                {
+                    var counts = EmbeddedDatasets.Load("earthquakes");
+                    var data = new DataSet("earthquakes", ["count"], counts.Values.ToArray(), counts.Rows, layout: new DataSetLayout { SequenceStarts = [0] });
+                    var problem = HmmTestCases.PoissonProblem(data, 3);
+                    return (problem, problem.ToUnconstrained(HmmTestCases.PoissonParameters([1.0 / 3, 1.0 / 3, 1.0 / 3], [0.9, 0.05, 0.05, 0.05, 0.9, 0.05, 0.05, 0.05, 0.9], [10, 18, 28])));
+                }
 
             default:
-            {
-                // Four categories drawn from two profiles, 300 rows.
-                var random = new Random(5);
-                var values = Enumerable.Range(0, 300).Select(n => (double)(n < 120 ? Math.Min(3, random.Next(3)) : 1 + random.Next(3))).ToArray();
-                var data = new DataSet("codes", ["x"], values, 300, layout: new DataSetLayout { Categories = [["A", "C", "G", "T"]] });
-                var model = new CategoricalMixtureModel(2, 4);
-                var problem = new FitProblem<CategoricalMixtureParameters, CategoricalMixtureStatistics>(model, data);
-                return (problem, problem.ToUnconstrained(CategoricalMixtureParameters.Create([0.5, 0.5], CategoricalEmissionParameters.Create(4, [0.4, 0.3, 0.2, 0.1, 0.1, 0.2, 0.3, 0.4]))));
-            }
+                {
+                    // Four categories drawn from two profiles, 300 rows.
+                    var random = new Random(5);
+                    var values = Enumerable.Range(0, 300).Select(n => (double)(n < 120 ? Math.Min(3, random.Next(3)) : 1 + random.Next(3))).ToArray();
+                    var data = new DataSet("codes", ["x"], values, 300, layout: new DataSetLayout { Categories = [["A", "C", "G", "T"]] });
+                    var model = new CategoricalMixtureModel(2, 4);
+                    var problem = new FitProblem<CategoricalMixtureParameters, CategoricalMixtureStatistics>(model, data);
+                    return (problem, problem.ToUnconstrained(CategoricalMixtureParameters.Create([0.5, 0.5], CategoricalEmissionParameters.Create(4, [0.4, 0.3, 0.2, 0.1, 0.1, 0.2, 0.3, 0.4]))));
+                }
         }
     }
 }
