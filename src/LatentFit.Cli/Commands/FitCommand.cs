@@ -70,6 +70,7 @@ internal static class FitCommand
             console.WriteLine($"{data.Source}: {data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)}){(data.RowWeights is null ? string.Empty : $", {problem.Observations:G} observations (weighted rows)")}");
             console.WriteLine($"{specification.Description}, algorithm {optimizer.Name}");
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"log-likelihood {Tables.Number(result.LogLikelihood)} after {result.Iterations} iterations{(fit.SmallEm is null ? string.Empty : $" from the end of its start's {fit.Restarts[fit.BestStart].ShortIterations}-iteration short run")}, {Tables.Passes(result.Passes)} passes over the data, {result.Seconds:F3} s: {Tables.Termination(result)}"));
+            console.WriteLine(conclusion.GapLine());
             if (conclusion.MaximumLine() is { } maximumLine)
             {
                 console.WriteLine(maximumLine);

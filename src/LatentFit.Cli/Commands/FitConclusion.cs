@@ -65,6 +65,23 @@ internal sealed record FitConclusion(ModelFit Fit, StandardErrorReport? Standard
         return new FitConclusion(fit, standardErrors, note, maximum, warnings);
     }
 
+    /// <summary>
+    /// One line with the estimated distance from where the optimiser stopped to the value it was converging to: Aitken's
+    /// ℓ∞ − ℓ from its last values of ℓ, else the Newton decrement ½gᵀI⁻¹g where the polish computed it, else "unknown".
+    /// </summary>
+    public string GapLine()
+    {
+        var culture = CultureInfo.InvariantCulture;
+        if (Fit.Result.EstimatedGap is { } gap)
+        {
+            return string.Create(culture, $"estimated distance to the maximum where the optimiser stopped: ℓ∞ − ℓ = {gap:0.0e+00} (Aitken's extrapolation of its last values of ℓ)");
+        }
+
+        return Maximum is { } m && double.IsFinite(m.StartGainEstimate)
+            ? string.Create(culture, $"estimated distance to the maximum where the optimiser stopped: {m.StartGainEstimate:0.0e+00} (½gᵀI⁻¹g, the Newton decrement; its last values of ℓ gave no Aitken estimate)")
+            : "estimated distance to the maximum where the optimiser stopped: unknown (its last values of ℓ gave no Aitken estimate: increments not both positive, or not yet slowing)";
+    }
+
     /// <summary>One line on how far from the maximum the optimiser stopped and what the polish did; null when there is nothing to say.</summary>
     public string? MaximumLine()
     {

@@ -59,13 +59,18 @@ internal sealed class ModelOptions
         Description = "Initialisation of a gmm without --init: kmeans++ (greedy k-means++ seeding and Lloyd's iterations, the default), random (random responsibilities) or hc (mclust's start: model-based hierarchical clustering, VVV criterion, on at most 2,000 rows, cut at K); a poisson mixture starts from quantiles of the counts; an hmm starts with uniform initial probabilities, transitions ½·I + ½/K, and its emissions from k-means++ on the pooled rows (gaussian) or the quantiles of the counts (poisson)",
     };
 
-    public Option<double> Tolerance { get; } = new("--tol") { Description = "Stop when the relative change of the log-likelihood is at most this; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
+    public Option<double> Tolerance { get; } = new("--tol") { Description = "Tolerance of the --stop rule, relative to |log-likelihood|; 0 runs exactly --max-iter iterations", DefaultValueFactory = _ => 1e-8 };
+
+    public Option<string?> Stop { get; } = new("--stop")
+    {
+        Description = "Rule on the log-likelihood ℓ: aitken (stop when the Aitken-extrapolated ℓ∞ − ℓ is at most --tol·|ℓ|, at two iterations in a row; the default of every full-data method) or change (stop when |ℓₜ − ℓₜ₋₁| ≤ --tol·|ℓₜ|; the default of online-em, online-gradient and sgd)",
+    };
 
     public Option<double> GradientTolerance { get; } = new("--gradient-tol") { Description = "Stop when the gradient norm is at most this (0: off)", DefaultValueFactory = _ => 0 };
 
     public Option<double> ParameterTolerance { get; } = new("--param-tol") { Description = "Stop when the natural parameters move by at most this in one iteration, as the SQUAREM R package does (0: off)", DefaultValueFactory = _ => 0 };
 
-    public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => 1000 };
+    public Option<int> MaxIterations { get; } = new("--max-iter") { Description = "Iteration limit", DefaultValueFactory = _ => new FitOptions().MaxIterations };
 
     public Option<double> Step { get; } = new("--step") { Description = "Fixed step of gradient-em, on the per-observation gradient", DefaultValueFactory = _ => 0.05 };
 
@@ -132,6 +137,7 @@ internal sealed class ModelOptions
         if (stopping)
         {
             command.Options.Add(Tolerance);
+            command.Options.Add(Stop);
             command.Options.Add(GradientTolerance);
             command.Options.Add(ParameterTolerance);
             command.Options.Add(MaxIterations);
@@ -255,6 +261,7 @@ internal sealed class ModelOptions
         return new FitOptions
         {
             RelativeTolerance = tolerance,
+            Stopping = ParseStop(parse.GetValue(Stop)),
             GradientTolerance = gradientTolerance,
             ParameterTolerance = parameterTolerance,
             MaxIterations = maxIterations,
@@ -264,6 +271,14 @@ internal sealed class ModelOptions
             Seed = parse.GetValue(Seed),
         };
     }
+
+    private static StoppingRule? ParseStop(string? name) => name?.ToLowerInvariant() switch
+    {
+        null => null,
+        "aitken" => StoppingRule.Aitken,
+        "change" => StoppingRule.RelativeChange,
+        _ => throw new UsageException($"unknown --stop \"{name}\"; choose one of: aitken, change"),
+    };
 
     /// <summary>
     /// A warning when a relative tolerance asks for more than single precision can tell: ℓ then carries rounding of

@@ -136,12 +136,12 @@ internal static class ReportWriter
         text.AppendLine();
         text.AppendLine(culture, $"{data.Rows} rows × {data.Dimension} columns ({string.Join(", ", data.ColumnNames)}); every algorithm started from the same parameters (ℓ = {comparison.Results[0].Trace[0].LogLikelihood:F6}).");
         text.AppendLine();
-        text.AppendLine("| algorithm | final ℓ | ℓ* − ℓ | iterations | passes | seconds | stopped |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| algorithm | final ℓ | ℓ* − ℓ | estimated ℓ∞ − ℓ (Aitken) | iterations | passes | seconds | stopped |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         double best = comparison.BestLogLikelihood;
         foreach (var r in comparison.Results)
         {
-            text.AppendLine(culture, $"| {r.Algorithm} | {r.LogLikelihood:F6} | {best - r.LogLikelihood:0.0e+00} | {r.Iterations} | {Tables.Passes(r.Passes)} | {r.Seconds:F3} | {Tables.Termination(r)} |");
+            text.AppendLine(culture, $"| {r.Algorithm} | {r.LogLikelihood:F6} | {best - r.LogLikelihood:0.0e+00} | {(r.EstimatedGap is { } gap ? gap.ToString("0.0e+00", culture) : "unknown")} | {r.Iterations} | {Tables.Passes(r.Passes)} | {r.Seconds:F3} | {Tables.Termination(r)} |");
         }
 
         foreach (var failure in comparison.Failures)

@@ -20,6 +20,8 @@ internal static class Tables
     public static string Termination(FitResult result) => result.Termination switch
     {
         TerminationReason.Converged => "converged (relative change of ℓ)",
+        TerminationReason.AitkenConverged => "converged (Aitken: estimated ℓ∞ − ℓ within the tolerance)",
+        TerminationReason.RoundingLevel => "converged to the rounding level of ℓ (its changes are rounding noise; the tolerance asks for more than ℓ resolves)",
         TerminationReason.GradientConverged => "converged (gradient norm)",
         TerminationReason.ParametersConverged => "converged (parameter change)",
         TerminationReason.IterationLimit => "not converged (iteration limit)",

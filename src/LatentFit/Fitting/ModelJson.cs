@@ -51,6 +51,14 @@ public static class ModelJson
         json.WriteNumber("iterations", result.Iterations);
         json.WriteBoolean("converged", result.Converged);
         json.WriteString("termination", result.Termination.ToString());
+        if (result.EstimatedGap is { } gap)
+        {
+            Number(json, "estimatedGap", gap);
+        }
+        else
+        {
+            json.WriteNull("estimatedGap");
+        }
         json.WriteNumber("passes", result.Passes);
         Number(json, "seconds", result.Seconds);
         json.WriteString("initialization", metadata.Initialization);

@@ -24,7 +24,7 @@ public sealed class MaximumPolishTests
     public void Run_FromEmsRelativeToleranceStop_ReachesPublishedMaximum()
     {
         var specification = new PoissonMixtureSpecification(TestData.DeathNotices, 2);
-        var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { RelativeTolerance = 1e-8 });
+        var fit = ModelFitter.Fit(specification, new ExpectationMaximizationOptimizer(), new FitOptions { RelativeTolerance = 1e-8, Stopping = StoppingRule.RelativeChange });
         double maximum = PublishedMaximum();
         double gap = maximum - fit.Result.LogLikelihood;
         Assert.True(gap > 1e-4, $"EM stopped only {gap:G3} below the maximum; the test needs a stop short of it");

@@ -21,6 +21,13 @@ public sealed record FitResult(
     double Seconds,
     IReadOnlyList<TraceRecord> Trace)
 {
+    /// <summary>
+    /// Estimated distance ℓ∞ − ℓ to the value the run was converging to, from Aitken's extrapolation of its last three
+    /// values of ℓ (<see cref="StoppingRule.Aitken"/>); null when they gave none (increments not both positive, a
+    /// rate ≥ 1, fewer than three values, or a final point whose ℓ was not the last one checked).
+    /// </summary>
+    public double? EstimatedGap { get; init; }
+
     /// <summary>True when a convergence rule held (not when the iteration limit was hit).</summary>
     public bool Converged => Termination.IsConverged();
 }

@@ -6,6 +6,17 @@ public enum TerminationReason
     /// <summary>The relative change of ℓ fell to the tolerance: |ℓₜ − ℓₜ₋₁| ≤ tol·|ℓₜ|.</summary>
     Converged,
 
+    /// <summary>
+    /// Aitken's extrapolated ℓ∞ is within the tolerance of ℓ: ℓ∞ − ℓₜ ≤ tol·|ℓₜ| (<see cref="StoppingRule.Aitken"/>).
+    /// </summary>
+    AitkenConverged,
+
+    /// <summary>
+    /// The increment of ℓ fell to the rounding level of ℓ (a few units of rounding of |ℓ|) before Aitken's rule held:
+    /// ℓ can measure no further progress, so the tolerance asked for more than ℓ resolves (<see cref="StoppingRule.Aitken"/>).
+    /// </summary>
+    RoundingLevel,
+
     /// <summary>‖∇ℓ‖ fell to the gradient tolerance.</summary>
     GradientConverged,
 
@@ -30,5 +41,6 @@ public static class TerminationReasonExtensions
 {
     /// <summary>True for the cases that mean a convergence rule held.</summary>
     public static bool IsConverged(this TerminationReason reason) =>
-        reason is TerminationReason.Converged or TerminationReason.GradientConverged or TerminationReason.ParametersConverged;
+        reason is TerminationReason.Converged or TerminationReason.AitkenConverged or TerminationReason.RoundingLevel
+            or TerminationReason.GradientConverged or TerminationReason.ParametersConverged;
 }

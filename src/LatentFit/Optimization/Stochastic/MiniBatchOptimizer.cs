@@ -47,7 +47,9 @@ public abstract class MiniBatchOptimizer : IOptimizer
     /// <inheritdoc/>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink);
+        // ℓ measured after an epoch carries the noise of the batches' steps, so its increments change sign and their
+        // ratios do not follow Aitken's geometric model: the relative change stays these methods' default rule.
+        var recorder = new RunRecorder(Name, problem, options, sink, StoppingRule.RelativeChange);
         if (NeedsGradient)
         {
             problem.RequireGradient(Name);

@@ -8,10 +8,22 @@ namespace LatentFit.Optimization.Stopping;
 
 /// <summary>
 /// The bookkeeping every optimiser shares: the clock, pass counting relative to the run's start, trace records
-/// (kept and forwarded to a sink), and the stopping rules of <see cref="FitOptions"/>.
+/// (kept and forwarded to a sink), and the stopping rules of <see cref="FitOptions"/>, with the Aitken estimate of the
+/// distance to the maximum that goes into the result.
 /// </summary>
 internal sealed class RunRecorder
 {
+    /// <summary>
+    /// Increments |ℓₜ − ℓₜ₋₁| up to this many units of rounding of |ℓₜ| are the rounding level of ℓ: a sum over the
+    /// data in blocks carries an error of a few ulps of |ℓ|. Measured on EM run on without a rule: its decreases of ℓ,
+    /// which only rounding makes, reach 4.6e-16·|ℓ| on death notices, 1.4e-15 on the earthquake HMM and 1.5e-15 on
+    /// iris (7 units); 16 units leave a margin, and a ratio of two increments at this level means nothing.
+    /// </summary>
+    private const double RoundingUnits = 16;
+
+    /// <summary>The spacing of doubles at 1, 2⁻⁵².</summary>
+    private const double MachineEpsilon = 2.220446049250313e-16;
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<TraceRecord> _records = [];
     private readonly string _algorithm;
@@ -19,8 +31,27 @@ internal sealed class RunRecorder
     private readonly FitOptions _options;
     private readonly ITraceSink? _sink;
     private readonly double _passesAtStart;
+    private readonly StoppingRule _rule;
 
-    public RunRecorder(string algorithm, FitProblem problem, FitOptions options, ITraceSink? sink)
+    // The last two values of ℓ given to Check (ℓₜ as _last, ℓₜ₋₁ as _beforeLast) and whether there are any;
+    // the last rate aₜ that met Aitken's conditions, the rate of the last check that gave one (NaN when a check since
+    // gave none; a check at the rounding level of ℓ leaves it), the estimate
+    // of ℓ∞ − ℓ at _last (NaN when none), and how many checks in a row have met the Aitken rule.
+    private double _beforeLast;
+    private double _last;
+    private bool _hasLast;
+    private double _rate = double.NaN;
+    private double _rateBefore = double.NaN;
+    private double _gap = double.NaN;
+    private int _heldInARow;
+
+    /// <summary>Starts the bookkeeping of one run.</summary>
+    /// <param name="algorithm">The optimiser's name.</param>
+    /// <param name="problem">The problem, whose pass count the run's is measured from.</param>
+    /// <param name="options">The stopping rules; validated here.</param>
+    /// <param name="sink">Where records also go, or null.</param>
+    /// <param name="defaultRule">The rule on ℓ when <see cref="FitOptions.Stopping"/> is null: Aitken unless ℓ is noisy.</param>
+    public RunRecorder(string algorithm, FitProblem problem, FitOptions options, ITraceSink? sink, StoppingRule defaultRule = StoppingRule.Aitken)
     {
         options.Validate();
         _algorithm = algorithm;
@@ -28,6 +59,7 @@ internal sealed class RunRecorder
         _options = options;
         _sink = sink;
         _passesAtStart = problem.Passes;
+        _rule = options.Stopping ?? defaultRule;
     }
 
     public double Passes => _problem.Passes - _passesAtStart;
@@ -68,12 +100,80 @@ internal sealed class RunRecorder
             return TerminationReason.GradientConverged;
         }
 
-        if (_options.RelativeTolerance > 0 && Math.Abs(current - previous) <= _options.RelativeTolerance * Math.Abs(current))
+        bool settled = Observe(previous, current);
+        if (_options.RelativeTolerance <= 0)
         {
-            return TerminationReason.Converged;
+            return null;
         }
 
-        return null;
+        double allowed = _options.RelativeTolerance * Math.Abs(current);
+        bool atRoundingLevel = Math.Abs(current - previous) <= RoundingLevel(current);
+        if (_rule == StoppingRule.RelativeChange)
+        {
+            return Math.Abs(current - previous) <= allowed ? TerminationReason.Converged : null;
+        }
+
+        // Measured on the traces of every full-data method on faithful, iris, banknote, death notices and the
+        // earthquake HMM: one ratio that passes early (the rate not yet settled) stops up to 10⁴ times the tolerance
+        // short, so the rule must hold at two checks in a row, each with a rate that has settled — a rate that moved
+        // by more than half of 1 − aₜ since the check before would change ℓ∞ − ℓ = Δℓ·a/(1 − a) by a factor of two.
+        _heldInARow = _gap <= allowed && (settled || atRoundingLevel) ? _heldInARow + 1 : 0;
+        if (_heldInARow >= 2)
+        {
+            return TerminationReason.AitkenConverged;
+        }
+
+        return atRoundingLevel ? TerminationReason.RoundingLevel : null;
+    }
+
+    /// <summary>The rounding level of ℓ near <paramref name="logLikelihood"/>: see <see cref="RoundingUnits"/>.</summary>
+    public static double RoundingLevel(double logLikelihood) => RoundingUnits * MachineEpsilon * Math.Abs(logLikelihood);
+
+    /// <summary>
+    /// Takes ℓₜ₋₁ = <paramref name="previous"/> and ℓₜ = <paramref name="current"/> into the last values and updates
+    /// the Aitken estimate of ℓ∞ − ℓₜ; returns true when this check and the one before both gave a rate and the two
+    /// agree to within half of 1 − aₜ. A <paramref name="previous"/> other than the last ℓ seen (a method that
+    /// restarted its sequence) starts the three values afresh.
+    /// </summary>
+    private bool Observe(double previous, double current)
+    {
+        bool continues = _hasLast && previous.Equals(_last);
+        double stepBefore = continues ? previous - _beforeLast : double.NaN;
+        _hasLast = true;
+        _beforeLast = previous;
+        _last = current;
+        _gap = double.NaN;
+        double step = current - previous;
+        double level = RoundingLevel(current);
+        if (continues && Math.Abs(step) <= level)
+        {
+            // An increment at the rounding level of ℓ carries no rate: the last rate measured above it prices the
+            // distance left, which is then at most what one such increment at that rate would leave.
+            if (double.IsFinite(_rate))
+            {
+                _gap = level * _rate / (1 - _rate);
+            }
+
+            return false;
+        }
+
+        // Aitken's model ℓₜ − ℓ∞ ∝ aᵗ needs two increments of one sign; a rate ≥ 1 (increments growing, as when a
+        // method speeds up) gives no finite limit.
+        double rate = step / stepBefore;
+        if (!(step > 0 && stepBefore > 0) || rate >= 1)
+        {
+            _rateBefore = double.NaN;
+            return false;
+        }
+
+        bool settled = double.IsFinite(_rateBefore) && Math.Abs(rate - _rateBefore) <= (1 - rate) / 2;
+        _rateBefore = rate;
+        _rate = rate;
+
+        // Böhning et al. (1994): aₜ = (ℓₜ − ℓₜ₋₁)/(ℓₜ₋₁ − ℓₜ₋₂) and ℓ∞ = ℓₜ₋₁ + (ℓₜ − ℓₜ₋₁)/(1 − aₜ), so that
+        // ℓ∞ − ℓₜ = (ℓₜ − ℓₜ₋₁)·aₜ/(1 − aₜ), written without subtracting the large values of ℓ, whose digits cancel.
+        _gap = step * rate / (1 - rate);
+        return settled;
     }
 
     /// <summary>
@@ -110,6 +210,13 @@ internal sealed class RunRecorder
     public bool ParametersConverged(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
         _options.ParameterTolerance > 0 && ParameterChange(a, b) <= _options.ParameterTolerance;
 
+    /// <summary>
+    /// The result; its <see cref="FitResult.EstimatedGap"/> is the Aitken estimate made at <paramref name="logLikelihood"/>
+    /// when the last values of ℓ gave one there, else null.
+    /// </summary>
     public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason) =>
-        new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray());
+        new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray())
+        {
+            EstimatedGap = _hasLast && logLikelihood.Equals(_last) && double.IsFinite(_gap) ? _gap : null,
+        };
 }
