@@ -21,11 +21,10 @@ public sealed class ScoringAndEmGradientTests
         var data = new TheoryData<string, string>();
         foreach (string problem in new[] { "death_notices", "faithful", "iris", "poisson_hmm" })
         {
-            foreach (string algorithm in new[] { "scoring", "em-gradient" })
-            {
-                data.Add(problem, algorithm);
-            }
+            data.Add(problem, "scoring");
         }
+
+        data.Add("death_notices", "em-gradient");
 
         return data;
     }
