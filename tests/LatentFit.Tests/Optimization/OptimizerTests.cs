@@ -137,6 +137,8 @@ public sealed class OptimizerTests
     [InlineData("gradient")]
     [InlineData("gradient-em")]
     [InlineData("lbfgs")]
+    [InlineData("scoring")]
+    [InlineData("em-gradient")]
     public void GradientMethod_ModelWithoutFisherIdentity_RefusesWithReason(string algorithm)
     {
         var data = new DataSet("uniform", ["x"], [0.3, 1.2, 0.7, 2.5], 4);

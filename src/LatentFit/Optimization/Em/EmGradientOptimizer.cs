@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LatentFit.Numerics;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
@@ -92,13 +91,7 @@ public sealed class EmGradientOptimizer : IOptimizer
                 _ => null,
             };
             (x, trial) = (trial, x);
-            double previous = value;
-
-            // The accepted trial's E-step is cached: its gradient and next I_oc cost no further pass.
-            value = problem.ValueAndGradient(x, gradient);
-            double norm = TensorPrimitives.Norm(gradient);
-            recorder.Record(iteration, value, norm, note);
-            if (recorder.Check(previous, value, norm, trial, x) is { } reason)
+            if (GradientStep.Record(recorder, problem, iteration, value, trial, x, gradient, note, out value) is { } reason)
             {
                 return recorder.Finish(x, value, iteration, reason);
             }

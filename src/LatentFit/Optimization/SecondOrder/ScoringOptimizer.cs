@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using LatentFit.Numerics;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
@@ -103,13 +102,7 @@ public sealed class ScoringOptimizer : IOptimizer
             string note = $"BHHH metric; λ = {damping:G3}";
             damping = Math.Max(damping / 10, MinimumDamping);
             (x, trial) = (trial, x);
-            double previous = value;
-
-            // The trial's E-step is cached: its gradient costs no further pass.
-            value = problem.ValueAndGradient(x, gradient);
-            double norm = TensorPrimitives.Norm(gradient);
-            recorder.Record(iteration, value, norm, note);
-            if (recorder.Check(previous, value, norm, trial, x) is { } reason)
+            if (GradientStep.Record(recorder, problem, iteration, value, trial, x, gradient, note, out value) is { } reason)
             {
                 return recorder.Finish(x, value, iteration, reason);
             }
