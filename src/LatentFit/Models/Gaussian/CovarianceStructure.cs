@@ -107,6 +107,16 @@ public abstract class CovarianceStructure
     internal abstract void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient);
 
     /// <summary>
+    /// The scatter about the points cₖ + δₖ from moments about the centres cₖ, in the scatter layout:
+    /// Sₖ − s₁ₖδₖᵀ − δₖs₁ₖᵀ + nₖδₖδₖᵀ (its diagonal or trace; pooled over components for tied). Written without
+    /// dividing by nₖ, so an empty component (nₖ = 0, s₁ₖ = 0, Sₖ = 0) stays 0.
+    /// </summary>
+    internal abstract void DisplacedScatter(ReadOnlySpan<double> scatter, ReadOnlySpan<double> firstMoments, ReadOnlySpan<double> displacements, ReadOnlySpan<double> componentWeights, int dimension, Span<double> displaced);
+
+    /// <summary>Σₖ tr(Λₖ Sₖ) for a scatter in this structure's layout (tied: tr(ΛS) of the pooled scatter), with the factors' L⁻¹ (or 1/σ).</summary>
+    internal abstract double MahalanobisTrace(CovarianceFactors factors, ReadOnlySpan<double> scatter, int components, int dimension);
+
+    /// <summary>
     /// The scale of each coordinate of the covariance part of η, from the K full covariance matrices: 1 for a
     /// log-variance coordinate (the default, which diagonal and spherical structures keep); Cholesky structures set
     /// √Σᵢᵢ for an off-diagonal entry Lᵢⱼ.

@@ -132,6 +132,30 @@ public sealed class DiagonalCovariance : CovarianceStructure
         }
     }
 
+    internal override void DisplacedScatter(ReadOnlySpan<double> scatter, ReadOnlySpan<double> firstMoments, ReadOnlySpan<double> displacements, ReadOnlySpan<double> componentWeights, int dimension, Span<double> displaced)
+    {
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            for (int d = 0; d < dimension; d++)
+            {
+                int i = k * dimension + d;
+                displaced[i] = scatter[i] + (componentWeights[k] * displacements[i] - 2 * firstMoments[i]) * displacements[i];
+            }
+        }
+    }
+
+    internal override double MahalanobisTrace(CovarianceFactors factors, ReadOnlySpan<double> scatter, int components, int dimension)
+    {
+        double trace = 0;
+        for (int i = 0; i < components * dimension; i++)
+        {
+            double inverse = factors.InverseFactors[i];
+            trace += scatter[i] * inverse * inverse;
+        }
+
+        return trace;
+    }
+
     internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
     {
         for (int k = 0; k < componentWeights.Length; k++)

@@ -135,6 +135,28 @@ public sealed class FullCovariance : CovarianceStructure
         }
     }
 
+    internal override void DisplacedScatter(ReadOnlySpan<double> scatter, ReadOnlySpan<double> firstMoments, ReadOnlySpan<double> displacements, ReadOnlySpan<double> componentWeights, int dimension, Span<double> displaced)
+    {
+        int size = dimension * dimension;
+        scatter[..(componentWeights.Length * size)].CopyTo(displaced);
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.Displace(displaced.Slice(k * size, size), firstMoments.Slice(k * dimension, dimension), displacements.Slice(k * dimension, dimension), componentWeights[k], dimension);
+        }
+    }
+
+    internal override double MahalanobisTrace(CovarianceFactors factors, ReadOnlySpan<double> scatter, int components, int dimension)
+    {
+        int size = dimension * dimension;
+        double trace = 0;
+        for (int k = 0; k < components; k++)
+        {
+            trace += FullMatrixBlock.WhitenedTrace(factors.InverseFactors.AsSpan(k * size, size), scatter.Slice(k * size, size), dimension);
+        }
+
+        return trace;
+    }
+
     internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
     {
         int size = dimension * dimension;

@@ -209,8 +209,47 @@ public sealed class GaussianEmissionFamily :
     }
 
     /// <inheritdoc/>
-    public double CompleteDataLogLikelihood(GaussianEmissionParameters theta, GaussianEmissionParameters at, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient) =>
-        throw new NotImplementedException("TODO(issue 12): the Gaussian family's Q(θ | θₜ)");
+    /// <remarks>
+    /// <para>
+    /// Σₖ Σₙ wₙγₙₖ log N(xₙ | μₖ, Σₖ) = Σₖ [−½nₖ(D log 2π + log det Σₖ) − ½ tr(Λₖ Sₖ(μₖ))], where Sₖ(μₖ) is the scatter
+    /// about θ's mean: the moments are held about centres cₖ (θₜ's means, or the fixed centres of recentred or anchored
+    /// statistics, whichever they are about), and with δₖ = μₖ − cₖ, Sₖ(μₖ) = Sₖ − s₁ₖδₖᵀ − δₖs₁ₖᵀ + nₖδₖδₖᵀ and
+    /// Σₙ wₙγₙₖ(xₙ − μₖ) = s₁ₖ − nₖδₖ (expanding (x − cₖ − δₖ)(x − cₖ − δₖ)ᵀ). The gradient is then Fisher's: ∇_μₖQ = Λₖ(s₁ₖ − nₖδₖ),
+    /// and the structure's covariance part from Sₖ(μₖ), so at θ = θₜ it is <see cref="Gradient"/>'s exactly.
+    /// </para>
+    /// <para>
+    /// The regularisation ε enters Q only as the floor of η's variances (the chain rule of Σ(η)), as it enters
+    /// <see cref="Gradient"/>: ℓ has no penalty term, and Q must be the surrogate of that ℓ, so Q carries none either —
+    /// Fisher's identity ∇Q(θₜ | θₜ) = ∇ℓ(θₜ) and the minorisation hold for every ε. The M-step's Sₖ/nₖ + εI maximises
+    /// Q − ½ε Σₖ nₖ tr(Λₖ) instead (scikit-learn's <c>reg_covar</c> as a penalty), so with ε &gt; 0 ∇Q does not vanish at
+    /// the M-step's θ; it does with ε = 0.
+    /// </para>
+    /// </remarks>
+    public double CompleteDataLogLikelihood(GaussianEmissionParameters theta, GaussianEmissionParameters at, GaussianEmissionStatistics statistics, ReadOnlySpan<double> occupancies, double totalWeight, Span<double> gradient)
+    {
+        int k = Components, d = Dimension;
+        ReadOnlySpan<double> centres = statistics.Centres ?? at.Means;
+        var factors = theta.Factors;
+        var displacements = new double[k * d];
+        var residuals = new double[k * d];
+        for (int i = 0; i < k * d; i++)
+        {
+            displacements[i] = theta.Means[i] - centres[i];
+            residuals[i] = statistics.FirstMoments[i] - occupancies[i / d] * displacements[i];
+        }
+
+        var scatter = new double[statistics.Scatter.Length];
+        Structure.DisplacedScatter(statistics.Scatter, statistics.FirstMoments, displacements, occupancies, d, scatter);
+        double value = -0.5 * Structure.MahalanobisTrace(factors, scatter, k, d);
+        for (int j = 0; j < k; j++)
+        {
+            value += occupancies[j] * factors.LogNormalizers[j];
+        }
+
+        ResidualMeanGradient(theta, residuals, gradient[..(k * d)]);
+        Structure.Gradient(theta.Covariances, factors, scatter, occupancies, totalWeight, d, Regularization, gradient[(k * d)..]);
+        return value;
+    }
 
     /// <inheritdoc/>
     /// <exception cref="IncompatibleStatisticsException">The statistics hold moments about other means than <paramref name="current"/>'s.</exception>
@@ -228,7 +267,11 @@ public sealed class GaussianEmissionFamily :
     }
 
     /// <summary>∇_μₖℓ = Λₖ s₁ₖ, by two triangular solves with the Cholesky factor (Λ = L⁻ᵀL⁻¹).</summary>
-    internal void MeanGradient(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, Span<double> gradient)
+    internal void MeanGradient(GaussianEmissionParameters current, GaussianEmissionStatistics statistics, Span<double> gradient) =>
+        ResidualMeanGradient(current, statistics.FirstMoments, gradient);
+
+    /// <summary>Λₖ rₖ for each component's residual sum rₖ = Σₙ wₙγₙₖ(xₙ − μₖ) (K×D).</summary>
+    private void ResidualMeanGradient(GaussianEmissionParameters current, ReadOnlySpan<double> residuals, Span<double> gradient)
     {
         int d = Dimension;
         Span<double> sigma = new double[d * d];
@@ -238,7 +281,7 @@ public sealed class GaussianEmissionFamily :
             full.AsSpan(j * d * d, d * d).CopyTo(sigma);
             DenseMatrix.TryCholesky(sigma, d);
             var target = gradient.Slice(j * d, d);
-            statistics.FirstMoments.AsSpan(j * d, d).CopyTo(target);
+            residuals.Slice(j * d, d).CopyTo(target);
             DenseMatrix.SolveLower(sigma, d, target);
             DenseMatrix.SolveLowerTransposed(sigma, d, target);
         }

@@ -127,6 +127,33 @@ public sealed class SphericalCovariance : CovarianceStructure
         }
     }
 
+    internal override void DisplacedScatter(ReadOnlySpan<double> scatter, ReadOnlySpan<double> firstMoments, ReadOnlySpan<double> displacements, ReadOnlySpan<double> componentWeights, int dimension, Span<double> displaced)
+    {
+        // The trace of the full update: tr(S) − 2 s₁·δ + n|δ|².
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            double change = 0;
+            for (int d = 0; d < dimension; d++)
+            {
+                int i = k * dimension + d;
+                change += (componentWeights[k] * displacements[i] - 2 * firstMoments[i]) * displacements[i];
+            }
+
+            displaced[k] = scatter[k] + change;
+        }
+    }
+
+    internal override double MahalanobisTrace(CovarianceFactors factors, ReadOnlySpan<double> scatter, int components, int dimension)
+    {
+        double trace = 0;
+        for (int k = 0; k < components; k++)
+        {
+            trace += scatter[k] * factors.InverseFactors[k] * factors.InverseFactors[k];
+        }
+
+        return trace;
+    }
+
     internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient)
     {
         for (int k = 0; k < componentWeights.Length; k++)

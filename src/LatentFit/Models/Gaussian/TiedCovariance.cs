@@ -117,6 +117,19 @@ public sealed class TiedCovariance : CovarianceStructure
     internal override void Gradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double floor, Span<double> gradient) =>
         FullMatrixBlock.Gradient(factors.InverseFactors, scatter, totalWeight, dimension, floor, gradient);
 
+    internal override void DisplacedScatter(ReadOnlySpan<double> scatter, ReadOnlySpan<double> firstMoments, ReadOnlySpan<double> displacements, ReadOnlySpan<double> componentWeights, int dimension, Span<double> displaced)
+    {
+        // The pooled scatter is a sum of each component's scatter about its own centre: each moves by its own δₖ.
+        scatter[..(dimension * dimension)].CopyTo(displaced);
+        for (int k = 0; k < componentWeights.Length; k++)
+        {
+            FullMatrixBlock.Displace(displaced, firstMoments.Slice(k * dimension, dimension), displacements.Slice(k * dimension, dimension), componentWeights[k], dimension);
+        }
+    }
+
+    internal override double MahalanobisTrace(CovarianceFactors factors, ReadOnlySpan<double> scatter, int components, int dimension) =>
+        FullMatrixBlock.WhitenedTrace(factors.InverseFactors, scatter, dimension);
+
     internal override void NaturalGradient(ReadOnlySpan<double> covariances, CovarianceFactors factors, ReadOnlySpan<double> scatter, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, Span<double> gradient) =>
         FullMatrixBlock.NaturalGradient(factors.InverseFactors, scatter, totalWeight, dimension, gradient);
 

@@ -42,6 +42,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     IParameterScales<HmmParameters<TEmission>>,
     IRecentringModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
+    ICompleteDataModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     ISequenceModel
     where TStatistics : IEmissionStatistics<TStatistics>
 {
@@ -378,16 +379,46 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     public void Gradient(HmmParameters<TEmission> current, HmmStatistics<TStatistics> stats, Span<double> gradient)
     {
         CheckStates(current);
+        ChainGradient(current, stats, gradient);
+        Family.Gradient(current.Emission, stats.Emission, stats.Occupancies, stats.Weight, gradient[(States - 1 + TransitionParameters)..]);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Q = Σᵢ (Σₛ γₛ,₁(i)) log δᵢ + Σᵢⱼ ξᵢⱼ log Γᵢⱼ + Σₜ Σᵢ γₜ(i) log pᵢ(xₜ | θ) (Baum et al. 1970; Rabiner 1989, eq. 41), the
+    /// last part the family's. A count that is 0 contributes 0 even where θ's probability is 0 (a state Baum–Welch put at
+    /// a vertex, whose expected counts are then 0 too); a positive count against a zero probability makes Q −∞. The
+    /// gradient in the log-ratios, counts − total·probabilities, is the same at any θ, so with θ = θₜ it is
+    /// <see cref="Gradient"/>'s; a probability held at <see cref="LogFloor"/> is 10⁻³⁰⁴ in θ(η), not 0, and its log is finite.
+    /// </remarks>
+    public double CompleteDataLogLikelihood(HmmParameters<TEmission> theta, HmmParameters<TEmission> at, HmmStatistics<TStatistics> stats, Span<double> gradient)
+    {
+        CheckStates(theta);
         int k = States;
-        SimplexTransform.Gradient(stats.InitialCounts, stats.Sequences, current.Initial, gradient[..(k - 1)]);
+        ChainGradient(theta, stats, gradient);
+        double value = SimplexTransform.ExpectedLogLikelihood(stats.InitialCounts, theta.Initial);
+        for (int i = 0; i < k; i++)
+        {
+            value += SimplexTransform.ExpectedLogLikelihood(stats.TransitionCounts.AsSpan(i * k, k), theta.TransitionRow(i));
+        }
+
+        return value + Family.CompleteDataLogLikelihood(theta.Emission, at.Emission, stats.Emission, stats.Occupancies, stats.Weight, gradient[(k - 1 + TransitionParameters)..]);
+    }
+
+    /// <summary>
+    /// The initial distribution's and the transitions' part of ∇_η Q at <paramref name="theta"/> (and of ∇ℓ at θ = θₜ):
+    /// Σₛ γₛ,₁(i) − S δᵢ and ξᵢⱼ − (Σₗ ξᵢₗ) Γᵢⱼ in the log-ratios.
+    /// </summary>
+    private void ChainGradient(HmmParameters<TEmission> theta, HmmStatistics<TStatistics> stats, Span<double> gradient)
+    {
+        int k = States;
+        SimplexTransform.Gradient(stats.InitialCounts, stats.Sequences, theta.Initial, gradient[..(k - 1)]);
         var transitionPart = gradient.Slice(k - 1, TransitionParameters);
         for (int i = 0; i < k; i++)
         {
             var counts = stats.TransitionCounts.AsSpan(i * k, k);
-            SimplexTransform.Gradient(counts, Total(counts), current.TransitionRow(i), transitionPart.Slice(i * (k - 1), k - 1));
+            SimplexTransform.Gradient(counts, Total(counts), theta.TransitionRow(i), transitionPart.Slice(i * (k - 1), k - 1));
         }
-
-        Family.Gradient(current.Emission, stats.Emission, stats.Occupancies, stats.Weight, gradient[(k - 1 + TransitionParameters)..]);
     }
 
     /// <summary>Σᵢ counts[i], in order: the expected number of transitions out of a state.</summary>

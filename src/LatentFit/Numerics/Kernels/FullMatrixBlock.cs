@@ -184,6 +184,34 @@ internal static class FullMatrixBlock
         }
     }
 
+    /// <summary>tr(ΛS) = tr(L⁻¹ S L⁻ᵀ) for an upper-triangular scatter S: the Mahalanobis part of the complete-data log-likelihood.</summary>
+    public static double WhitenedTrace(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, int dimension)
+    {
+        var whitened = WhitenedResidual(inverseFactor, scatterUpper, 0, dimension);
+        double trace = 0;
+        for (int i = 0; i < dimension; i++)
+        {
+            trace += whitened[i * dimension + i];
+        }
+
+        return trace;
+    }
+
+    /// <summary>
+    /// Moves an upper-triangular scatter S = Σ r(x − c)(x − c)ᵀ with first moment s₁ = Σ r(x − c) to the point c + δ:
+    /// Σ r(x − c − δ)(x − c − δ)ᵀ = S − s₁δᵀ − δs₁ᵀ + nδδᵀ, added in place (upper triangle only).
+    /// </summary>
+    public static void Displace(Span<double> scatterUpper, ReadOnlySpan<double> firstMoment, ReadOnlySpan<double> displacement, double count, int dimension)
+    {
+        for (int i = 0; i < dimension; i++)
+        {
+            for (int j = i; j < dimension; j++)
+            {
+                scatterUpper[i * dimension + j] += count * displacement[i] * displacement[j] - firstMoment[i] * displacement[j] - displacement[i] * firstMoment[j];
+            }
+        }
+    }
+
     /// <summary>G = ∂ℓ/∂Σ = ½Λ(S − nΣ)Λ = ½ L⁻ᵀ M L⁻¹ as a full symmetric matrix.</summary>
     public static void NaturalGradient(ReadOnlySpan<double> inverseFactor, ReadOnlySpan<double> scatterUpper, double count, int dimension, Span<double> gradient)
     {
