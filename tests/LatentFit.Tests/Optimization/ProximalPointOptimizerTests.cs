@@ -7,6 +7,7 @@ using LatentFit.Objectives;
 using LatentFit.Optimization;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Optimization.Proximal;
+using LatentFit.Tests.Models.Categorical;
 using LatentFit.Tests.Models.Hmm;
 using LatentFit.Tests.Support;
 
@@ -18,7 +19,7 @@ namespace LatentFit.Tests.Optimization;
 /// </summary>
 public sealed class ProximalPointOptimizerTests
 {
-    private const int Categories = 4;
+    private const int Categories = CategoricalMixtureModelTests.Categories;
 
     private static readonly FitOptions EmSchedule = new() { ProximalBeta = 1, ProximalBetaDecay = 1 };
 
@@ -49,24 +50,8 @@ public sealed class ProximalPointOptimizerTests
             return (hmm, hmm.ToUnconstrained(HmmTestCases.PoissonParameters([0.5, 0.5], [0.9, 0.1, 0.2, 0.8], [12, 25])));
         }
 
-        var categorical = new FitProblem<CategoricalMixtureParameters, CategoricalMixtureStatistics>(new CategoricalMixtureModel(2, Categories), Codes());
-        return (categorical, categorical.ToUnconstrained(CategoricalMixtureParameters.Create(
-            [0.3, 0.7],
-            CategoricalEmissionParameters.Create(Categories, [0.1, 0.2, 0.3, 0.4, 0.5, 0.25, 0.15, 0.1]))));
-    }
-
-    /// <summary>One column of codes with frequency weights and a missing cell.</summary>
-    private static DataSet Codes()
-    {
-        var random = new Random(11);
-        var values = Enumerable.Range(0, 60).Select(_ => (double)random.Next(Categories)).ToArray();
-        var weights = Enumerable.Range(0, 60).Select(_ => 1.0 + random.Next(3)).ToArray();
-        values[9] = double.NaN;
-        return new DataSet("codes", ["x"], values, 60, weights, new DataSetLayout
-        {
-            Categories = [["A", "C", "G", "T"]],
-            MissingCells = values.Select(double.IsNaN).ToArray(),
-        });
+        var categorical = new FitProblem<CategoricalMixtureParameters, CategoricalMixtureStatistics>(new CategoricalMixtureModel(2, Categories), CategoricalMixtureModelTests.Data());
+        return (categorical, categorical.ToUnconstrained(CategoricalMixtureModelTests.Theta));
     }
 
     [Theory]
@@ -202,7 +187,7 @@ public sealed class ProximalPointOptimizerTests
     {
         // One categorical column: any mixture whose marginal Σₖ πₖpₖ(c) equals the observed frequencies is a maximum
         // (a ridge, so the information is singular there), and ℓ* = Σ_c n_c log(n_c / N) over the observed cells.
-        var data = Codes();
+        var data = CategoricalMixtureModelTests.Data();
         var counts = new double[Categories];
         for (int n = 0; n < data.Rows; n++)
         {
