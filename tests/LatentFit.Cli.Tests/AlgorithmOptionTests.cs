@@ -19,6 +19,8 @@ public sealed class AlgorithmOptionTests
     [InlineData("sgd", "--kappa", "0.7", "online-em, online-gradient")]
     [InlineData("lbfgs", "--batch", "50", "online-em, online-gradient, sgd")]
     [InlineData("online-em", "--learning-rate", "0.1", "online-gradient, sgd")]
+    [InlineData("em", "--beta", "0.5", "proximal")]
+    [InlineData("lbfgs", "--beta-decay", "0.5", "proximal")]
     public void Fit_OptionOfAnotherAlgorithm_Exit2NamingTheAlgorithmsThatTakeIt(string algorithm, string option, string value, string takers)
     {
         var (code, _, err, written) = Fit("--algorithm", algorithm, option, value);
@@ -38,6 +40,37 @@ public sealed class AlgorithmOptionTests
         Assert.Equal(2, code);
         Assert.False(written);
         Assert.StartsWith($"latentfit: error: {message}", err);
+    }
+
+    [Theory]
+    [InlineData("--beta", "0", "--beta must lie in (0, 1] (1 is EM), got 0")]
+    [InlineData("--beta", "1.5", "--beta must lie in (0, 1] (1 is EM), got 1.5")]
+    [InlineData("--beta", "NaN", "--beta must lie in (0, 1] (1 is EM), got NaN")]
+    [InlineData("--beta-decay", "0", "--beta-decay must lie in (0, 1] (1 keeps β fixed), got 0")]
+    [InlineData("--beta-decay", "-0.5", "--beta-decay must lie in (0, 1] (1 keeps β fixed), got -0.5")]
+    public void Fit_ProximalBetaOutOfRange_Exit2(string option, string value, string message)
+    {
+        var (code, _, err, written) = Fit("--algorithm", "proximal", option, value);
+        Assert.Equal(2, code);
+        Assert.False(written);
+        Assert.StartsWith($"latentfit: error: {message}", err);
+    }
+
+    [Fact]
+    public void Fit_ProximalBetaOneFixed_SameFitAsEm()
+    {
+        // β = 1 is EM iterate by iterate, so the summary line (ℓ, iterations, passes) is EM's.
+        static string Summary(string stdout)
+        {
+            string line = stdout.Split('\n').First(l => l.StartsWith("log-likelihood", StringComparison.Ordinal));
+            return line[..line.IndexOf(" passes over the data", StringComparison.Ordinal)];
+        }
+
+        var em = Fit("--algorithm", "em", "--max-iter", "7", "--tol", "0");
+        var proximal = Fit("--algorithm", "proximal", "--beta", "1", "--beta-decay", "1", "--max-iter", "7", "--tol", "0");
+        Assert.True(em.Code == 0 && proximal.Code == 0, em.Err + proximal.Err);
+        Assert.Equal(Summary(em.Out), Summary(proximal.Out));
+        Assert.Contains("algorithm proximal", proximal.Out);
     }
 
     [Fact]

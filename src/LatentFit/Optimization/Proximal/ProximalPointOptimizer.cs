@@ -13,7 +13,7 @@ namespace LatentFit.Optimization.Proximal;
 /// Kullback–Leibler divergence between the latent posteriors p(z | x, θₖ) and p(z | x, θ). Since ℓ = Q(· | θₖ) − H(· | θₖ)
 /// and I(θₖ, θ) = H(θₖ | θₖ) − H(θ | θₖ), the objective is Fₖ(θ) = (1 − βₖ)ℓ(θ) + βₖQ(θ | θₖ) up to a constant: βₖ = 1
 /// is the M-step (EM exactly), βₖ → 0 maximises ℓ itself, and the iterates converge superlinearly as βₖ → 0
-/// (Chrétien &amp; Hero 2000, Theorem 3 on the rate). See docs/theory.md, "EM as a proximal-point algorithm".
+/// (Chrétien &amp; Hero 2000, their theorem on the rate of convergence). See docs/theory.md, "EM as a proximal-point algorithm".
 /// </summary>
 /// <remarks>
 /// <para>βₖ = β₀·ρᵏ (<see cref="FitOptions.ProximalBeta"/>, <see cref="FitOptions.ProximalBetaDecay"/>). An iteration with
@@ -28,11 +28,11 @@ namespace LatentFit.Optimization.Proximal;
 public sealed class ProximalPointOptimizer : IOptimizer
 {
     /// <summary>
-    /// Newton-type steps on Fₖ per outer iteration at most. The warm start is already the M-step and the curvature is
-    /// close to Fₖ's own, so a few steps solve the inner problem to the accuracy the next outer iteration needs; more
-    /// would spend passes on a problem that changes with θₖ anyway.
+    /// Newton-type steps on Fₖ per outer iteration at most: a safeguard, rarely reached. The warm start is the M-step and
+    /// the curvature is close to Fₖ's own, so the inner problem is usually solved to rounding (the Newton decrement)
+    /// in a few steps; solving it, not a fixed number of steps, is what the rate theory of Chrétien &amp; Hero assumes.
     /// </summary>
-    private const int MaxInnerSteps = 5;
+    private const int MaxInnerSteps = 20;
 
     /// <summary>Halvings of the step before the inner line search gives up (the warm start then stands).</summary>
     private const int MaxHalvings = 30;

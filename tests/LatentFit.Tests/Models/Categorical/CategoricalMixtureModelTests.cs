@@ -8,14 +8,14 @@ namespace LatentFit.Tests.Models.Categorical;
 /// <summary>The categorical mixture (the family composed by the shared mixture) against ℓ, responsibilities and the EM update written here.</summary>
 public sealed class CategoricalMixtureModelTests
 {
-    private const int Categories = 4;
+    internal const int Categories = 4;
 
-    private static readonly CategoricalMixtureParameters Theta = CategoricalMixtureParameters.Create(
+    internal static readonly CategoricalMixtureParameters Theta = CategoricalMixtureParameters.Create(
         [0.3, 0.7],
         CategoricalEmissionParameters.Create(Categories, [0.1, 0.2, 0.3, 0.4, 0.5, 0.25, 0.15, 0.1]));
 
     /// <summary>Codes with frequency weights, one cell missing.</summary>
-    private static DataSet Data()
+    internal static DataSet Data()
     {
         var random = new Random(11);
         var values = Enumerable.Range(0, 60).Select(_ => (double)random.Next(Categories)).ToArray();
