@@ -22,9 +22,8 @@ public sealed class ScoringAndEmGradientTests
         foreach (string problem in new[] { "death_notices", "faithful", "iris", "poisson_hmm" })
         {
             data.Add(problem, "scoring");
+            data.Add(problem, "em-gradient");
         }
-
-        data.Add("death_notices", "em-gradient");
 
         return data;
     }
