@@ -84,7 +84,7 @@ public sealed class BadInputTests
     public void Fit_MeasureEveryBelowOne_Exit2NamesOption() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "incremental-em", "--measure-every", "0"), "--measure-every must be at least 1", "got 0");
 
     [Fact]
-    public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs, cg, newton, squarem, overrelaxed, anderson, auto");
+    public void Fit_UnknownAlgorithm_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--algorithm", "newton-raphson"), "\"newton-raphson\"", "em, gradient, gradient-em, lbfgs, cg, newton, squarem, overrelaxed, anderson, scoring, em-gradient, qn1, qn2, em-cg, proximal, auto");
 
     [Fact]
     public void Fit_UnknownInitMethod_Exit2ListsChoices() => AssertBadInput(FitFile("a\n1\n2\n3\n", "--init-method", "kmedoids"), "\"kmedoids\"", "kmeans++, random, hc");
