@@ -148,6 +148,12 @@ public abstract class FitProblem
     /// <exception cref="GradientNotDefinedException">Fisher's identity does not hold for the model.</exception>
     public abstract double ScoreCrossProducts(ReadOnlySpan<double> eta, Span<double> crossProducts);
 
+    /// <summary>
+    /// The number of independent observations whose scores <see cref="ScoreCrossProducts"/> sums: the rows, or the
+    /// sequences of a <see cref="ISequenceModel"/>. Fewer than <see cref="ParameterCount"/> make that matrix singular.
+    /// </summary>
+    public abstract int IndependentObservations { get; }
+
     /// <summary>The model's analytic ∇²ℓ(η); only called when <see cref="HasAnalyticHessian"/>.</summary>
     protected abstract void AnalyticHessian(ReadOnlySpan<double> eta, Span<double> hessian);
 
@@ -351,6 +357,9 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
 
         return new Surrogate(this, completeData, _cachedEta!, _cachedTheta!, _cachedStats, _cachedValue);
     }
+
+    /// <inheritdoc/>
+    public override int IndependentObservations => Model is ISequenceModel ? Math.Max(1, Data.SequenceStarts.Length) : Data.Rows;
 
     /// <inheritdoc/>
     public override double ScoreCrossProducts(ReadOnlySpan<double> eta, Span<double> crossProducts)

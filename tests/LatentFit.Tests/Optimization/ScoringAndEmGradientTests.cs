@@ -1,3 +1,4 @@
+using LatentFit.Models.Abstractions;
 using LatentFit.Diagnostics;
 using LatentFit.Models.Gaussian;
 using LatentFit.Models.Poisson;
@@ -79,6 +80,17 @@ public sealed class ScoringAndEmGradientTests
         }
 
         Assert.Equal(result.Passes, result.Trace[^1].Passes);
+    }
+
+    [Fact]
+    public void Scoring_OneSequenceOfAnHmm_RefusedBecauseTheEmpiricalInformationIsSingular()
+    {
+        // One sequence is one observation: Σᵢ sᵢsᵢᵀ has rank one for P = 5 parameters.
+        var hmm = HmmTestCases.PoissonProblem(HmmTestCases.PoissonData(21, [200], [2, 9]));
+        var failure = Assert.Throws<ModelFailureException>(() => OptimizerCatalog.Create("scoring").Run(hmm, hmm.ToUnconstrained(HmmTestCases.PoissonStart()), new FitOptions()));
+        Assert.Contains("the data have 1", failure.Message);
+        Assert.Contains("5 parameters", failure.Message);
+        Assert.Equal(0, hmm.Passes);
     }
 
     [Fact]
