@@ -26,27 +26,14 @@ public sealed class ProximalPointOptimizerTests
     /// <summary>A fresh problem (its own pass count and cache) and its start.</summary>
     private static (FitProblem Problem, double[] Start) Problem(string name)
     {
-        if (name == "death_notices")
+        if (name is "death_notices" or "faithful" or "iris")
         {
-            var poisson = new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(new PoissonMixtureModel(2), TestData.DeathNotices);
-            return (poisson, poisson.ToUnconstrained(PoissonMixtureParameters.Create([0.3, 0.7], [1.0, 2.5])));
-        }
-
-        if (name is "faithful" or "iris")
-        {
-            var data = TestData.ByName(name);
-            var model = name == "faithful"
-                ? new GaussianMixtureModel(2, data.Dimension, FullCovariance.Instance, regularization: 0)
-                : new GaussianMixtureModel(3, data.Dimension, DiagonalCovariance.Instance, regularization: 0);
-            var gaussian = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data);
-            return (gaussian, gaussian.ToUnconstrained(GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0)));
+            return TestProblems.Mixture(name);
         }
 
         if (name == "earthquakes")
         {
-            var counts = EmbeddedDatasets.Load("earthquakes");
-            var sequence = new DataSet("earthquakes", ["count"], counts.Values.ToArray(), counts.Rows, layout: new DataSetLayout { SequenceStarts = [0] });
-            var hmm = HmmTestCases.PoissonProblem(sequence);
+            var hmm = HmmTestCases.PoissonProblem(TestProblems.EarthquakeSequence());
             return (hmm, hmm.ToUnconstrained(HmmTestCases.PoissonParameters([0.5, 0.5], [0.9, 0.1, 0.2, 0.8], [12, 25])));
         }
 

@@ -174,25 +174,12 @@ public sealed class AitkenStoppingTests
         {
             case "faithful":
             case "iris":
-                {
-                    var data = name == "faithful" ? TestData.Faithful : TestData.Iris;
-                    var model = name == "faithful"
-                        ? new GaussianMixtureModel(2, 2, FullCovariance.Instance, regularization: 0)
-                        : new GaussianMixtureModel(3, 4, DiagonalCovariance.Instance, regularization: 0);
-                    var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data);
-                    return (problem, problem.ToUnconstrained(GaussianMixtureInitializer.KMeansPlusPlus(model, data, 0)));
-                }
-
             case "death_notices":
-                {
-                    var problem = new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(new PoissonMixtureModel(2), TestData.DeathNotices);
-                    return (problem, problem.ToUnconstrained(PoissonMixtureParameters.Create([0.3, 0.7], [1.0, 2.5])));
-                }
+                return TestProblems.Mixture(name);
 
             case "earthquakes":
                 {
-                    var counts = EmbeddedDatasets.Load("earthquakes");
-                    var data = new DataSet("earthquakes", ["count"], counts.Values.ToArray(), counts.Rows, layout: new DataSetLayout { SequenceStarts = [0] });
+                    var data = TestProblems.EarthquakeSequence();
                     var problem = HmmTestCases.PoissonProblem(data, 3);
                     return (problem, problem.ToUnconstrained(HmmTestCases.PoissonParameters([1.0 / 3, 1.0 / 3, 1.0 / 3], [0.9, 0.05, 0.05, 0.05, 0.9, 0.05, 0.05, 0.05, 0.9], [10, 18, 28])));
                 }
