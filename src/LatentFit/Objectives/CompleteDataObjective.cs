@@ -29,33 +29,7 @@ public abstract class CompleteDataObjective
     {
         int p = ParameterCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(information.Length, p * p);
-        var point = At.ToArray();
-        var plus = new double[p];
-        var minus = new double[p];
-        var steps = Steps(1e-5);
-        for (int j = 0; j < p; j++)
-        {
-            double h = steps[j];
-            point[j] = At[j] + h;
-            ValueAndGradient(point, plus);
-            point[j] = At[j] - h;
-            ValueAndGradient(point, minus);
-            point[j] = At[j];
-            for (int i = 0; i < p; i++)
-            {
-                information[i * p + j] = -(plus[i] - minus[i]) / (2 * h);
-            }
-        }
-
-        for (int i = 0; i < p; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                double mean = 0.5 * (information[i * p + j] + information[j * p + i]);
-                information[i * p + j] = mean;
-                information[j * p + i] = mean;
-            }
-        }
+        SymmetricDifferences.Jacobian(At, Steps(1e-5), (point, gradient) => ValueAndGradient(point, gradient), -1, information);
     }
 
     /// <summary>Finite-difference steps at ηₜ: <paramref name="fraction"/> of each coordinate's natural scale (see <see cref="FitProblem.FiniteDifferenceSteps"/>).</summary>

@@ -92,40 +92,13 @@ public abstract class FitProblem
     public void Hessian(ReadOnlySpan<double> eta, Span<double> hessian)
     {
         RequireGradient("the Hessian");
-        int p = ParameterCount;
         if (HasAnalyticHessian)
         {
             AnalyticHessian(eta, hessian);
             return;
         }
 
-        var point = eta.ToArray();
-        var plus = new double[p];
-        var minus = new double[p];
-        var steps = FiniteDifferenceSteps(eta, 1e-5);
-        for (int j = 0; j < p; j++)
-        {
-            double h = steps[j];
-            point[j] = eta[j] + h;
-            ValueAndGradient(point, plus);
-            point[j] = eta[j] - h;
-            ValueAndGradient(point, minus);
-            point[j] = eta[j];
-            for (int i = 0; i < p; i++)
-            {
-                hessian[i * p + j] = (plus[i] - minus[i]) / (2 * h);
-            }
-        }
-
-        for (int i = 0; i < p; i++)
-        {
-            for (int j = 0; j < i; j++)
-            {
-                double mean = 0.5 * (hessian[i * p + j] + hessian[j * p + i]);
-                hessian[i * p + j] = mean;
-                hessian[j * p + i] = mean;
-            }
-        }
+        SymmetricDifferences.Jacobian(eta, FiniteDifferenceSteps(eta, 1e-5), (point, gradient) => ValueAndGradient(point, gradient), 1, hessian);
     }
 
     /// <summary>Whether the model evaluates the EM surrogate Q(θ | θₜ) away from θₜ (<see cref="CompleteData"/>).</summary>
