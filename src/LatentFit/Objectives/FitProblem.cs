@@ -356,11 +356,15 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
     {
         int p = ParameterCount;
         var score = new double[p];
+
+        // One statistics object per block, emptied for each observation (Clear restores the state CreateStatistics
+        // gives), not one allocated per row.
+        var stats = Model.CreateStatistics();
         int units = sequences ? Math.Max(1, rows.SequenceCount) : rows.Rows;
         for (int u = 0; u < units; u++)
         {
             var range = !sequences ? new RowRange(u, 1) : rows.HasSequences ? rows.Sequence(u) : new RowRange(0, rows.Rows);
-            var stats = Model.CreateStatistics();
+            stats.Clear();
             Model.Accumulate(theta, rows.Slice(range.Start, range.Count), stats);
             Model.Gradient(theta, stats, score);
 
