@@ -6,7 +6,7 @@
 # Usage: bash bench/compare-peers.sh [native|256|128|all]
 #   native (default): every instruction set the machine has; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this
 #                     command alone, so numpy runs its fastest kernel.
-#   256:  LatentFit without AVX-512 (DOTNET_EnableAVX512F=0) beside OpenBLAS's AVX2 kernels (OPENBLAS_CORETYPE=Haswell).
+#   256:  LatentFit without AVX-512 (DOTNET_EnableAVX512=0; .NET 10 ignores .NET 8's DOTNET_EnableAVX512F, both are set) beside OpenBLAS's AVX2 kernels (OPENBLAS_CORETYPE=Haswell).
 #   128:  LatentFit without AVX2 or AVX-512 (DOTNET_EnableAVX2=0 as well: Vector256 is then not accelerated) beside
 #         OpenBLAS's SSE kernels (OPENBLAS_CORETYPE=Nehalem).
 #   all:  each of the paths the machine has, one after the other (issue 13: measure every path on one machine).
@@ -31,17 +31,20 @@ path() {
       run() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/compare_peers.py "$@"; } ;;
     256)
       has avx2 || { echo "== path 256: skipped, the machine has no AVX2"; return; }
-      echo "== path 256: LatentFit with DOTNET_EnableAVX512F=0 (Vector256 at most), numpy with OPENBLAS_CORETYPE=Haswell (AVX2 kernels)"
-      run() { env -u OPENBLAS_L2_SIZE DOTNET_EnableAVX512F=0 OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/compare_peers.py "$@"; } ;;
+      echo "== path 256: LatentFit with DOTNET_EnableAVX512=0 (Vector256 at most), numpy with OPENBLAS_CORETYPE=Haswell (AVX2 kernels)"
+      run() { env -u OPENBLAS_L2_SIZE DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 OPENBLAS_CORETYPE=Haswell /usr/bin/python3 bench/compare_peers.py "$@"; } ;;
     128)
-      echo "== path 128: LatentFit with DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0 (Vector128), numpy with OPENBLAS_CORETYPE=Nehalem (SSE kernels)"
-      run() { env -u OPENBLAS_L2_SIZE DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0 OPENBLAS_CORETYPE=Nehalem /usr/bin/python3 bench/compare_peers.py "$@"; } ;;
+      echo "== path 128: LatentFit with DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 (Vector128), numpy with OPENBLAS_CORETYPE=Nehalem (SSE kernels)"
+      run() { env -u OPENBLAS_L2_SIZE DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 DOTNET_EnableAVX2=0 OPENBLAS_CORETYPE=Nehalem /usr/bin/python3 bench/compare_peers.py "$@"; } ;;
   esac
   cases
 }
 if [ "$choice" = all ]; then
   has avx512f && path native
+  # mclust once, on the first path: R's speed does not depend on the .NET settings.
+  if has avx512f; then export COMPARE_PEERS_SKIP_MCLUST=1; fi
   path 256
+  export COMPARE_PEERS_SKIP_MCLUST=1
   path 128
 else
   path "$choice"

@@ -36,6 +36,7 @@ tn, g = sklearn_run(iters)
 sk_ms = (tn - t1) / (iters - 1) * 1000
 sk_ll = g.score(X) * N
 
+paths = set()  # the SIMD kernel path each LatentFit run reported (fit JSON "kernelPath")
 with tempfile.TemporaryDirectory() as work:
     data = os.path.join(work, "x.csv")
     np.savetxt(data, X, delimiter=",", header=",".join(f"x{i}" for i in range(D)), comments="", fmt="%.17g")
@@ -48,6 +49,7 @@ with tempfile.TemporaryDirectory() as work:
                        check=True, stdout=subprocess.DEVNULL)
         fit = json.load(open(out))
         trace = fit["trace"]
+        paths.add(fit.get("kernelPath", "unreported"))
         return (trace[iters]["seconds"] - trace[1]["seconds"]) / (iters - 1) * 1000, fit["logLikelihood"]
     lf_ms, lf_ll = latentfit_run("double")
     single_ms, single_ll = latentfit_run("single")
@@ -55,7 +57,8 @@ with tempfile.TemporaryDirectory() as work:
     # mclust (VVV, VVI) from the same start for the same iterations, where R and mclust are installed; it has no
     # variance floor, so its ℓ is checked against a LatentFit run with --reg-covar 0.
     mclust = None
-    if cov in ("full", "diag") and subprocess.run(["Rscript", "-e", "library(mclust)"], capture_output=True).returncode == 0:
+    # COMPARE_PEERS_SKIP_MCLUST=1 (compare-peers.sh all, on the narrower paths): R does not depend on the .NET settings.
+    if cov in ("full", "diag") and not os.environ.get("COMPARE_PEERS_SKIP_MCLUST") and subprocess.run(["Rscript", "-e", "library(mclust)"], capture_output=True).returncode == 0:
         binary = os.path.join(work, "x.bin")
         X.astype("<f8").tofile(binary)
         start = os.path.join(work, "start.txt")
@@ -78,7 +81,7 @@ rel = abs(lf_ll - sk_ll) / abs(sk_ll)
 print(f"{cov} N={N} D={D} K={K}, {iters} iterations: scikit-learn {sk_ms:.1f} ms/iter, LatentFit {lf_ms:.1f} ms/iter, "
       f"ratio {sk_ms / lf_ms:.1f}x; LatentFit {flops / lf_ms / 1e6:.1f} GFLOP/s = {100 * flops / lf_ms / 1e6 / gemm:.0f}% of dgemm "
       f"(executed: {executed / lf_ms / 1e6:.1f} GFLOP/s = {100 * executed / lf_ms / 1e6 / gemm:.0f}%) "
-      f"({gemm:.0f} GFLOP/s); final loglik sklearn {sk_ll:.6f} LatentFit {lf_ll:.6f} (relative difference {rel:.1e}"
+      f"({gemm:.0f} GFLOP/s, OpenBLAS core {os.environ.get('OPENBLAS_CORETYPE', 'auto')}; LatentFit kernels {'/'.join(sorted(paths))}); final loglik sklearn {sk_ll:.6f} LatentFit {lf_ll:.6f} (relative difference {rel:.1e}"
       f"{'' if rel <= 1e-6 else ' EXCEEDS 1e-6'})")
 if mclust is not None:
     mclust_ms, mclust_ll, unfloored_ll = mclust

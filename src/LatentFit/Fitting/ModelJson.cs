@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using LatentFit.Diagnostics;
+using LatentFit.Numerics;
 using LatentFit.Serialization;
 
 namespace LatentFit.Fitting;
@@ -61,6 +62,9 @@ public static class ModelJson
         }
         json.WriteNumber("passes", result.Passes);
         Number(json, "seconds", result.Seconds);
+
+        // Which SIMD kernels computed the E-step (the last bits of ℓ depend on it), so that a benchmark can say what it measured.
+        json.WriteString("kernelPath", KernelPath.Current);
         json.WriteString("initialization", metadata.Initialization);
         json.WriteNumber("seed", specification.Seed);
         json.WriteNumber("restarts", specification.Starts);

@@ -24,7 +24,7 @@ public sealed class KernelPathTests
         }
         else if (Off("DOTNET_EnableAVX2") || Off("DOTNET_EnableAVX"))
         {
-            Assert.Equal("portable-128", KernelPath.Current);
+            Assert.Equal("registers-128", KernelPath.Current);
         }
         else if (Off("DOTNET_EnableAVX512") || Off("DOTNET_EnableAVX512F"))
         {

@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LatentFit.Data;
+using LatentFit.Numerics;
+using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Mixtures;
 
@@ -43,34 +45,37 @@ internal static class MixturePosterior
     private const int MaxRegisterComponents = 128;
 
     /// <summary>
-    /// The same in one sweep over the block, eight rows at a time in 512-bit registers: log-weights, row maxima,
-    /// exponentials, their sum, the responsibilities, log marginals and the per-component sums, with the K values of
-    /// each row read from L1 three times instead of a dozen library calls over the block, whose fixed costs were most
-    /// of the time for small D.
+    /// The same in one sweep over the block, a register's width of rows at a time (any width: the kernel is generic
+    /// over <see cref="ILanes{TVector, T}"/>): log-weights, row maxima, exponentials, their sum, the responsibilities,
+    /// log marginals and the per-component sums, with the K values of each row read from L1 three times instead of a
+    /// dozen library calls over the block, whose fixed costs were most of the time for small D.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Responsibilities512(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, IMixtureTotals into)
+    private static void ResponsibilitiesRegisters<TLanes, TVector>(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, IMixtureTotals into)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int k = logWeights.Length, b = block.Rows, width = Vector512<double>.Count;
-        var smallest = Vector512.Create(FlushBelow);
-        var floor = Vector512.Create(ExpFloor);
-        Span<Vector512<double>> componentSums = stackalloc Vector512<double>[k];
-        componentSums.Clear();
-        var logLikelihood = Vector512<double>.Zero;
+        int k = logWeights.Length, b = block.Rows, width = TLanes.Count;
+        var smallest = TLanes.Broadcast(FlushBelow);
+        var floor = TLanes.Broadcast(ExpFloor);
+        Span<TVector> componentSums = stackalloc TVector[k];
+        componentSums.Fill(TLanes.Zero);
+        var logLikelihood = TLanes.Zero;
         var weights = block.RowWeights;
         ref double p = ref MemoryMarshal.GetReference(logDensities);
+        ref double w = ref MemoryMarshal.GetReference(weights);
         for (int n = 0; n < b; n += width)
         {
-            var max = Vector512.Create(double.NegativeInfinity);
+            var max = TLanes.Broadcast(double.NegativeInfinity);
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var value = Vector512.LoadUnsafe(ref p, at) + Vector512.Create(logWeights[j]);
-                value.StoreUnsafe(ref p, at);
-                max = Vector512.Max(max, value);
+                var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(logWeights[j]));
+                TLanes.Store(value, ref p, at);
+                max = TLanes.Max(max, value);
             }
 
-            if (!Vector512.EqualsAll(max - max, Vector512<double>.Zero))
+            if (!TLanes.AllFinite(max))
             {
                 // Every component density underflowed for some row (absurd parameters, e.g. a line-search probe):
                 // ℓ is −∞; the statistics are not used.
@@ -79,34 +84,34 @@ internal static class MixturePosterior
                 return;
             }
 
-            var sum = Vector512<double>.Zero;
+            var sum = TLanes.Zero;
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var e = Vector512.Exp(Vector512.Max(Vector512.LoadUnsafe(ref p, at) - max, floor));
-                e = Vector512.ConditionalSelect(Vector512.LessThanOrEqual(e, smallest), Vector512<double>.Zero, e);
-                e.StoreUnsafe(ref p, at);
-                sum += e;
+                var e = TLanes.Exp(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                e = TLanes.ZeroAtOrBelow(e, smallest);
+                TLanes.Store(e, ref p, at);
+                sum = TLanes.Add(sum, e);
             }
 
-            var rowWeight = weights.IsEmpty ? Vector512<double>.One : Vector512.Create(weights.Slice(n, width));
+            var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1.0) : TLanes.Load(ref w, (nuint)n);
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var r = Vector512.LoadUnsafe(ref p, at) / sum;
-                r.StoreUnsafe(ref p, at);
-                componentSums[j] = Vector512.FusedMultiplyAdd(r, rowWeight, componentSums[j]);
+                var r = TLanes.Divide(TLanes.Load(ref p, at), sum);
+                TLanes.Store(r, ref p, at);
+                componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
             }
 
-            logLikelihood = Vector512.FusedMultiplyAdd(max + Vector512.Log(sum), rowWeight, logLikelihood);
+            logLikelihood = TLanes.MultiplyAdd(TLanes.Add(max, TLanes.Log(sum)), rowWeight, logLikelihood);
         }
 
-        into.LogLikelihood += Vector512.Sum(logLikelihood);
+        into.LogLikelihood += TLanes.Sum(logLikelihood);
         into.Weight += weights.IsEmpty ? b : TensorPrimitives.Sum(weights);
         var componentWeights = into.ComponentWeights;
         for (int j = 0; j < k; j++)
         {
-            componentWeights[j] += Vector512.Sum(componentSums[j]);
+            componentWeights[j] += TLanes.Sum(componentSums[j]);
         }
     }
 
@@ -147,9 +152,21 @@ internal static class MixturePosterior
     public static void Responsibilities(DataBlock block, Span<double> logDensities, ReadOnlySpan<double> logWeights, Span<double> maxima, IMixtureTotals into)
     {
         int k = logWeights.Length, b = block.Rows;
-        if (Vector512.IsHardwareAccelerated && b % Vector512<double>.Count == 0 && k <= MaxRegisterComponents)
+        if (KernelPath.Bits > 0 && b % (KernelPath.Bits / 64) == 0 && k <= MaxRegisterComponents)
         {
-            Responsibilities512(block, logDensities, logWeights, into);
+            switch (KernelPath.Bits)
+            {
+                case 512:
+                    ResponsibilitiesRegisters<Lanes512<double>, Vector512<double>>(block, logDensities, logWeights, into);
+                    break;
+                case 256:
+                    ResponsibilitiesRegisters<Lanes256<double>, Vector256<double>>(block, logDensities, logWeights, into);
+                    break;
+                default:
+                    ResponsibilitiesRegisters<Lanes128<double>, Vector128<double>>(block, logDensities, logWeights, into);
+                    break;
+            }
+
             return;
         }
 

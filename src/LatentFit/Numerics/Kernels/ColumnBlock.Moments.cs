@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using LatentFit.Data;
 
 namespace LatentFit.Numerics.Kernels;
@@ -49,41 +48,19 @@ internal sealed partial class ColumnBlock<T>
         var weights = Weights(rows, responsibilities);
 
         // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
-        if (Registers512)
+        if (Registers)
         {
-            ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
-            ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
-            ref T weight = ref MemoryMarshal.GetReference(weights);
-            for (int i = 0; i < d; i++)
+            switch (KernelPath.Bits)
             {
-                // Four independent sums (the register path has four register-widths of rows at a time).
-                Vector512<T> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
-                nuint start = (nuint)(i * _stride), width = (nuint)Width;
-                for (nuint n = 0; n < (nuint)Rows; n += 4 * width)
-                {
-                    var p0 = Vector512.LoadUnsafe(ref centred, start + n) * Vector512.LoadUnsafe(ref weight, n);
-                    var p1 = Vector512.LoadUnsafe(ref centred, start + n + width) * Vector512.LoadUnsafe(ref weight, n + width);
-                    var p2 = Vector512.LoadUnsafe(ref centred, start + n + (2 * width)) * Vector512.LoadUnsafe(ref weight, n + (2 * width));
-                    var p3 = Vector512.LoadUnsafe(ref centred, start + n + (3 * width)) * Vector512.LoadUnsafe(ref weight, n + (3 * width));
-                    p0.StoreUnsafe(ref weighted, start + n);
-                    p1.StoreUnsafe(ref weighted, start + n + width);
-                    p2.StoreUnsafe(ref weighted, start + n + (2 * width));
-                    p3.StoreUnsafe(ref weighted, start + n + (3 * width));
-                    sum0 += p0;
-                    sum1 += p1;
-                    sum2 += p2;
-                    sum3 += p3;
-                }
-
-                firstMoment[i] += ToDouble(Vector512.Sum((sum0 + sum1) + (sum2 + sum3)));
-            }
-
-            for (int i0 = 0; i0 < _padded; i0 += 4)
-            {
-                for (int j0 = i0; j0 < _padded; j0 += 4)
-                {
-                    Tile512(i0, j0, scatter);
-                }
+                case 512:
+                    AddMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, firstMoment, scatter);
+                    break;
+                case 256:
+                    AddMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, firstMoment, scatter);
+                    break;
+                default:
+                    AddMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, firstMoment, scatter);
+                    break;
             }
 
             return;
@@ -102,81 +79,96 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <summary>
-    /// Adds Σₙ wₙ cᵢ[n] cⱼ[n] for i in i0..i0+3 and j in j0..j0+3 (j ≥ i) to the scatter, a register's width of rows at
-    /// a time with the sixteen sums in 512-bit registers: eight loads (four weighted columns, four centred) feed
-    /// sixteen independent fused multiply-adds.
-    /// </summary>
+    /// <summary>The first moments and the weighted columns, then the scatter tile by tile, in registers of any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Tile512(int i0, int j0, Span<double> scatter)
+    private void AddMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, Span<double> firstMoment, Span<double> scatter)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
     {
-        int d = Dimension, b = Rows, width = Width, stride = _stride;
-        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
         ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
-        Vector512<T> s00 = default, s01 = default, s02 = default, s03 = default;
-        Vector512<T> s10 = default, s11 = default, s12 = default, s13 = default;
-        Vector512<T> s20 = default, s21 = default, s22 = default, s23 = default;
-        Vector512<T> s30 = default, s31 = default, s32 = default, s33 = default;
-        nuint a = (nuint)(i0 * stride), c = (nuint)(j0 * stride), step = (nuint)stride;
-        for (nuint n = 0; n < (nuint)b; n += (nuint)width)
+        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T weight = ref MemoryMarshal.GetReference(weights);
+        nuint width = (nuint)TLanes.Count;
+        for (int i = 0; i < Dimension; i++)
         {
-            var a0 = Vector512.LoadUnsafe(ref weighted, a + n);
-            var a1 = Vector512.LoadUnsafe(ref weighted, a + step + n);
-            var a2 = Vector512.LoadUnsafe(ref weighted, a + (2 * step) + n);
-            var a3 = Vector512.LoadUnsafe(ref weighted, a + (3 * step) + n);
-            var b0 = Vector512.LoadUnsafe(ref centred, c + n);
-            var b1 = Vector512.LoadUnsafe(ref centred, c + step + n);
-            var b2 = Vector512.LoadUnsafe(ref centred, c + (2 * step) + n);
-            var b3 = Vector512.LoadUnsafe(ref centred, c + (3 * step) + n);
-            s00 = Fma(a0, b0, s00);
-            s01 = Fma(a0, b1, s01);
-            s02 = Fma(a0, b2, s02);
-            s03 = Fma(a0, b3, s03);
-            s10 = Fma(a1, b0, s10);
-            s11 = Fma(a1, b1, s11);
-            s12 = Fma(a1, b2, s12);
-            s13 = Fma(a1, b3, s13);
-            s20 = Fma(a2, b0, s20);
-            s21 = Fma(a2, b1, s21);
-            s22 = Fma(a2, b2, s22);
-            s23 = Fma(a2, b3, s23);
-            s30 = Fma(a3, b0, s30);
-            s31 = Fma(a3, b1, s31);
-            s32 = Fma(a3, b2, s32);
-            s33 = Fma(a3, b3, s33);
-        }
-
-        Span<T> sums = stackalloc T[16];
-        if (typeof(T) == typeof(double) && Avx512F.IsSupported)
-        {
-            // Sixteen horizontal sums as two reduction trees of eight (21 permutes and adds each, not 56).
-            SumEach(s00.AsDouble(), s01.AsDouble(), s02.AsDouble(), s03.AsDouble(), s10.AsDouble(), s11.AsDouble(), s12.AsDouble(), s13.AsDouble())
-                .As<double, T>().CopyTo(sums);
-            SumEach(s20.AsDouble(), s21.AsDouble(), s22.AsDouble(), s23.AsDouble(), s30.AsDouble(), s31.AsDouble(), s32.AsDouble(), s33.AsDouble())
-                .As<double, T>().CopyTo(sums[8..]);
-        }
-        else
-        {
-            ReadOnlySpan<T> each =
-            [
-                Vector512.Sum(s00), Vector512.Sum(s01), Vector512.Sum(s02), Vector512.Sum(s03),
-                Vector512.Sum(s10), Vector512.Sum(s11), Vector512.Sum(s12), Vector512.Sum(s13),
-                Vector512.Sum(s20), Vector512.Sum(s21), Vector512.Sum(s22), Vector512.Sum(s23),
-                Vector512.Sum(s30), Vector512.Sum(s31), Vector512.Sum(s32), Vector512.Sum(s33),
-            ];
-            each.CopyTo(sums);
-        }
-
-        for (int t = 0; t < 4; t++)
-        {
-            for (int u = 0; u < 4; u++)
+            // Four independent sums (the register path has four register-widths of rows at a time).
+            TVector sum0 = TLanes.Zero, sum1 = TLanes.Zero, sum2 = TLanes.Zero, sum3 = TLanes.Zero;
+            nuint start = (nuint)(i * _stride);
+            for (nuint n = 0; n < (nuint)Rows; n += 4 * width)
             {
-                if (j0 + u >= i0 + t && j0 + u < d)
+                var p0 = TLanes.Multiply(TLanes.Load(ref centred, start + n), TLanes.Load(ref weight, n));
+                var p1 = TLanes.Multiply(TLanes.Load(ref centred, start + n + width), TLanes.Load(ref weight, n + width));
+                var p2 = TLanes.Multiply(TLanes.Load(ref centred, start + n + (2 * width)), TLanes.Load(ref weight, n + (2 * width)));
+                var p3 = TLanes.Multiply(TLanes.Load(ref centred, start + n + (3 * width)), TLanes.Load(ref weight, n + (3 * width)));
+                TLanes.Store(p0, ref weighted, start + n);
+                TLanes.Store(p1, ref weighted, start + n + width);
+                TLanes.Store(p2, ref weighted, start + n + (2 * width));
+                TLanes.Store(p3, ref weighted, start + n + (3 * width));
+                sum0 = TLanes.Add(sum0, p0);
+                sum1 = TLanes.Add(sum1, p1);
+                sum2 = TLanes.Add(sum2, p2);
+                sum3 = TLanes.Add(sum3, p3);
+            }
+
+            firstMoment[i] += ToDouble(TLanes.Sum(TLanes.Add(TLanes.Add(sum0, sum1), TLanes.Add(sum2, sum3))));
+        }
+
+        Span<T> sums = stackalloc T[8];
+        for (int i0 = 0; i0 < _padded; i0 += 4)
+        {
+            for (int j0 = i0; j0 < _padded; j0 += 2)
+            {
+                Tile<TLanes, TVector>(i0, j0, sums);
+                for (int t = 0; t < 4; t++)
                 {
-                    scatter[((i0 + t) * d) + j0 + u] += ToDouble(sums[(t * 4) + u]);
+                    for (int u = 0; u < 2; u++)
+                    {
+                        if (j0 + u >= i0 + t && j0 + u < Dimension)
+                        {
+                            scatter[((i0 + t) * Dimension) + j0 + u] += ToDouble(sums[(t * 2) + u]);
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Σₙ wₙ cᵢ[n] cⱼ[n] for i in i0..i0+3 and j in j0, j0+1 into <paramref name="sums"/> (row-major 4×2), a register's
+    /// width of rows at a time with the eight sums in registers: six loads (four weighted columns, two centred) feed
+    /// eight independent fused multiply-adds, and the tile with its loads fits the sixteen registers of x86 without
+    /// AVX-512 (the 4×4 tile of the 512-bit kernels spilled there).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Tile<TLanes, TVector>(int i0, int j0, Span<T> sums)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        int b = Rows, stride = _stride;
+        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
+        TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
+        TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
+        nuint a = (nuint)(i0 * stride), c = (nuint)(j0 * stride), step = (nuint)stride;
+        for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
+        {
+            var b0 = TLanes.Load(ref centred, c + n);
+            var b1 = TLanes.Load(ref centred, c + step + n);
+            var a0 = TLanes.Load(ref weighted, a + n);
+            s00 = TLanes.MultiplyAdd(a0, b0, s00);
+            s01 = TLanes.MultiplyAdd(a0, b1, s01);
+            var a1 = TLanes.Load(ref weighted, a + step + n);
+            s10 = TLanes.MultiplyAdd(a1, b0, s10);
+            s11 = TLanes.MultiplyAdd(a1, b1, s11);
+            var a2 = TLanes.Load(ref weighted, a + (2 * step) + n);
+            s20 = TLanes.MultiplyAdd(a2, b0, s20);
+            s21 = TLanes.MultiplyAdd(a2, b1, s21);
+            var a3 = TLanes.Load(ref weighted, a + (3 * step) + n);
+            s30 = TLanes.MultiplyAdd(a3, b0, s30);
+            s31 = TLanes.MultiplyAdd(a3, b1, s31);
+        }
+
+        TLanes.SumEach(s00, s01, s10, s11, s20, s21, s30, s31, sums);
     }
 
     /// <inheritdoc/>
@@ -184,9 +176,21 @@ internal sealed partial class ColumnBlock<T>
     public override void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
     {
         var weights = Weights(rows, responsibilities);
-        if (Registers512)
+        if (Registers)
         {
-            AddDiagonalMoments512(weights, mean, firstMoment, scatter);
+            switch (KernelPath.Bits)
+            {
+                case 512:
+                    AddDiagonalMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, mean, firstMoment, scatter);
+                    break;
+                case 256:
+                    AddDiagonalMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, mean, firstMoment, scatter);
+                    break;
+                default:
+                    AddDiagonalMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, mean, firstMoment, scatter);
+                    break;
+            }
+
             return;
         }
 
@@ -201,33 +205,35 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <summary>The diagonal moments with centring fused into one pass over each column, sums in 512-bit registers.</summary>
+    /// <summary>The diagonal moments with centring fused into one pass over each column, sums in registers of any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddDiagonalMoments512(ReadOnlySpan<T> weights, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    private void AddDiagonalMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
     {
-        int b = Rows, width = Width, stride = _stride;
+        int b = Rows, width = TLanes.Count, stride = _stride;
         ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref T weight = ref MemoryMarshal.GetReference(weights);
         for (int c = 0; c < Dimension; c++)
         {
             // Two independent pairs of sums, so that consecutive multiply-adds do not wait on each other.
-            Vector512<T> first0 = default, first1 = default, second0 = default, second1 = default;
-            var centre = Vector512.Create(Of(mean[c] - _origin[c]));
+            TVector first0 = TLanes.Zero, first1 = TLanes.Zero, second0 = TLanes.Zero, second1 = TLanes.Zero;
+            var centre = TLanes.Broadcast(Of(mean[c] - _origin[c]));
             nuint start = (nuint)(c * stride);
             for (nuint n = 0; n < (nuint)b; n += (nuint)(2 * width))
             {
-                var v0 = Vector512.LoadUnsafe(ref columns, start + n) - centre;
-                var v1 = Vector512.LoadUnsafe(ref columns, start + n + (nuint)width) - centre;
-                var wv0 = v0 * Vector512.LoadUnsafe(ref weight, n);
-                var wv1 = v1 * Vector512.LoadUnsafe(ref weight, n + (nuint)width);
-                first0 += wv0;
-                first1 += wv1;
-                second0 = Fma(wv0, v0, second0);
-                second1 = Fma(wv1, v1, second1);
+                var v0 = TLanes.Subtract(TLanes.Load(ref columns, start + n), centre);
+                var v1 = TLanes.Subtract(TLanes.Load(ref columns, start + n + (nuint)width), centre);
+                var wv0 = TLanes.Multiply(v0, TLanes.Load(ref weight, n));
+                var wv1 = TLanes.Multiply(v1, TLanes.Load(ref weight, n + (nuint)width));
+                first0 = TLanes.Add(first0, wv0);
+                first1 = TLanes.Add(first1, wv1);
+                second0 = TLanes.MultiplyAdd(wv0, v0, second0);
+                second1 = TLanes.MultiplyAdd(wv1, v1, second1);
             }
 
-            firstMoment[c] += ToDouble(Vector512.Sum(first0 + first1));
-            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(Vector512.Sum(second0 + second1));
+            firstMoment[c] += ToDouble(TLanes.Sum(TLanes.Add(first0, first1)));
+            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(TLanes.Sum(TLanes.Add(second0, second1)));
         }
     }
 }

@@ -91,7 +91,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private readonly int _capacity;
     private int _stride;
     private int _padded;
-    private bool _registers512;
+    private bool _registers;
     private int _rows;
 
     /// <summary>Rents buffers for blocks of up to <paramref name="capacityRows"/> rows.</summary>
@@ -122,11 +122,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
         _rows = rows.Rows;
         _stride = Stride(Rows);
-        _registers512 = Vector512.IsHardwareAccelerated && Rows % (4 * Width) == 0;
+        _registers = KernelPath.Bits > 0 && Rows % (4 * LaneCount) == 0;
 
         // The scatter tiles take four columns at a time; the register path pads D to a multiple of four with
         // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
-        _padded = _registers512 ? (Dimension + 3) / 4 * 4 : Dimension;
+        _padded = _registers ? (Dimension + 3) / 4 * 4 : Dimension;
         _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _origin.AsSpan(0, Dimension).Clear();
@@ -144,6 +144,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         else if (typeof(T) == typeof(float) && Avx512F.IsSupported && Rows % 16 == 0 && Dimension % 2 == 0)
         {
             transposed = TransposeSingle(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<T, float>(_columns.AsSpan()));
+        }
+
+        if (typeof(T) == typeof(double) && Avx.IsSupported && Rows % 4 == 0)
+        {
+            // The columns the 8×8 tiles left (all of them without AVX-512), four at a time.
+            transposed = TransposeDouble256(MemoryMarshal.Cast<T, double>(values), MemoryMarshal.Cast<T, double>(_columns.AsSpan()), transposed);
         }
 
         for (int n = 0; n < Rows; n++)
@@ -188,6 +194,44 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     }
 
     /// <summary>
+    /// The same four by four with AVX from column <paramref name="from"/> on (the 256-bit path, and the columns left
+    /// over by the 8×8 tiles): unpack pairs of rows, then swap 128-bit halves; returns the columns done.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TransposeDouble256(ReadOnlySpan<double> values, Span<double> columns, int from)
+    {
+        int d = Dimension, groups = (d - from) / 4;
+        ref double source = ref MemoryMarshal.GetReference(values);
+        ref double target = ref MemoryMarshal.GetReference(columns);
+        nuint column = (nuint)_stride;
+        for (int g = 0; g < groups; g++)
+        {
+            int c = from + (g * 4);
+            for (int n = 0; n < Rows; n += 4)
+            {
+                nuint at = (nuint)((n * d) + c);
+                var r0 = Vector256.LoadUnsafe(ref source, at);
+                var r1 = Vector256.LoadUnsafe(ref source, at + (nuint)d);
+                var r2 = Vector256.LoadUnsafe(ref source, at + (nuint)(2 * d));
+                var r3 = Vector256.LoadUnsafe(ref source, at + (nuint)(3 * d));
+
+                // (r0[0] r1[0] r0[2] r1[2]), (r0[1] r1[1] r0[3] r1[3]), and the same for rows 2 and 3.
+                var t0 = Avx.UnpackLow(r0, r1);
+                var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3);
+                var t3 = Avx.UnpackHigh(r2, r3);
+                nuint to = (nuint)((c * _stride) + n);
+                Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref target, to);
+                Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref target, to + column);
+                Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref target, to + (2 * column));
+                Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref target, to + (3 * column));
+            }
+        }
+
+        return from + (groups * 4);
+    }
+
+    /// <summary>
     /// The same for float32, sixteen by sixteen: each pair of adjacent floats moves as one float64 through two 8×8
     /// transpositions (rows n..n+7 and n+8..n+15), and one two-source permute per column then takes the even or odd
     /// floats of both halves. Needs an even D, so that every row starts on a whole pair.
@@ -223,33 +267,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         }
 
         return groups * 16;
-    }
-
-    /// <summary>
-    /// The eight horizontal sums (Σ of the lanes of each of a..h) as one vector, by a reduction tree: adjacent lanes
-    /// of pairs, then 128-bit lanes of pairs of those, then 256-bit halves.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> SumEach(
-        Vector512<double> a,
-        Vector512<double> b,
-        Vector512<double> c,
-        Vector512<double> d,
-        Vector512<double> e,
-        Vector512<double> f,
-        Vector512<double> g,
-        Vector512<double> h)
-    {
-        // (a0+a1, b0+b1, a2+a3, b2+b3, …): each 128-bit lane holds one partial sum of each of the pair.
-        var ab = Avx512F.UnpackLow(a, b) + Avx512F.UnpackHigh(a, b);
-        var cd = Avx512F.UnpackLow(c, d) + Avx512F.UnpackHigh(c, d);
-        var ef = Avx512F.UnpackLow(e, f) + Avx512F.UnpackHigh(e, f);
-        var gh = Avx512F.UnpackLow(g, h) + Avx512F.UnpackHigh(g, h);
-
-        // (a, b, c, d partial sums of lanes 0+1, then of lanes 2+3): 128-bit lanes 0 and 2, plus 1 and 3.
-        var abcd = Avx512F.Shuffle4x128(ab, cd, 0x88) + Avx512F.Shuffle4x128(ab, cd, 0xDD);
-        var efgh = Avx512F.Shuffle4x128(ef, gh, 0x88) + Avx512F.Shuffle4x128(ef, gh, 0xDD);
-        return Avx512F.Shuffle4x128(abcd, efgh, 0x88) + Avx512F.Shuffle4x128(abcd, efgh, 0xDD);
     }
 
     /// <summary>
@@ -315,10 +332,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// <inheritdoc/>
     public override int Dimension { get; }
 
-    private static int Width => Vector512<T>.Count;
+    /// <summary>Values of T per vector on this process's path (<see cref="KernelPath.Bits"/>).</summary>
+    private static int LaneCount => KernelPath.Bits / 8 / Unsafe.SizeOf<T>();
 
-    // The register kernels take four register-widths of rows at a time; ragged blocks take the SIMD-library path.
-    private bool Registers512 => _registers512;
+    // The register kernels take up to four register-widths of rows at a time; ragged blocks take the SIMD-library path.
+    private bool Registers => _registers;
 
     private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
 
@@ -338,18 +356,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private static T Of(double value) => T.CreateTruncating(value);
 
     private static double ToDouble(T value) => double.CreateTruncating(value);
-
-    /// <summary>a·b + c with one rounding (the generic Vector512 API has no fused multiply-add for T).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
-    {
-        if (typeof(T) == typeof(double))
-        {
-            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-
-        return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
-    }
 
     /// <inheritdoc/>
     public override void Dispose()

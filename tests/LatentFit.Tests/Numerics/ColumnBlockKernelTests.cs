@@ -1,0 +1,288 @@
+using LatentFit.Data;
+using LatentFit.Models.Mixtures;
+using LatentFit.Numerics;
+using LatentFit.Numerics.Kernels;
+
+namespace LatentFit.Tests.Numerics;
+
+/// <summary>
+/// Each E-step kernel of <see cref="ColumnBlock"/> and the mixture posterior against a plain loop over the rows written
+/// here: the Mahalanobis terms ‖L⁻¹(x − μ)‖² row by row, the weighted moments and scatter, the diagonal and spherical
+/// terms, and log-sum-exp for the responsibilities. Blocks of 256 rows take the register kernels of this process's
+/// path (<see cref="KernelPath.Current"/>; CI runs these tests again with AVX-512 and AVX2 switched off), blocks of 250
+/// the SIMD-library fallback; dimensions from 1 to 17 reach every part of the 4-row tiles (whole groups, the
+/// triangle's corner, the rows left over, the padding of D to a multiple of four).
+/// </summary>
+public sealed class ColumnBlockKernelTests
+{
+    private static readonly int[] Dimensions = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17];
+
+    public static TheoryData<int, int, Precision, bool> Cases()
+    {
+        var cases = new TheoryData<int, int, Precision, bool>();
+        foreach (int d in Dimensions)
+        {
+            foreach (int rows in new[] { 256, 250 })
+            {
+                foreach (var precision in new[] { Precision.Double, Precision.Single })
+                {
+                    cases.Add(d, rows, precision, d % 2 == 1);
+                }
+            }
+        }
+
+        return cases;
+    }
+
+    /// <summary>Values near a centre far from 0 (so that float32 offsets from the origin matter), row weights where asked.</summary>
+    private sealed class Problem
+    {
+        public Problem(int rows, int d, Precision precision, bool weighted, int seed)
+        {
+            var random = new Random(seed);
+            Rows = rows;
+            Dimension = d;
+            Precision = precision;
+            Origin = Enumerable.Range(0, d).Select(c => 100.0 + c).ToArray();
+            Values = new double[rows * d];
+            Offsets = new float[rows * d];
+            for (int i = 0; i < Values.Length; i++)
+            {
+                Offsets[i] = (float)(3 * (random.NextDouble() - 0.5));
+                Values[i] = precision == Precision.Single ? Origin[i % d] + Offsets[i] : Origin[i % d] + (3 * (random.NextDouble() - 0.5));
+            }
+
+            Weights = weighted ? Enumerable.Range(0, rows).Select(_ => 0.5 + random.NextDouble()).ToArray() : [];
+            Mean = Enumerable.Range(0, d).Select(c => Origin[c] + (random.NextDouble() - 0.5)).ToArray();
+            InverseFactor = new double[d * d];
+            for (int i = 0; i < d; i++)
+            {
+                for (int j = 0; j < i; j++)
+                {
+                    InverseFactor[i * d + j] = random.NextDouble() - 0.5;
+                }
+
+                InverseFactor[i * d + i] = 0.5 + random.NextDouble();
+            }
+
+            Responsibilities = Enumerable.Range(0, rows).Select(_ => random.NextDouble()).ToArray();
+            InverseScales = Enumerable.Range(0, d).Select(_ => 0.5 + random.NextDouble()).ToArray();
+        }
+
+        public int Rows { get; }
+
+        public int Dimension { get; }
+
+        public Precision Precision { get; }
+
+        public double[] Origin { get; }
+
+        public double[] Values { get; }
+
+        public float[] Offsets { get; }
+
+        public double[] Weights { get; }
+
+        public double[] Mean { get; }
+
+        public double[] InverseFactor { get; }
+
+        public double[] Responsibilities { get; }
+
+        public double[] InverseScales { get; }
+
+        public DataBlock Block() => Precision == Precision.Single
+            ? new DataBlock(Offsets, Origin, Rows, Dimension, Weights)
+            : new DataBlock(Values, Rows, Dimension, Weights);
+
+        /// <summary>xₙc − μc, in float64 from the stored values.</summary>
+        public double Centred(int n, int c) => Values[n * Dimension + c] - Mean[c];
+
+        public double Weight(int n) => Responsibilities[n] * (Weights.Length == 0 ? 1 : Weights[n]);
+    }
+
+    private static double Tolerance(Precision precision) => precision == Precision.Single ? 2e-5 : 1e-12;
+
+    private static void AssertClose(double expected, double actual, double tolerance, string what) =>
+        Assert.True(Math.Abs(expected - actual) <= tolerance * Math.Max(1, Math.Abs(expected)), $"{what}: expected {expected:R}, got {actual:R} (path {KernelPath.Current})");
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void LogDensities_MatchPlainMahalanobisTerms(int d, int rows, Precision precision, bool weighted)
+    {
+        var problem = new Problem(rows, d, precision, weighted, seed: 10 * d + rows);
+        using var block = ColumnBlock.Create(problem.Block());
+        var actual = new double[rows];
+        block.Centre(problem.Mean);
+        block.LogDensities(problem.InverseFactor, -1.25, actual);
+        for (int n = 0; n < rows; n++)
+        {
+            double squared = 0;
+            for (int i = 0; i < d; i++)
+            {
+                double z = 0;
+                for (int j = 0; j <= i; j++)
+                {
+                    z += problem.InverseFactor[i * d + j] * problem.Centred(n, j);
+                }
+
+                squared += z * z;
+            }
+
+            AssertClose(-1.25 - (0.5 * squared), actual[n], Tolerance(precision), $"log-density of row {n}, D = {d}, B = {rows}, {precision}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void AddMoments_MatchPlainWeightedSums(int d, int rows, Precision precision, bool weighted)
+    {
+        var problem = new Problem(rows, d, precision, weighted, seed: 20 * d + rows);
+        using var block = ColumnBlock.Create(problem.Block());
+        var first = Enumerable.Repeat(1.0, d).ToArray();
+        var scatter = Enumerable.Repeat(2.0, d * d).ToArray();
+        block.Centre(problem.Mean);
+        block.AddMoments(problem.Block(), problem.Responsibilities, first, scatter);
+        for (int i = 0; i < d; i++)
+        {
+            double expectedFirst = 1;
+            for (int n = 0; n < rows; n++)
+            {
+                expectedFirst += problem.Weight(n) * problem.Centred(n, i);
+            }
+
+            AssertClose(expectedFirst, first[i], 10 * Tolerance(precision), $"first moment {i}, D = {d}, B = {rows}, {precision}");
+            for (int j = 0; j < d; j++)
+            {
+                double expected = 2;
+                if (j >= i)
+                {
+                    for (int n = 0; n < rows; n++)
+                    {
+                        expected += problem.Weight(n) * problem.Centred(n, i) * problem.Centred(n, j);
+                    }
+                }
+
+                // Only the upper triangle is added to; the lower keeps its value.
+                AssertClose(expected, scatter[i * d + j], 10 * Tolerance(precision), $"scatter ({i}, {j}), D = {d}, B = {rows}, {precision}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DiagonalKernels_MatchPlainSums(int d, int rows, Precision precision, bool weighted)
+    {
+        var problem = new Problem(rows, d, precision, weighted, seed: 30 * d + rows);
+        using var block = ColumnBlock.Create(problem.Block());
+        foreach (bool spherical in new[] { false, true })
+        {
+            var scales = spherical ? problem.InverseScales[..1] : problem.InverseScales;
+            var actual = new double[rows];
+            block.DiagonalLogDensities(problem.Mean, scales, 0.75, actual);
+            var first = new double[d];
+            var scatter = new double[spherical ? 1 : d];
+            block.AddDiagonalMoments(problem.Block(), problem.Responsibilities, problem.Mean, first, scatter);
+            var expectedFirst = new double[d];
+            var expectedScatter = new double[scatter.Length];
+            for (int n = 0; n < rows; n++)
+            {
+                double squared = 0;
+                for (int c = 0; c < d; c++)
+                {
+                    double z = problem.Centred(n, c) * scales[spherical ? 0 : c];
+                    squared += z * z;
+                    expectedFirst[c] += problem.Weight(n) * problem.Centred(n, c);
+                    expectedScatter[spherical ? 0 : c] += problem.Weight(n) * problem.Centred(n, c) * problem.Centred(n, c);
+                }
+
+                AssertClose(0.75 - (0.5 * squared), actual[n], Tolerance(precision), $"diagonal log-density of row {n} (spherical {spherical}), D = {d}, B = {rows}");
+            }
+
+            for (int c = 0; c < d; c++)
+            {
+                AssertClose(expectedFirst[c], first[c], 10 * Tolerance(precision), $"diagonal first moment {c} (spherical {spherical}), D = {d}, B = {rows}");
+            }
+
+            for (int c = 0; c < scatter.Length; c++)
+            {
+                AssertClose(expectedScatter[c], scatter[c], 10 * Tolerance(precision), $"diagonal scatter {c} (spherical {spherical}), D = {d}, B = {rows}");
+            }
+        }
+    }
+
+    private sealed class Totals(int components) : IMixtureTotals
+    {
+        public double LogLikelihood { get; set; }
+
+        public double Weight { get; set; }
+
+        public double[] ComponentWeights { get; } = new double[components];
+    }
+
+    public static TheoryData<int, int, bool> PosteriorCases()
+    {
+        var cases = new TheoryData<int, int, bool>();
+        foreach (int k in new[] { 1, 3, 8, 129 })
+        {
+            foreach (int rows in new[] { 256, 250 })
+            {
+                cases.Add(k, rows, false);
+                cases.Add(k, rows, true);
+            }
+        }
+
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(PosteriorCases))]
+    public void Responsibilities_MatchPlainLogSumExp(int k, int rows, bool weighted)
+    {
+        var random = new Random(k * 1000 + rows);
+
+        // Log-densities hundreds apart in some rows, so that some responsibilities underflow to 0 and the row's maximum
+        // must come out first.
+        var logDensities = Enumerable.Range(0, k * rows).Select(_ => -800 * random.NextDouble() * random.NextDouble()).ToArray();
+        var logWeights = Enumerable.Range(0, k).Select(_ => Math.Log(0.1 + random.NextDouble())).ToArray();
+        var weights = weighted ? Enumerable.Range(0, rows).Select(_ => 0.5 + random.NextDouble()).ToArray() : [];
+        var values = new double[rows];
+        var expected = (double[])logDensities.Clone();
+        var totals = new Totals(k) { LogLikelihood = 3, Weight = 4 };
+        MixturePosterior.Responsibilities(new DataBlock(values, rows, 1, weights), logDensities, logWeights, new double[2 * rows], totals);
+
+        double expectedLogLikelihood = 3, expectedWeight = 4;
+        var expectedComponents = new double[k];
+        for (int n = 0; n < rows; n++)
+        {
+            double max = double.NegativeInfinity;
+            for (int j = 0; j < k; j++)
+            {
+                max = Math.Max(max, expected[j * rows + n] + logWeights[j]);
+            }
+
+            double sum = 0;
+            for (int j = 0; j < k; j++)
+            {
+                sum += Math.Exp(expected[j * rows + n] + logWeights[j] - max);
+            }
+
+            double w = weighted ? weights[n] : 1;
+            expectedLogLikelihood += w * (max + Math.Log(sum));
+            expectedWeight += w;
+            for (int j = 0; j < k; j++)
+            {
+                double r = Math.Exp(expected[j * rows + n] + logWeights[j] - max) / sum;
+                Assert.True(Math.Abs(r - logDensities[j * rows + n]) <= 1e-13, $"r[{n}, {j}] = {logDensities[j * rows + n]:R}, expected {r:R} (K = {k}, B = {rows}, path {KernelPath.Current})");
+                expectedComponents[j] += w * r;
+            }
+        }
+
+        AssertClose(expectedLogLikelihood, totals.LogLikelihood, 1e-12, $"ℓ (K = {k}, B = {rows})");
+        AssertClose(expectedWeight, totals.Weight, 1e-14, $"weight (K = {k}, B = {rows})");
+        for (int j = 0; j < k; j++)
+        {
+            AssertClose(expectedComponents[j], totals.ComponentWeights[j], 1e-12, $"n_{j} (K = {k}, B = {rows})");
+        }
+    }
+}
