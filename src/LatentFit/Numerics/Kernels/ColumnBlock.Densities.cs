@@ -51,48 +51,28 @@ internal sealed partial class ColumnBlock<T>
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The register kernels subtract the centre as they load each column slice (x − μ in T, the same value a
+    /// centred copy would hold), so here they only keep μ − origin: a separate pass writing the centred columns was a
+    /// sixth of a full-covariance E-step at D = 16 (perf, 512-bit path), all of it loads and stores.
+    /// </remarks>
     public override void Centre(ReadOnlySpan<double> mean)
     {
-        if (!Registers)
+        if (Registers)
         {
             for (int c = 0; c < Dimension; c++)
             {
-                TensorPrimitives.Subtract(Column(_columns, c), Of(mean[c] - _origin[c]), Column(_centred, c));
+                _centre[c] = Of(mean[c] - _origin[c]);
             }
 
+            // The padding columns are zeros centred at zero.
+            _centre.AsSpan(Dimension, _padded - Dimension).Clear();
             return;
         }
 
-        switch (KernelPath.Bits)
-        {
-            case 512:
-                CentreRegisters<Lanes512<T>, Vector512<T>>(mean);
-                break;
-            case 256:
-                CentreRegisters<Lanes256<T>, Vector256<T>>(mean);
-                break;
-            default:
-                CentreRegisters<Lanes128<T>, Vector128<T>>(mean);
-                break;
-        }
-    }
-
-    /// <summary>Inline rather than one library call per column: at D = 50 the calls' fixed cost was most of the time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void CentreRegisters<TLanes, TVector>(ReadOnlySpan<double> mean)
-        where TLanes : struct, ILanes<TVector, T>
-        where TVector : unmanaged
-    {
-        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
-        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
         for (int c = 0; c < Dimension; c++)
         {
-            var centre = TLanes.Broadcast(Of(mean[c] - _origin[c]));
-            nuint start = (nuint)(c * _stride);
-            for (nuint n = start; n < start + (nuint)Rows; n += (nuint)TLanes.Count)
-            {
-                TLanes.Store(TLanes.Subtract(TLanes.Load(ref columns, n), centre), ref centred, n);
-            }
+            TensorPrimitives.Subtract(Column(_columns, c), Of(mean[c] - _origin[c]), Column(_centred, c));
         }
     }
 
@@ -140,7 +120,7 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>
     /// The same from registers, at any vector width: four rows of L⁻¹ against two register-widths of rows at a time,
-    /// so that each step loads two column slices and broadcasts four entries of L⁻¹ for eight independent fused
+    /// so that each step loads and centres two column slices and broadcasts four entries of L⁻¹ for eight independent fused
     /// multiply-adds (enough chains to hide the multiply-add latency on two pipes), and zᵢ and ‖z‖² never leave the
     /// registers. Eight accumulators, two sums, two slices and a broadcast fit the sixteen registers of x86 without
     /// AVX-512 (a 4×4 tile spilled there); each row's sums run in the same order as in the straightforward loop.
@@ -151,7 +131,8 @@ internal sealed partial class ColumnBlock<T>
         where TVector : unmanaged
     {
         int d = Dimension, b = Rows, width = TLanes.Count, stride = _stride;
-        ref T columns = ref MemoryMarshal.GetArrayDataReference(_centred);
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T centre = ref MemoryMarshal.GetArrayDataReference(_centre);
         ref T factor = ref MemoryMarshal.GetReference(inverseFactor);
         ref double target = ref MemoryMarshal.GetReference(logDensities);
         for (int n = 0; n < b; n += 2 * width)
@@ -168,8 +149,9 @@ internal sealed partial class ColumnBlock<T>
                 for (int j = 0; j <= i0; j++)
                 {
                     nuint at = (nuint)((j * stride) + n);
-                    var c0 = TLanes.Load(ref columns, at);
-                    var c1 = TLanes.Load(ref columns, at + (nuint)width);
+                    var m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
+                    var c0 = TLanes.Subtract(TLanes.Load(ref columns, at), m);
+                    var c1 = TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m);
                     var f = TLanes.Broadcast(Unsafe.Add(ref factor, r0 + j));
                     z00 = TLanes.MultiplyAdd(c0, f, z00);
                     z01 = TLanes.MultiplyAdd(c1, f, z01);
@@ -188,8 +170,9 @@ internal sealed partial class ColumnBlock<T>
                 for (int j = i0 + 1; j < i0 + 4; j++)
                 {
                     nuint at = (nuint)((j * stride) + n);
-                    var c0 = TLanes.Load(ref columns, at);
-                    var c1 = TLanes.Load(ref columns, at + (nuint)width);
+                    var m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
+                    var c0 = TLanes.Subtract(TLanes.Load(ref columns, at), m);
+                    var c1 = TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m);
                     if (j == i0 + 1)
                     {
                         var f = TLanes.Broadcast(Unsafe.Add(ref factor, r1 + j));
@@ -223,15 +206,17 @@ internal sealed partial class ColumnBlock<T>
             {
                 int row = i * d;
                 var f = TLanes.Broadcast(Unsafe.Add(ref factor, row));
+                var m = TLanes.Broadcast(centre);
                 nuint at = (nuint)n;
-                var z0 = TLanes.Multiply(TLanes.Load(ref columns, at), f);
-                var z1 = TLanes.Multiply(TLanes.Load(ref columns, at + (nuint)width), f);
+                var z0 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, at), m), f);
+                var z1 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m), f);
                 for (int j = 1; j <= i; j++)
                 {
                     at = (nuint)((j * stride) + n);
                     f = TLanes.Broadcast(Unsafe.Add(ref factor, row + j));
-                    z0 = TLanes.MultiplyAdd(TLanes.Load(ref columns, at), f, z0);
-                    z1 = TLanes.MultiplyAdd(TLanes.Load(ref columns, at + (nuint)width), f, z1);
+                    m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
+                    z0 = TLanes.MultiplyAdd(TLanes.Subtract(TLanes.Load(ref columns, at), m), f, z0);
+                    z1 = TLanes.MultiplyAdd(TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m), f, z1);
                 }
 
                 q0 = TLanes.MultiplyAdd(z0, z0, q0);

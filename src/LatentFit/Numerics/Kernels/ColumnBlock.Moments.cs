@@ -85,21 +85,23 @@ internal sealed partial class ColumnBlock<T>
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
         ref T weight = ref MemoryMarshal.GetReference(weights);
         nuint width = (nuint)TLanes.Count;
         for (int i = 0; i < Dimension; i++)
         {
-            // Four independent sums (the register path has four register-widths of rows at a time).
+            // Four independent sums (the register path has four register-widths of rows at a time), with the
+            // centre subtracted on loading (see Centre).
             TVector sum0 = TLanes.Zero, sum1 = TLanes.Zero, sum2 = TLanes.Zero, sum3 = TLanes.Zero;
+            var m = TLanes.Broadcast(_centre[i]);
             nuint start = (nuint)(i * _stride);
             for (nuint n = 0; n < (nuint)Rows; n += 4 * width)
             {
-                var p0 = TLanes.Multiply(TLanes.Load(ref centred, start + n), TLanes.Load(ref weight, n));
-                var p1 = TLanes.Multiply(TLanes.Load(ref centred, start + n + width), TLanes.Load(ref weight, n + width));
-                var p2 = TLanes.Multiply(TLanes.Load(ref centred, start + n + (2 * width)), TLanes.Load(ref weight, n + (2 * width)));
-                var p3 = TLanes.Multiply(TLanes.Load(ref centred, start + n + (3 * width)), TLanes.Load(ref weight, n + (3 * width)));
+                var p0 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n), m), TLanes.Load(ref weight, n));
+                var p1 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + width), m), TLanes.Load(ref weight, n + width));
+                var p2 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + (2 * width)), m), TLanes.Load(ref weight, n + (2 * width)));
+                var p3 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + (3 * width)), m), TLanes.Load(ref weight, n + (3 * width)));
                 TLanes.Store(p0, ref weighted, start + n);
                 TLanes.Store(p1, ref weighted, start + n + width);
                 TLanes.Store(p2, ref weighted, start + n + (2 * width));
@@ -135,7 +137,8 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>
     /// Σₙ wₙ cᵢ[n] cⱼ[n] for i in i0..i0+3 and j in j0, j0+1 into <paramref name="sums"/> (row-major 4×2), a register's
-    /// width of rows at a time with the eight sums in registers: six loads (four weighted columns, two centred) feed
+    /// width of rows at a time with the eight sums in registers: six loads (four weighted columns, two centred as they
+    /// are loaded) feed
     /// eight independent fused multiply-adds, and the tile with its loads fits the sixteen registers of x86 without
     /// AVX-512 (the 4×4 tile of the 512-bit kernels spilled there).
     /// </summary>
@@ -146,14 +149,16 @@ internal sealed partial class ColumnBlock<T>
     {
         int b = Rows, stride = _stride;
         ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
-        ref T centred = ref MemoryMarshal.GetArrayDataReference(_centred);
+        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        var m0 = TLanes.Broadcast(_centre[j0]);
+        var m1 = TLanes.Broadcast(_centre[j0 + 1]);
         TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
         TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
         nuint a = (nuint)(i0 * stride), c = (nuint)(j0 * stride), step = (nuint)stride;
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
-            var b0 = TLanes.Load(ref centred, c + n);
-            var b1 = TLanes.Load(ref centred, c + step + n);
+            var b0 = TLanes.Subtract(TLanes.Load(ref columns, c + n), m0);
+            var b1 = TLanes.Subtract(TLanes.Load(ref columns, c + step + n), m1);
             var a0 = TLanes.Load(ref weighted, a + n);
             s00 = TLanes.MultiplyAdd(a0, b0, s00);
             s01 = TLanes.MultiplyAdd(a0, b1, s01);

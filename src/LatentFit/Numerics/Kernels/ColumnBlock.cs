@@ -83,6 +83,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 {
     private readonly T[] _columns;
     private readonly T[] _centred;
+    private readonly T[] _centre;
     private readonly T[] _weighted;
     private readonly T[] _work;
     private readonly T[] _sum;
@@ -102,8 +103,9 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
         // The widest layout any block up to the capacity can take (the stride never shrinks as rows grow).
         int stride = Stride(capacityRows), padded = (dimension + 3) / 4 * 4;
-        _columns = ArrayPool<T>.Shared.Rent(stride * dimension);
+        _columns = ArrayPool<T>.Shared.Rent(stride * padded);
         _centred = ArrayPool<T>.Shared.Rent(stride * padded);
+        _centre = ArrayPool<T>.Shared.Rent(padded);
         _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
         _work = ArrayPool<T>.Shared.Rent(capacityRows);
         _sum = ArrayPool<T>.Shared.Rent(capacityRows);
@@ -127,6 +129,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         // The scatter tiles take four columns at a time; the register path pads D to a multiple of four with
         // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
         _padded = _registers ? (Dimension + 3) / 4 * 4 : Dimension;
+        _columns.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _origin.AsSpan(0, Dimension).Clear();
@@ -362,6 +365,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     {
         ArrayPool<T>.Shared.Return(_columns);
         ArrayPool<T>.Shared.Return(_centred);
+        ArrayPool<T>.Shared.Return(_centre);
         ArrayPool<T>.Shared.Return(_weighted);
         ArrayPool<T>.Shared.Return(_work);
         ArrayPool<T>.Shared.Return(_sum);
