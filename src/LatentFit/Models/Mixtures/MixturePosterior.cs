@@ -94,11 +94,14 @@ internal static class MixturePosterior
                 sum = TLanes.Add(sum, e);
             }
 
+            // One division per row instead of K: the responsibilities are eₖ × (1/Σ), within an ulp of eₖ/Σ (and
+            // summing to 1 as closely); a 512-bit division costs as much as a dozen multiplications.
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1.0) : TLanes.Load(ref w, (nuint)n);
+            var reciprocal = TLanes.Divide(TLanes.Broadcast(1.0), sum);
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var r = TLanes.Divide(TLanes.Load(ref p, at), sum);
+                var r = TLanes.Multiply(TLanes.Load(ref p, at), reciprocal);
                 TLanes.Store(r, ref p, at);
                 componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
             }

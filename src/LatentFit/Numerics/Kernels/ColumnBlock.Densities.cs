@@ -146,22 +146,30 @@ internal sealed partial class ColumnBlock<T>
                 TVector z00 = TLanes.Zero, z01 = TLanes.Zero, z10 = TLanes.Zero, z11 = TLanes.Zero;
                 TVector z20 = TLanes.Zero, z21 = TLanes.Zero, z30 = TLanes.Zero, z31 = TLanes.Zero;
                 int r0 = i0 * d, r1 = r0 + d, r2 = r1 + d, r3 = r2 + d;
-                for (int j = 0; j <= i0; j++)
+
+                // References to the four rows of L⁻¹ and to the rows' slice of column j, advanced by the stride, so
+                // that the loop's addresses need no index arithmetic (the JIT recomputed and sign-extended each).
+                ref T row0 = ref Unsafe.Add(ref factor, r0);
+                ref T row1 = ref Unsafe.Add(ref factor, r1);
+                ref T row2 = ref Unsafe.Add(ref factor, r2);
+                ref T row3 = ref Unsafe.Add(ref factor, r3);
+                ref T slice = ref Unsafe.Add(ref columns, n);
+                for (nuint j = 0; j <= (nuint)i0; j++)
                 {
-                    nuint at = (nuint)((j * stride) + n);
                     var m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
-                    var c0 = TLanes.Subtract(TLanes.Load(ref columns, at), m);
-                    var c1 = TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m);
-                    var f = TLanes.Broadcast(Unsafe.Add(ref factor, r0 + j));
+                    var c0 = TLanes.Subtract(TLanes.Load(ref slice, 0), m);
+                    var c1 = TLanes.Subtract(TLanes.Load(ref slice, (nuint)width), m);
+                    slice = ref Unsafe.Add(ref slice, stride);
+                    var f = TLanes.Broadcast(Unsafe.Add(ref row0, j));
                     z00 = TLanes.MultiplyAdd(c0, f, z00);
                     z01 = TLanes.MultiplyAdd(c1, f, z01);
-                    f = TLanes.Broadcast(Unsafe.Add(ref factor, r1 + j));
+                    f = TLanes.Broadcast(Unsafe.Add(ref row1, j));
                     z10 = TLanes.MultiplyAdd(c0, f, z10);
                     z11 = TLanes.MultiplyAdd(c1, f, z11);
-                    f = TLanes.Broadcast(Unsafe.Add(ref factor, r2 + j));
+                    f = TLanes.Broadcast(Unsafe.Add(ref row2, j));
                     z20 = TLanes.MultiplyAdd(c0, f, z20);
                     z21 = TLanes.MultiplyAdd(c1, f, z21);
-                    f = TLanes.Broadcast(Unsafe.Add(ref factor, r3 + j));
+                    f = TLanes.Broadcast(Unsafe.Add(ref row3, j));
                     z30 = TLanes.MultiplyAdd(c0, f, z30);
                     z31 = TLanes.MultiplyAdd(c1, f, z31);
                 }

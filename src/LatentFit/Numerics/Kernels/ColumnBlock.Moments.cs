@@ -154,21 +154,29 @@ internal sealed partial class ColumnBlock<T>
         var m1 = TLanes.Broadcast(_centre[j0 + 1]);
         TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
         TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
-        nuint a = (nuint)(i0 * stride), c = (nuint)(j0 * stride), step = (nuint)stride;
+
+        // One reference per column, so that the loop's addresses are base + n with no index arithmetic (the JIT
+        // recomputed i·stride + n for each of the six loads).
+        ref T b0Column = ref Unsafe.Add(ref columns, j0 * stride);
+        ref T b1Column = ref Unsafe.Add(ref b0Column, stride);
+        ref T a0Column = ref Unsafe.Add(ref weighted, i0 * stride);
+        ref T a1Column = ref Unsafe.Add(ref a0Column, stride);
+        ref T a2Column = ref Unsafe.Add(ref a1Column, stride);
+        ref T a3Column = ref Unsafe.Add(ref a2Column, stride);
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
-            var b0 = TLanes.Subtract(TLanes.Load(ref columns, c + n), m0);
-            var b1 = TLanes.Subtract(TLanes.Load(ref columns, c + step + n), m1);
-            var a0 = TLanes.Load(ref weighted, a + n);
+            var b0 = TLanes.Subtract(TLanes.Load(ref b0Column, n), m0);
+            var b1 = TLanes.Subtract(TLanes.Load(ref b1Column, n), m1);
+            var a0 = TLanes.Load(ref a0Column, n);
             s00 = TLanes.MultiplyAdd(a0, b0, s00);
             s01 = TLanes.MultiplyAdd(a0, b1, s01);
-            var a1 = TLanes.Load(ref weighted, a + step + n);
+            var a1 = TLanes.Load(ref a1Column, n);
             s10 = TLanes.MultiplyAdd(a1, b0, s10);
             s11 = TLanes.MultiplyAdd(a1, b1, s11);
-            var a2 = TLanes.Load(ref weighted, a + (2 * step) + n);
+            var a2 = TLanes.Load(ref a2Column, n);
             s20 = TLanes.MultiplyAdd(a2, b0, s20);
             s21 = TLanes.MultiplyAdd(a2, b1, s21);
-            var a3 = TLanes.Load(ref weighted, a + (3 * step) + n);
+            var a3 = TLanes.Load(ref a3Column, n);
             s30 = TLanes.MultiplyAdd(a3, b0, s30);
             s31 = TLanes.MultiplyAdd(a3, b1, s31);
         }

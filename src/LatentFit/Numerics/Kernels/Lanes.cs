@@ -362,6 +362,22 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
             return;
         }
 
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            // The 256-bit halves added, then the 256-bit tree.
+            Lanes256<T>.SumEach(
+                a.GetLower() + a.GetUpper(),
+                b.GetLower() + b.GetUpper(),
+                c.GetLower() + c.GetUpper(),
+                d.GetLower() + d.GetUpper(),
+                e.GetLower() + e.GetUpper(),
+                f.GetLower() + f.GetUpper(),
+                g.GetLower() + g.GetUpper(),
+                h.GetLower() + h.GetUpper(),
+                sums);
+            return;
+        }
+
         sums[0] = Vector512.Sum(a);
         sums[1] = Vector512.Sum(b);
         sums[2] = Vector512.Sum(c);
