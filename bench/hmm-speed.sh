@@ -11,5 +11,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet build bench/LatentFit.HmmSpeed -c Release -v q --nologo > /dev/null
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-echo "instruction sets: $(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')(Vector<double> and the Gaussian kernels take the widest the runtime accelerates)"
+echo "instruction sets: $(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' ')(the Gaussian kernels take the widest width the runtime accelerates, the forward–backward's state loops the widest that suits K)"
 /usr/bin/python3 bench/hmm_speed.py "$work" bench/LatentFit.HmmSpeed/bin/Release/net10.0/LatentFit.HmmSpeed.dll "$@"

@@ -1,7 +1,9 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using LatentFit.Numerics;
+using LatentFit.Numerics.Kernels;
 
 namespace LatentFit.Models.Hmm;
 
@@ -29,14 +31,15 @@ internal static class ForwardBackward
     /// </summary>
     /// <remarks>
     /// Each step is a K×K matrix–vector product, written as K broadcasts of one state's value times a row of Γ (forward:
-    /// pⱼ = Σᵢ α̂ᵢ Γᵢⱼ) or of Γᵀ (backward: β̂ᵢ = Σⱼ uⱼ Γᵢⱼ), so that the states j (or i) run across the lanes of
-    /// <see cref="Vector{T}"/> with no horizontal sums, and a scalar tail takes the states beyond the last whole vector.
-    /// The lanes are summed over i in the scalar loop's order, so the width (AVX-512, AVX2, 128-bit or none) changes only
-    /// the normalisers' sums and the vectorised exponentials and logarithms (one call per sequence), by rounding: every
-    /// path agrees with a log-space forward–backward to 1e-12, and one path gives the same bits for any thread count.
+    /// pⱼ = Σᵢ α̂ᵢ Γᵢⱼ) or of Γᵀ (backward: β̂ᵢ = Σⱼ uⱼ Γᵢⱼ), so that the states j (or i) run across the lanes of one
+    /// register width (<see cref="ILanes{TVector, T}"/>, chosen once per call by <see cref="LaneBits"/>) with no
+    /// horizontal sums, and a scalar tail takes the states beyond the last whole vector. Each lane sums over i in a fixed
+    /// order (even and odd i apart, then added; the pair sums with a fused multiply-add where the hardware has one), so
+    /// the path (its width for this K, and FMA or not) changes the results only by rounding: every path agrees with a log-space
+    /// forward–backward to 1e-12, and one path gives the same bits for any thread count, the width depending on K and
+    /// the process only.
     /// </remarks>
     /// <returns>log p(x₁..x_T | θ), or −∞ when a row has no finite density under any state or the recursion lost it.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Run(
         ReadOnlySpan<double> initial,
         ReadOnlySpan<double> transition,
@@ -49,21 +52,78 @@ internal static class ForwardBackward
         Span<double> pairSums)
     {
         int k = states;
-        // The recursions index the buffers without bounds checks: every length is checked here, once.
-        if (initial.Length < k || transition.Length < k * k || forward.Length < length * k || normalisers.Length < length
-            || transitionCounts.Length < k * k || pairSums.Length < k * k)
+        return LaneBits(k, KernelPath.Bits) switch
         {
-            throw new ArgumentException($"the buffers are too short for {length} rows of {k} states");
+            512 => Run<Lanes512<double>, Vector512<double>>(initial, transition, k, length, logDensities, forward, normalisers, transitionCounts, pairSums),
+            256 => Run<Lanes256<double>, Vector256<double>>(initial, transition, k, length, logDensities, forward, normalisers, transitionCounts, pairSums),
+            // 128 bits, and the scalar loops (0): K = 1 fills no whole vector of two lanes, and where no width is
+            // accelerated WholeVectorStates leaves every state to the scalar tails.
+            _ => Run<Lanes128<double>, Vector128<double>>(initial, transition, k, length, logDensities, forward, normalisers, transitionCounts, pairSums),
+        };
+    }
+
+    /// <summary>
+    /// The register width for K states on a process whose widest accelerated width is <paramref name="widest"/> bits:
+    /// the one among those of at most K lanes (a vector wider than K would leave every state to the scalar tail) that
+    /// needs the fewest operations per broadcast, K / lanes whole vectors plus K mod lanes scalar states, the wider on a
+    /// tie (K = 4 on AVX-512 takes 256 bits; K = 12 takes 256 bits too, three whole vectors, rather than one 512-bit
+    /// vector and four scalar states); 0, the scalar loops, for K = 1 or where no width is accelerated.
+    /// </summary>
+    internal static int LaneBits(int states, int widest)
+    {
+        int best = 0, fewest = states;
+        for (int bits = 512; bits >= 128; bits /= 2)
+        {
+            int lanes = bits / 64;
+            if (bits > widest || lanes > states)
+            {
+                continue;
+            }
+
+            int operations = (states / lanes) + (states % lanes);
+            if (operations < fewest)
+            {
+                (best, fewest) = (bits, operations);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// <see cref="Run(ReadOnlySpan{double}, ReadOnlySpan{double}, int, int, Span{double}, Span{double}, Span{double}, Span{double}, Span{double})"/>
+    /// on the lanes of <typeparamref name="TLanes"/>, whichever width K would be given (the tests run every width).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static double Run<TLanes, TVector>(
+        ReadOnlySpan<double> initial,
+        ReadOnlySpan<double> transition,
+        int k,
+        int length,
+        Span<double> logDensities,
+        Span<double> forward,
+        Span<double> normalisers,
+        Span<double> transitionCounts,
+        Span<double> pairSums)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
+    {
+        // The recursions index the buffers without bounds checks: every length is checked here, once.
+        if (length < 1 || initial.Length < k || transition.Length < k * k || logDensities.Length < length * k || forward.Length < length * k
+            || normalisers.Length < length || transitionCounts.Length < k * k || pairSums.Length < k * k)
+        {
+            throw new ArgumentException(length < 1 ? "a sequence has at least one row" : $"the buffers are too short for {length} rows of {k} states");
         }
 
         var emissions = logDensities[..(length * k)];
 
         // eₜ(k) = exp(log bₜ(k) − mₜ): the shifts first (they decide whether the sequence has a finite ℓ), then all
         // exponentials at once. Σₜ mₜ is ℓ's share from the shifts.
+        ref double densities = ref MemoryMarshal.GetReference(emissions);
         double shifts = 0;
         for (int t = 0; t < length; t++)
         {
-            double max = Shift(ref MemoryMarshal.GetReference(emissions.Slice(t * k, k)), k);
+            double max = Shift<TLanes, TVector>(ref Unsafe.Add(ref densities, t * k), k);
             if (!double.IsFinite(max))
             {
                 // A row no state can emit (or a NaN density): ℓ = −∞; the caller discards the statistics.
@@ -75,13 +135,13 @@ internal static class ForwardBackward
 
         TensorPrimitives.Exp(emissions, emissions);
 
-        double logNormalisers = Forward(initial, transition, k, length, emissions, forward, normalisers);
+        double logNormalisers = Forward<TLanes, TVector>(initial, transition, k, length, emissions, forward, normalisers);
         if (double.IsNegativeInfinity(logNormalisers))
         {
             return double.NegativeInfinity;
         }
 
-        Backward(transition, k, length, emissions, forward, normalisers, pairSums);
+        Backward<TLanes, TVector>(transition, k, length, emissions, forward, normalisers, pairSums);
         for (int i = 0; i < k * k; i++)
         {
             transitionCounts[i] += transition[i] * pairSums[i];
@@ -93,34 +153,44 @@ internal static class ForwardBackward
     /// <summary>
     /// α̂ₜ = (α̂ₜ₋₁Γ ∘ eₜ) / cₜ with α̂₀ ∝ δ ∘ e₀, into <paramref name="forward"/> (T×K), and cₜ into <paramref name="normalisers"/>.
     /// </summary>
+    /// <remarks>
+    /// Step t multiplies the unnormalised α̃ₜ₋₁ = cₜ₋₁α̂ₜ₋₁ by Γ and divides the product by cₜ₋₁ (α̂ₜ₋₁Γ = (α̃ₜ₋₁Γ) / cₜ₋₁),
+    /// and normalises the stored α̃ₜ₋₁ only afterwards: the recursion is a chain of dependent steps, and this takes the
+    /// horizontal sum, the division and the scaling off it, to run beside the next step's products.
+    /// </remarks>
     /// <returns>Σₜ log cₜ, or −∞ when a normaliser falls below <see cref="SmallestNormaliser"/>.</returns>
-    private static double Forward(
+    private static double Forward<TLanes, TVector>(
         ReadOnlySpan<double> initial, ReadOnlySpan<double> transition, int k, int length, ReadOnlySpan<double> emissions, Span<double> forward, Span<double> normalisers)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
         ref double gamma = ref MemoryMarshal.GetReference(transition);
         ref double e = ref MemoryMarshal.GetReference(emissions);
         ref double alpha = ref MemoryMarshal.GetReference(forward);
+        initial[..k].CopyTo(forward[..k]);
+        double inverse = 1;
         for (int t = 0; t < length; t++)
         {
             ref double current = ref Unsafe.Add(ref alpha, t * k);
-            if (t == 0)
+            if (t > 0)
             {
-                initial.CopyTo(forward[..k]);
-            }
-            else
-            {
-                VectorTimesMatrix(ref Unsafe.Add(ref alpha, (t - 1) * k), ref gamma, k, ref current);
+                ref double previous = ref Unsafe.Add(ref alpha, (t - 1) * k);
+                VectorTimesMatrix<TLanes, TVector>(ref previous, ref gamma, k, ref current);
+                Scale<TLanes, TVector>(ref previous, inverse, k);
             }
 
-            double sum = MultiplyAndSum(ref current, ref Unsafe.Add(ref e, t * k), k);
+            // α̃ₜ = (α̃ₜ₋₁Γ / cₜ₋₁) ∘ eₜ and cₜ = Σ α̃ₜ.
+            double sum = ScaleMultiplyAndSum<TLanes, TVector>(ref current, inverse, ref Unsafe.Add(ref e, t * k), k);
             if (!(sum >= SmallestNormaliser))
             {
                 return double.NegativeInfinity;
             }
 
-            Scale(ref current, 1 / sum, k);
             normalisers[t] = sum;
+            inverse = 1 / sum;
         }
+
+        Scale<TLanes, TVector>(ref Unsafe.Add(ref alpha, (length - 1) * k), inverse, k);
 
         // Σₜ log cₜ, the logarithms a vector at a time.
         Span<double> logarithms = stackalloc double[256];
@@ -139,10 +209,12 @@ internal static class ForwardBackward
     /// β̂_{T−1} = 1; uₜ₊₁(j) = eₜ₊₁(j) β̂ₜ₊₁(j) / cₜ₊₁, β̂ₜ(i) = Σⱼ Γᵢⱼ uₜ₊₁(j). Writes γₜ = α̂ₜ ∘ β̂ₜ over eₜ once eₜ has served
     /// uₜ, and the pair sums Σₜ α̂ₜ(i) uₜ₊₁(j) (to be multiplied by Γᵢⱼ) into <paramref name="pairSums"/>.
     /// </summary>
-    private static void Backward(
+    private static void Backward<TLanes, TVector>(
         ReadOnlySpan<double> transition, int k, int length, Span<double> emissions, ReadOnlySpan<double> forward, ReadOnlySpan<double> normalisers, Span<double> pairSums)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, square = k * k;
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), square = k * k;
         // Γᵀ row-major, so that β̂ₜ is a sum of broadcasts uⱼ × (column j of Γ).
         var transposed = square <= 1024 ? stackalloc double[square] : new double[square];
         for (int i = 0; i < k; i++)
@@ -170,30 +242,31 @@ internal static class ForwardBackward
             ref double alphaLater = ref Unsafe.Add(ref alphaNow, k);
             ref double eLater = ref Unsafe.Add(ref e, (t + 1) * k);
             double inverse = 1 / normalisers[t + 1];
-            var inverseVector = new Vector<double>(inverse);
+            var inverseVector = TLanes.Broadcast(inverse);
             int j = 0;
-            for (; j <= k - width; j += width)
+            for (; j < whole; j += width)
             {
-                var beta = Vector.LoadUnsafe(ref next, (nuint)j);
-                (Vector.LoadUnsafe(ref eLater, (nuint)j) * beta * inverseVector).StoreUnsafe(ref uRef, (nuint)j);
+                var beta = TLanes.Load(ref next, (nuint)j);
+                // eₜ₊₁/cₜ₊₁ first: it does not wait on β̂ₜ₊₁, so one multiplication of the two is on the recursion's chain.
+                TLanes.Store(TLanes.Multiply(TLanes.Multiply(TLanes.Load(ref eLater, (nuint)j), inverseVector), beta), ref uRef, (nuint)j);
 
                 // γₜ₊₁ = α̂ₜ₊₁ ∘ β̂ₜ₊₁: eₜ₊₁ is no longer needed.
-                (Vector.LoadUnsafe(ref alphaLater, (nuint)j) * beta).StoreUnsafe(ref eLater, (nuint)j);
+                TLanes.Store(TLanes.Multiply(TLanes.Load(ref alphaLater, (nuint)j), beta), ref eLater, (nuint)j);
             }
 
             for (; j < k; j++)
             {
                 double beta = Unsafe.Add(ref next, j);
-                Unsafe.Add(ref uRef, j) = Unsafe.Add(ref eLater, j) * beta * inverse;
+                Unsafe.Add(ref uRef, j) = Unsafe.Add(ref eLater, j) * inverse * beta;
                 Unsafe.Add(ref eLater, j) = Unsafe.Add(ref alphaLater, j) * beta;
             }
 
             for (int i = 0; i < k; i++)
             {
-                AddScaled(ref Unsafe.Add(ref pairs, i * k), Unsafe.Add(ref alphaNow, i), ref uRef, k);
+                AddScaled<TLanes, TVector>(ref Unsafe.Add(ref pairs, i * k), Unsafe.Add(ref alphaNow, i), ref uRef, k);
             }
 
-            VectorTimesMatrix(ref uRef, ref gammaT, k, ref current);
+            VectorTimesMatrix<TLanes, TVector>(ref uRef, ref gammaT, k, ref current);
             ref double previous = ref next;
             next = ref current;
             current = ref previous;
@@ -206,15 +279,27 @@ internal static class ForwardBackward
         }
     }
 
-    /// <summary>target[0..k) += factor × source[0..k), lane by lane with a scalar tail.</summary>
+    /// <summary>
+    /// How many of the K states the whole vectors of <typeparamref name="TLanes"/> take (the rest are the scalar tail):
+    /// K rounded down to a multiple of its lanes, or none for the scalar loops.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddScaled(ref double target, double factor, ref double source, int k)
+    private static int WholeVectorStates<TLanes, TVector>(int k)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
+        => TLanes.IsAccelerated ? k - (k % TLanes.Count) : 0;
+
+    /// <summary>target[0..k) += factor × source[0..k), lane by lane (fused where the hardware can) with a scalar tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled<TLanes, TVector>(ref double target, double factor, ref double source, int k)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, j = 0;
-        var broadcast = new Vector<double>(factor);
-        for (; j <= k - width; j += width)
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), j = 0;
+        var broadcast = TLanes.Broadcast(factor);
+        for (; j < whole; j += width)
         {
-            (Vector.LoadUnsafe(ref target, (nuint)j) + (broadcast * Vector.LoadUnsafe(ref source, (nuint)j))).StoreUnsafe(ref target, (nuint)j);
+            TLanes.Store(TLanes.MultiplyAdd(broadcast, TLanes.Load(ref source, (nuint)j), TLanes.Load(ref target, (nuint)j)), ref target, (nuint)j);
         }
 
         for (; j < k; j++)
@@ -224,25 +309,32 @@ internal static class ForwardBackward
     }
 
     /// <summary>
-    /// m = maxₖ values[k], then values[k] −= m; returns m (NaN when a value is NaN: <see cref="Vector.Max{T}"/>, like
-    /// <see cref="Math.Max(double, double)"/>, propagates NaN, where the native maximum instruction would drop it).
+    /// m = maxₖ values[k], then values[k] −= m; returns m (NaN when a value is NaN: the lanes' Max
+    /// (Vector128/256/512.Max), like <see cref="Math.Max(double, double)"/>, propagates NaN, where the native maximum
+    /// instruction would drop it; checked on every width by
+    /// <c>ForwardBackwardVectorisationTests.LanesMax_NaNInEitherOperand_NaNInEveryLaneOfEveryWidth</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Shift(ref double values, int k)
+    private static double Shift<TLanes, TVector>(ref double values, int k)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, j = 0;
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), j = 0;
         double max = double.NegativeInfinity;
-        if (k >= width)
+        if (whole > 0)
         {
-            var maxima = Vector.LoadUnsafe(ref values);
-            for (j = width; j <= k - width; j += width)
+            var maxima = TLanes.Load(ref values, 0);
+            for (j = width; j < whole; j += width)
             {
-                maxima = Vector.Max(maxima, Vector.LoadUnsafe(ref values, (nuint)j));
+                maxima = TLanes.Max(maxima, TLanes.Load(ref values, (nuint)j));
             }
 
+            // The lanes' maximum read through a reference to the register's copy (no stackalloc, which would keep
+            // this helper from being inlined).
+            ref double lanes = ref Unsafe.As<TVector, double>(ref maxima);
             for (int lane = 0; lane < width; lane++)
             {
-                max = Math.Max(max, maxima[lane]);
+                max = Math.Max(max, Unsafe.Add(ref lanes, lane));
             }
         }
 
@@ -256,10 +348,10 @@ internal static class ForwardBackward
             return max;
         }
 
-        var shift = new Vector<double>(max);
-        for (j = 0; j <= k - width; j += width)
+        var shift = TLanes.Broadcast(max);
+        for (j = 0; j < whole; j += width)
         {
-            (Vector.LoadUnsafe(ref values, (nuint)j) - shift).StoreUnsafe(ref values, (nuint)j);
+            TLanes.Store(TLanes.Subtract(TLanes.Load(ref values, (nuint)j), shift), ref values, (nuint)j);
         }
 
         for (; j < k; j++)
@@ -272,69 +364,113 @@ internal static class ForwardBackward
 
     /// <summary>
     /// result[0..k) = Σᵢ vector[i] × matrix[i, 0..k) for a row-major K×K matrix: whole vectors of result accumulate in
-    /// registers over i (in the scalar loop's order), then a scalar tail.
+    /// registers over i, then a scalar tail; every state's sum is taken as (Σ over even i) + (Σ over odd i), each half
+    /// in the order of i, a multiplication and an addition per term.
     /// </summary>
+    /// <remarks>
+    /// Each step of either recursion waits on the previous one, so the chain of dependent additions, not the number of
+    /// operations, sets the time. Two accumulators per output vector (even and odd i) halve that chain, and two output
+    /// vectors at a time overlap theirs. The products are not fused into the additions: a fused multiply-add puts its
+    /// whole latency on the chain (4 cycles on Zen 4 and on Intel since Skylake), a separate multiplication only the
+    /// addition's (3 on Zen 4, 2 to 4 on Intel); on the Zen 4 of docs/benchmarks.md the fused form measured no faster.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void VectorTimesMatrix(ref double vector, ref double matrix, int k, ref double result)
+    private static void VectorTimesMatrix<TLanes, TVector>(ref double vector, ref double matrix, int k, ref double result)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, j = 0;
-        for (; j <= k - (2 * width); j += 2 * width)
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), j = 0;
+        for (; j + (2 * width) <= whole; j += 2 * width)
         {
-            // Two accumulators: the adds of one wait on the other's, not on their own (K = 8 is two 256-bit vectors).
-            Vector<double> first = Vector<double>.Zero, second = Vector<double>.Zero;
+            TVector first = TLanes.Zero, second = TLanes.Zero, firstOdd = TLanes.Zero, secondOdd = TLanes.Zero;
             ref double column = ref Unsafe.Add(ref matrix, j);
-            for (int i = 0; i < k; i++)
+            int i = 0;
+            for (; i + 1 < k; i += 2)
             {
-                var factor = new Vector<double>(Unsafe.Add(ref vector, i));
+                var factor = TLanes.Broadcast(Unsafe.Add(ref vector, i));
+                var factorOdd = TLanes.Broadcast(Unsafe.Add(ref vector, i + 1));
                 ref double row = ref Unsafe.Add(ref column, i * k);
-                first += factor * Vector.LoadUnsafe(ref row);
-                second += factor * Vector.LoadUnsafe(ref row, (nuint)width);
+                ref double rowOdd = ref Unsafe.Add(ref row, k);
+                first = TLanes.Add(first, TLanes.Multiply(factor, TLanes.Load(ref row, 0)));
+                second = TLanes.Add(second, TLanes.Multiply(factor, TLanes.Load(ref row, (nuint)width)));
+                firstOdd = TLanes.Add(firstOdd, TLanes.Multiply(factorOdd, TLanes.Load(ref rowOdd, 0)));
+                secondOdd = TLanes.Add(secondOdd, TLanes.Multiply(factorOdd, TLanes.Load(ref rowOdd, (nuint)width)));
             }
 
-            first.StoreUnsafe(ref result, (nuint)j);
-            second.StoreUnsafe(ref result, (nuint)(j + width));
+            if (i < k)
+            {
+                var factor = TLanes.Broadcast(Unsafe.Add(ref vector, i));
+                ref double row = ref Unsafe.Add(ref column, i * k);
+                first = TLanes.Add(first, TLanes.Multiply(factor, TLanes.Load(ref row, 0)));
+                second = TLanes.Add(second, TLanes.Multiply(factor, TLanes.Load(ref row, (nuint)width)));
+            }
+
+            TLanes.Store(TLanes.Add(first, firstOdd), ref result, (nuint)j);
+            TLanes.Store(TLanes.Add(second, secondOdd), ref result, (nuint)(j + width));
         }
 
-        for (; j <= k - width; j += width)
+        for (; j < whole; j += width)
         {
-            var sum = Vector<double>.Zero;
-            for (int i = 0; i < k; i++)
+            TVector sum = TLanes.Zero, sumOdd = TLanes.Zero;
+            ref double column = ref Unsafe.Add(ref matrix, j);
+            int i = 0;
+            for (; i + 1 < k; i += 2)
             {
-                sum += new Vector<double>(Unsafe.Add(ref vector, i)) * Vector.LoadUnsafe(ref matrix, (nuint)(i * k + j));
+                ref double row = ref Unsafe.Add(ref column, i * k);
+                sum = TLanes.Add(sum, TLanes.Multiply(TLanes.Broadcast(Unsafe.Add(ref vector, i)), TLanes.Load(ref row, 0)));
+                sumOdd = TLanes.Add(sumOdd, TLanes.Multiply(TLanes.Broadcast(Unsafe.Add(ref vector, i + 1)), TLanes.Load(ref row, (nuint)k)));
             }
 
-            sum.StoreUnsafe(ref result, (nuint)j);
+            if (i < k)
+            {
+                sum = TLanes.Add(sum, TLanes.Multiply(TLanes.Broadcast(Unsafe.Add(ref vector, i)), TLanes.Load(ref column, (nuint)(i * k))));
+            }
+
+            TLanes.Store(TLanes.Add(sum, sumOdd), ref result, (nuint)j);
         }
 
         for (; j < k; j++)
         {
-            double sum = 0;
-            for (int i = 0; i < k; i++)
+            double sum = 0, sumOdd = 0;
+            int i = 0;
+            for (; i + 1 < k; i += 2)
             {
-                sum += Unsafe.Add(ref vector, i) * Unsafe.Add(ref matrix, i * k + j);
+                sum += Unsafe.Add(ref vector, i) * Unsafe.Add(ref matrix, (i * k) + j);
+                sumOdd += Unsafe.Add(ref vector, i + 1) * Unsafe.Add(ref matrix, ((i + 1) * k) + j);
             }
 
-            Unsafe.Add(ref result, j) = sum;
+            if (i < k)
+            {
+                sum += Unsafe.Add(ref vector, i) * Unsafe.Add(ref matrix, (i * k) + j);
+            }
+
+            Unsafe.Add(ref result, j) = sum + sumOdd;
         }
     }
 
-    /// <summary>values[0..k) *= factors[0..k); returns the sum of the products.</summary>
+    /// <summary>
+    /// values[0..k) = (values[0..k) × scale) × factors[0..k); returns the sum of the products (the whole vectors' lanes
+    /// summed, then the tail).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double MultiplyAndSum(ref double values, ref double factors, int k)
+    private static double ScaleMultiplyAndSum<TLanes, TVector>(ref double values, double scale, ref double factors, int k)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, j = 0;
-        var sums = Vector<double>.Zero;
-        for (; j <= k - width; j += width)
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), j = 0;
+        var sums = TLanes.Zero;
+        var broadcast = TLanes.Broadcast(scale);
+        for (; j < whole; j += width)
         {
-            var product = Vector.LoadUnsafe(ref values, (nuint)j) * Vector.LoadUnsafe(ref factors, (nuint)j);
-            product.StoreUnsafe(ref values, (nuint)j);
-            sums += product;
+            var product = TLanes.Multiply(TLanes.Multiply(TLanes.Load(ref values, (nuint)j), broadcast), TLanes.Load(ref factors, (nuint)j));
+            TLanes.Store(product, ref values, (nuint)j);
+            sums = TLanes.Add(sums, product);
         }
 
-        double sum = Vector.Sum(sums);
+        double sum = whole > 0 ? TLanes.Sum(sums) : 0;
         for (; j < k; j++)
         {
-            double product = Unsafe.Add(ref values, j) * Unsafe.Add(ref factors, j);
+            double product = Unsafe.Add(ref values, j) * scale * Unsafe.Add(ref factors, j);
             Unsafe.Add(ref values, j) = product;
             sum += product;
         }
@@ -344,13 +480,15 @@ internal static class ForwardBackward
 
     /// <summary>values[0..k) *= factor.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scale(ref double values, double factor, int k)
+    private static void Scale<TLanes, TVector>(ref double values, double factor, int k)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
     {
-        int width = Vector<double>.Count, j = 0;
-        var broadcast = new Vector<double>(factor);
-        for (; j <= k - width; j += width)
+        int width = TLanes.Count, whole = WholeVectorStates<TLanes, TVector>(k), j = 0;
+        var broadcast = TLanes.Broadcast(factor);
+        for (; j < whole; j += width)
         {
-            (Vector.LoadUnsafe(ref values, (nuint)j) * broadcast).StoreUnsafe(ref values, (nuint)j);
+            TLanes.Store(TLanes.Multiply(TLanes.Load(ref values, (nuint)j), broadcast), ref values, (nuint)j);
         }
 
         for (; j < k; j++)

@@ -43,6 +43,51 @@ public sealed class ForwardBackwardReferenceTests
         }
     }
 
+    /// <summary>
+    /// Poisson HMMs of K states through the model's E-step, K chosen to take whole vectors and tails of every width
+    /// (1, 2, 3, 4, 5, 7, 8, 9, 16, 17): the expected counts against the log-space recursions.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(16)]
+    [InlineData(17)]
+    public void Statistics_PoissonKStates_EqualLogSpaceReference(int k)
+    {
+        var random = new Random(100 + k);
+        var initial = Enumerable.Range(0, k).Select(j => 1.0 + j % 3).ToArray();
+        var transition = new double[k * k];
+        for (int i = 0; i < k; i++)
+        {
+            for (int j = 0; j < k; j++)
+            {
+                transition[i * k + j] = (i == j ? 3 : 0) + random.NextDouble();
+            }
+        }
+
+        Normalise(initial);
+        for (int i = 0; i < k; i++)
+        {
+            Normalise(transition.AsSpan(i * k, k));
+        }
+
+        var rates = Enumerable.Range(0, k).Select(j => 1.0 + 2.5 * j).ToArray();
+        var states = HmmTestCases.StatePaths(random, initial, transition, Lengths);
+        var data = HmmTestCases.Sequences(states.Select(z => HmmTestCases.PoissonDraw(random, rates[z])).ToArray(), 1, Lengths);
+        var start = rates.Select(r => 0.8 * r + 0.5).ToArray();
+
+        var stats = HmmTestCases.PoissonProblem(data, k).Statistics(HmmTestCases.PoissonParameters(initial, transition, start));
+        var reference = LogSpaceForwardBackward.Run(initial, transition, LogSpaceForwardBackward.PoissonLogDensities(data.Values.Span, start), HmmTestCases.Starts(Lengths));
+
+        AssertLatentStatistics(reference, stats, data.Rows, Lengths.Length);
+    }
+
     [Theory]
     [InlineData("full")]
     [InlineData("diag")]
@@ -161,6 +206,20 @@ public sealed class ForwardBackwardReferenceTests
             {
                 AssertRelative(reference.TransitionCounts[i * k + j], stats.TransitionCounts[i * k + j], $"transitions {i + 1}→{j + 1}");
             }
+        }
+    }
+
+    private static void Normalise(Span<double> values)
+    {
+        double sum = 0;
+        foreach (double v in values)
+        {
+            sum += v;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] /= sum;
         }
     }
 
