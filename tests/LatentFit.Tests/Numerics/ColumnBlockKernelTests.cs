@@ -108,6 +108,17 @@ public sealed class ColumnBlockKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
+    public void Block_TakesTheRegisterKernelsExactlyWhenItsRowsFillWholeVectors(int d, int rows, Precision precision, bool weighted)
+    {
+        var problem = new Problem(rows, d, precision, weighted, seed: 5);
+        using var block = ColumnBlock.Create(problem.Block());
+
+        // 256 rows are whole groups of four vectors at every width and precision; 250 rows are not.
+        Assert.Equal(KernelPath.Bits > 0 && rows == 256, block.UsesRegisterKernels);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
     public void LogDensities_MatchPlainMahalanobisTerms(int d, int rows, Precision precision, bool weighted)
     {
         var problem = new Problem(rows, d, precision, weighted, seed: 10 * d + rows);

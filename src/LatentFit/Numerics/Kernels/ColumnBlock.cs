@@ -38,6 +38,13 @@ internal abstract class ColumnBlock : IDisposable
     /// <summary>D.</summary>
     public abstract int Dimension { get; }
 
+    /// <summary>
+    /// Whether the loaded block runs the register kernels of <see cref="KernelPath.Current"/> (its rows a multiple of
+    /// four vectors) rather than the System.Numerics.Tensors fallback: the tests check that a block meant for the
+    /// register kernels gets them, so that a slip into the fallback cannot pass unseen as the same numbers.
+    /// </summary>
+    public abstract bool UsesRegisterKernels { get; }
+
     /// <summary>Centres every column at <paramref name="mean"/> into the working columns.</summary>
     public abstract void Centre(ReadOnlySpan<double> mean);
 
@@ -340,6 +347,9 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
     // The register kernels take up to four register-widths of rows at a time; ragged blocks take the SIMD-library path.
     private bool Registers => _registers;
+
+    /// <inheritdoc/>
+    public override bool UsesRegisterKernels => _registers;
 
     private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
 
