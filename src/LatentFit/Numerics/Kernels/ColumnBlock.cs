@@ -161,6 +161,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             // The columns the 8×8 tiles left (all of them without AVX-512), four at a time.
             transposed = TransposeDouble256(MemoryMarshal.Cast<T, double>(values), MemoryMarshal.Cast<T, double>(_columns.AsSpan()), transposed);
         }
+        else if (typeof(T) == typeof(float) && Avx.IsSupported && Rows % 8 == 0)
+        {
+            // The columns the 16×16 tiles left (all of them without AVX-512), eight at a time.
+            transposed = TransposeSingle256(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<T, float>(_columns.AsSpan()), transposed);
+        }
 
         for (int n = 0; n < Rows; n++)
         {
@@ -239,6 +244,70 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         }
 
         return from + (groups * 4);
+    }
+
+    /// <summary>
+    /// The float32 rows into columns eight by eight with AVX from column <paramref name="from"/> on: unpack pairs of
+    /// rows, shuffle pairs of pairs, then swap 128-bit halves (24 permutes per 8×8 tile instead of 64 scalar moves);
+    /// returns the columns done. On the 256-bit path the scalar loop was 4.6% of a float32 fit at D = 16 (perf); the
+    /// fit's time per iteration did not change beyond this machine's noise (26.7–28.7 against 28.0–30.9 ms).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int TransposeSingle256(ReadOnlySpan<float> values, Span<float> columns, int from)
+    {
+        int d = Dimension, groups = (d - from) / 8;
+        ref float source = ref MemoryMarshal.GetReference(values);
+        ref float target = ref MemoryMarshal.GetReference(columns);
+        nuint column = (nuint)_stride, step = (nuint)d;
+        for (int g = 0; g < groups; g++)
+        {
+            int c = from + (g * 8);
+            for (int n = 0; n < Rows; n += 8)
+            {
+                nuint at = (nuint)((n * d) + c);
+                var r0 = Vector256.LoadUnsafe(ref source, at);
+                var r1 = Vector256.LoadUnsafe(ref source, at + step);
+                var r2 = Vector256.LoadUnsafe(ref source, at + (2 * step));
+                var r3 = Vector256.LoadUnsafe(ref source, at + (3 * step));
+                var r4 = Vector256.LoadUnsafe(ref source, at + (4 * step));
+                var r5 = Vector256.LoadUnsafe(ref source, at + (5 * step));
+                var r6 = Vector256.LoadUnsafe(ref source, at + (6 * step));
+                var r7 = Vector256.LoadUnsafe(ref source, at + (7 * step));
+
+                // Per 128-bit lane: (a0 b0 a1 b1) and (a2 b2 a3 b3) of each pair of rows.
+                var t0 = Avx.UnpackLow(r0, r1);
+                var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3);
+                var t3 = Avx.UnpackHigh(r2, r3);
+                var t4 = Avx.UnpackLow(r4, r5);
+                var t5 = Avx.UnpackHigh(r4, r5);
+                var t6 = Avx.UnpackLow(r6, r7);
+                var t7 = Avx.UnpackHigh(r6, r7);
+
+                // Per lane, column j of four rows: 0x44 takes the low pair of each source, 0xEE the high pair.
+                var u0 = Avx.Shuffle(t0, t2, 0x44);
+                var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44);
+                var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44);
+                var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44);
+                var u7 = Avx.Shuffle(t5, t7, 0xEE);
+
+                // Rows 0–3 from the first source, 4–7 from the second: the low halves are columns 0–3, the high 4–7.
+                nuint to = (nuint)((c * _stride) + n);
+                Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target, to);
+                Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, to + column);
+                Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, to + (2 * column));
+                Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, to + (3 * column));
+                Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, to + (4 * column));
+                Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, to + (5 * column));
+                Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, to + (6 * column));
+                Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, to + (7 * column));
+            }
+        }
+
+        return from + (groups * 8);
     }
 
     /// <summary>
