@@ -58,7 +58,7 @@ internal sealed partial class ColumnBlock<T>
     /// </remarks>
     public override void Centre(ReadOnlySpan<double> mean)
     {
-        if (Registers)
+        if (UsesRegisterKernels)
         {
             for (int c = 0; c < Dimension; c++)
             {
@@ -81,7 +81,7 @@ internal sealed partial class ColumnBlock<T>
     public override void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities)
     {
         var factor = InPrecision(inverseFactor[..(Dimension * Dimension)]);
-        if (Registers)
+        if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {
@@ -240,7 +240,7 @@ internal sealed partial class ColumnBlock<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void DiagonalLogDensities(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities)
     {
-        if (Registers)
+        if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {

@@ -48,7 +48,7 @@ internal sealed partial class ColumnBlock<T>
         var weights = Weights(rows, responsibilities);
 
         // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
-        if (Registers)
+        if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {
@@ -189,7 +189,7 @@ internal sealed partial class ColumnBlock<T>
     public override void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
     {
         var weights = Weights(rows, responsibilities);
-        if (Registers)
+        if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {

@@ -111,7 +111,8 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         // The widest layout any block up to the capacity can take (the stride never shrinks as rows grow).
         int stride = Stride(capacityRows), padded = (dimension + 3) / 4 * 4;
         _columns = ArrayPool<T>.Shared.Rent(stride * padded);
-        _centred = ArrayPool<T>.Shared.Rent(stride * padded);
+        // Only the fallback writes centred columns (the register kernels centre as they load), and it has no padding.
+        _centred = ArrayPool<T>.Shared.Rent(stride * dimension);
         _centre = ArrayPool<T>.Shared.Rent(padded);
         _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
         _work = ArrayPool<T>.Shared.Rent(capacityRows);
@@ -137,7 +138,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
         _padded = _registers ? (Dimension + 3) / 4 * 4 : Dimension;
         _columns.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
-        _centred.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _origin.AsSpan(0, Dimension).Clear();
         rows.Origin.CopyTo(_origin);
@@ -414,10 +414,8 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// <summary>Values of T per vector on this process's path (<see cref="KernelPath.Bits"/>).</summary>
     private static int LaneCount => KernelPath.Bits / 8 / Unsafe.SizeOf<T>();
 
-    // The register kernels take up to four register-widths of rows at a time; ragged blocks take the SIMD-library path.
-    private bool Registers => _registers;
-
     /// <inheritdoc/>
+    /// <remarks>The register kernels take up to four register-widths of rows at a time; ragged blocks take the SIMD-library path.</remarks>
     public override bool UsesRegisterKernels => _registers;
 
     private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
