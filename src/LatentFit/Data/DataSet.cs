@@ -143,6 +143,11 @@ public sealed class DataSet
             BlockPartition.CheckStarts(rows, starts);
         }
 
+        if (layout?.ShardStarts is { Length: > 0 } shards)
+        {
+            BlockPartition.CheckStarts(rows, shards);
+        }
+
         if (layout?.SequenceIds is { } ids && ids.Length != (layout.SequenceStarts?.Length ?? 0))
         {
             throw new ArgumentException($"{source}: expected one sequence id per sequence start ({layout.SequenceStarts?.Length ?? 0}), got {ids.Length}", nameof(layout));
@@ -427,6 +432,9 @@ public sealed class DataSet
             : new DataSet(Source, ColumnNames, _singleValues!, _origin!, Rows, _rowWeights, layout);
     }
 
+    /// <summary>First row of each shard of data read from shards on disk; empty for data held in one piece (see <see cref="DataSetLayout.ShardStarts"/>).</summary>
+    public ReadOnlyMemory<int> ShardStarts => _layout?.ShardStarts is { Length: > 0 } starts ? starts : ReadOnlyMemory<int>.Empty;
+
     /// <summary>Whether any cell is missing.</summary>
     public bool HasMissingValues => _missing is not null;
 
@@ -448,7 +456,7 @@ public sealed class DataSet
         var partition = _partition;
         if (partition is null || partition.TargetRows != targetRows)
         {
-            partition = BlockPartition.Create(Rows, targetRows, _sequenceStarts);
+            partition = BlockPartition.Create(Rows, targetRows, _sequenceStarts, ShardStarts.Span);
             _partition = partition;
         }
 

@@ -41,6 +41,14 @@ public sealed record DataSetLayout
     /// <summary>First row of each sequence, strictly increasing from 0; null or empty when the rows are independent.</summary>
     public int[]? SequenceStarts { get; init; }
 
+    /// <summary>
+    /// First row of each shard, strictly increasing from 0 and each a sequence start where there are sequences, for data
+    /// read from shards on disk; null or empty for data held in one piece. The block partition cuts each shard on its
+    /// own and the backends reduce shard by shard (<see cref="BlockPartition.GroupStarts"/>), so that a machine holding
+    /// one shard can compute its part alone and the result does not depend on where it ran.
+    /// </summary>
+    public int[]? ShardStarts { get; init; }
+
     /// <summary>The id of each sequence as the source wrote it, one per entry of <see cref="SequenceStarts"/>; null when unknown (ids are for output only).</summary>
     public string[]? SequenceIds { get; init; }
 

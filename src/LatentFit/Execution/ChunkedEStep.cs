@@ -25,7 +25,9 @@ public static class ChunkedEStep
     public static TStats Run<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, BlockPartition partition, Range blocks, ExecutionOptions options, Func<TStats>? create = null)
         where TStats : ISufficientStatistics<TStats>
     {
-        var stats = options.Backend.Reduce(data, partition, blocks, options.Threads, create ?? model.CreateStatistics, (_, rows, into) => model.Accumulate(theta, rows, into));
+        var stats = options.Backend is IModelExecutionBackend remote
+            ? remote.EStep(model, theta, data, partition, blocks, options.Threads, create ?? model.CreateStatistics)
+            : options.Backend.Reduce(data, partition, blocks, options.Threads, create ?? model.CreateStatistics, (_, rows, into) => model.Accumulate(theta, rows, into));
         if ((long)partition.RowsIn(blocks) * data.Dimension * (data.Precision == Precision.Single ? 4 : 8) >= LargeData)
         {
             // Each pass leaves some kilobytes of short-lived objects (parameters, statistics, the optimiser's vectors);

@@ -73,6 +73,45 @@ public static class ExecutionBackends
         return blocks.GetOffsetAndLength(partition.Count);
     }
 
+    /// <summary>
+    /// Merges block <paramref name="block"/>'s accumulator (<paramref name="merged"/>; blocks come in block order, the
+    /// range's first, <paramref name="first"/>, already in <paramref name="total"/>) as the partition's groups require: a
+    /// block of the first group is added to <paramref name="total"/>; a block that starts a later group becomes that
+    /// group's total (<paramref name="group"/>, after the previous group's total is added to <paramref name="total"/>)
+    /// and <paramref name="merged"/> is set to null, since the group now owns it; any other block is added to its group's
+    /// total. With one group this is total = a₀ + a₁ + … in block order; with several, (a₀ + … ) + (aᵢ + …) + …, the
+    /// sums a machine holding each group would send. <see cref="EndGroup"/> adds the last group.
+    /// </summary>
+    internal static void MergeInOrder<TAccumulator>(BlockPartition partition, int first, int block, ref TAccumulator total, ref TAccumulator? group, ref TAccumulator? merged)
+        where TAccumulator : IAdditive<TAccumulator>
+    {
+        int groupOf = partition.GroupCount > 1 ? partition.GroupOf(block) : 0;
+        if (groupOf == 0 || partition.GroupOf(first) == groupOf)
+        {
+            total.Add(merged!);
+        }
+        else if (partition.GroupStarts[groupOf] == block)
+        {
+            EndGroup(ref total, group);
+            group = merged;
+            merged = default;
+        }
+        else
+        {
+            group!.Add(merged!);
+        }
+    }
+
+    /// <summary>Adds the group in progress (if any, see <see cref="MergeInOrder"/>) to <paramref name="total"/>.</summary>
+    internal static void EndGroup<TAccumulator>(ref TAccumulator total, TAccumulator? group)
+        where TAccumulator : IAdditive<TAccumulator>
+    {
+        if (group is not null)
+        {
+            total.Add(group);
+        }
+    }
+
     /// <summary>The rows of block <paramref name="block"/>.</summary>
     internal static DataBlock Rows(DataSet data, BlockPartition partition, int block)
     {

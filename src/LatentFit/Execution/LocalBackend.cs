@@ -39,15 +39,16 @@ public sealed class LocalBackend : IExecutionBackend
             }
 
             work(first, ExecutionBackends.Rows(data, partition, first), total);
-            TAccumulator? partial = default;
+            TAccumulator? partial = default, group = default;
             for (int b = first + 1; b < first + count; b++)
             {
                 partial ??= create();
                 partial.Clear();
                 work(b, ExecutionBackends.Rows(data, partition, b), partial);
-                total.Add(partial);
+                ExecutionBackends.MergeInOrder(partition, first, b, ref total, ref group, ref partial);
             }
 
+            ExecutionBackends.EndGroup(ref total, group);
             return total;
         }
 
@@ -65,7 +66,7 @@ public sealed class LocalBackend : IExecutionBackend
         var pending = new TAccumulator?[count];
         var spare = new Stack<TAccumulator>();
         var gate = new object();
-        TAccumulator? total = default;
+        TAccumulator? total = default, group = default;
         int next = 0, taken = -1;
         bool failed = false;
         try
@@ -117,12 +118,22 @@ public sealed class LocalBackend : IExecutionBackend
                     }
                     else
                     {
-                        total!.Add(ready);
-                        ready.Clear();
-                        spare.Push(ready);
+                        var merged = ready;
+                        ExecutionBackends.MergeInOrder(partition, first, first + next, ref total!, ref group, ref merged);
+                        if (merged is not null)
+                        {
+                            merged.Clear();
+                            spare.Push(merged);
+                        }
                     }
 
                     next++;
+                }
+
+                if (next == count)
+                {
+                    ExecutionBackends.EndGroup(ref total!, group);
+                    group = default;
                 }
             }
         }

@@ -65,8 +65,9 @@ public sealed class ShardedBackend : IExecutionBackend
             ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
         }
 
-        // The coordinator: block b is the (b / S)-th flat form in shard (b mod S)'s message; merged in block order.
-        var partial = count > 1 ? create() : default;
+        // The coordinator: block b is the (b / S)-th flat form in shard (b mod S)'s message; merged in block order,
+        // group by group (ExecutionBackends.MergeInOrder).
+        TAccumulator? partial = default, group = default;
         var read = new int[shards];
         for (int b = 0; b < count; b++)
         {
@@ -81,11 +82,13 @@ public sealed class ShardedBackend : IExecutionBackend
             }
             else
             {
-                partial!.ReadFlat(flat);
-                total.Add(partial);
+                partial ??= create();
+                partial.ReadFlat(flat);
+                ExecutionBackends.MergeInOrder(partition, first, first + b, ref total, ref group, ref partial);
             }
         }
 
+        ExecutionBackends.EndGroup(ref total, group);
         return total;
     }
 

@@ -485,7 +485,7 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
         // data too; above B·chunk rows the blocks are the chunks a full pass uses.
         int rows = Data.Rows;
         int target = (int)Math.Max(1, Math.Min(_execution.ChunkRows, ((long)rows + groups - 1) / groups));
-        var partition = target == _execution.ChunkRows ? _partition : BlockPartition.Create(rows, target, Data.SequenceStarts.Span);
+        var partition = target == _execution.ChunkRows ? _partition : BlockPartition.Create(rows, target, Data.SequenceStarts.Span, Data.ShardStarts.Span);
         int count = Math.Max(1, Math.Min(groups, partition.Count));
         var ranges = new RowRange[count];
         var blocks = new Range[count];

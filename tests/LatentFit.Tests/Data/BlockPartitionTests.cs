@@ -39,4 +39,30 @@ public class BlockPartitionTests
     [InlineData(new[] { 0, 12 })]
     public void Create_BadSequenceStarts_Refused(int[] starts) =>
         Assert.Throws<ArgumentException>(() => BlockPartition.Create(12, 3, starts));
+
+    [Fact]
+    public void Create_Groups_CutEachGroupAsItsOwnDataSet()
+    {
+        // Groups [0,5) [5,12): each cut from its own first row, as a data set of its rows alone would be.
+        var partition = BlockPartition.Create(12, 3, groupStarts: [0, 5]);
+        Assert.Equal([new RowRange(0, 3), new RowRange(3, 2), new RowRange(5, 3), new RowRange(8, 3), new RowRange(11, 1)], partition.Blocks);
+        Assert.Equal([0, 2], partition.GroupStarts);
+        Assert.Equal(0..2, partition.GroupBlocks(0));
+        Assert.Equal(2..5, partition.GroupBlocks(1));
+        Assert.Equal([0, 0, 1, 1, 1], Enumerable.Range(0, 5).Select(partition.GroupOf));
+        var second = BlockPartition.Create(7, 3);
+        Assert.Equal(second.Blocks.Select(b => new RowRange(b.Start + 5, b.Count)), partition.Blocks.Skip(2));
+        Assert.Equal([0], BlockPartition.Create(12, 3).GroupStarts);
+    }
+
+    [Fact]
+    public void Create_GroupsWithSequences_MustStartWhereSequencesStart()
+    {
+        // Sequences [0,3) [3,4) [4,11) [11,12); a group from row 4 is fine, one from row 5 would cut [4,11).
+        var partition = BlockPartition.Create(12, 3, [0, 3, 4, 11], [0, 4]);
+        Assert.Equal([new RowRange(0, 3), new RowRange(3, 1), new RowRange(4, 7), new RowRange(11, 1)], partition.Blocks);
+        var error = Assert.Throws<ArgumentException>(() => BlockPartition.Create(12, 3, [0, 3, 4, 11], [0, 5]));
+        Assert.Contains("row 5 would split a sequence", error.Message);
+        Assert.Throws<ArgumentException>(() => BlockPartition.Create(12, 3, groupStarts: [1, 5]));
+    }
 }

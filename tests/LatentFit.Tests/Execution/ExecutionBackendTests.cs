@@ -329,4 +329,74 @@ public sealed class ExecutionBackendTests
         var error = Assert.Throws<ArgumentException>(() => LocalBackend.Instance.Reduce(data, BlockPartition.Create(4, 2), Range.All, 1, () => new VectorSum(1), (_, _, _) => { }));
         Assert.Contains("cuts 4 rows", error.Message);
     }
+
+    [Fact]
+    public void Reduce_ShardedData_GroupsSummedApartThenInGroupOrder()
+    {
+        // Values of very different sizes, so that the order of the sums shows in the bits: with shard starts at rows
+        // 0, 700 and 1,300, blocks of 97 rows are summed within each shard and the shards' sums in shard order, on every
+        // backend and thread count; written out here as the plain two-level loop. One group gives one left-to-right sum.
+        var random = new Random(5);
+        double[] values = [.. Enumerable.Range(0, 2000).Select(_ => Math.Exp(30 * random.NextDouble()) * (random.Next(2) * 2 - 1))];
+        var sharded = new DataSet("x", ["x"], values, values.Length, layout: new DataSetLayout { ShardStarts = [0, 700, 1300] });
+        var whole = new DataSet("x", ["x"], values, values.Length);
+
+        static double Sum(DataSet data, BlockPartition partition, Range range)
+        {
+            var (first, count) = range.GetOffsetAndLength(partition.Count);
+            double total = 0;
+            int group = -1;
+            double groupSum = 0;
+            bool firstGroup = true;
+            for (int b = first; b < first + count; b++)
+            {
+                double block = 0;
+                for (int n = partition[b].Start; n < partition[b].End; n++)
+                {
+                    block += data[n, 0];
+                }
+
+                int g = partition.GroupOf(b);
+                if (g != group)
+                {
+                    if (group >= 0)
+                    {
+                        total = firstGroup ? groupSum : total + groupSum;
+                        firstGroup = false;
+                    }
+
+                    group = g;
+                    groupSum = block;
+                }
+                else
+                {
+                    groupSum += block;
+                }
+            }
+
+            return firstGroup ? groupSum : total + groupSum;
+        }
+
+        foreach (var data in new[] { sharded, whole })
+        {
+            foreach (var execution in EveryBackend(97))
+            {
+                var partition = execution.Partition(data);
+                foreach (var range in new[] { Range.All, 3..17, 6..8, 7..8 })
+                {
+                    var sum = execution.Backend.Reduce(data, partition, range, execution.Threads, () => new VectorSum(1), (_, rows, into) =>
+                    {
+                        for (int n = 0; n < rows.Rows; n++)
+                        {
+                            into.Values[0] += rows.Values[n];
+                        }
+                    });
+                    Assert.True(Sum(data, partition, range).Equals(sum.Values[0]), $"{Describe(execution)}, {data.ShardStarts.Length} shards, blocks {range}");
+                }
+            }
+        }
+
+        // The grouping changes the bits (else this test could not tell two-level sums from one left-to-right sum).
+        Assert.NotEqual(Sum(whole, whole.Partition(97), Range.All), Sum(sharded, sharded.Partition(97), Range.All));
+    }
 }
