@@ -50,7 +50,7 @@ public static class DataSource
     public static bool IsEmbedded(string nameOrPath) => !File.Exists(nameOrPath) && !Directory.Exists(nameOrPath) && EmbeddedDatasets.Contains(nameOrPath);
 
     /// <summary>
-    /// An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name, held in
+    /// An existing file at <paramref name="nameOrPath"/> (a folder: a shard directory, see <see cref="Shards.ShardedData.Load"/>), else the embedded data set of that name, held in
     /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
     /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
@@ -63,7 +63,12 @@ public static class DataSource
 
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || !EmbeddedDatasets.Contains(nameOrPath))
         {
-            if (!File.Exists(nameOrPath) && !Directory.Exists(nameOrPath))
+            if (Directory.Exists(nameOrPath))
+            {
+                return Shards.ShardedData.Load(nameOrPath, columns, weightsColumn, precision, sequenceColumn, categoricalColumns);
+            }
+
+            if (!File.Exists(nameOrPath))
             {
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
