@@ -276,6 +276,9 @@ public sealed class DataSet
     /// <summary>How the values are stored.</summary>
     public Precision Precision => _singleValues is null ? Precision.Double : Precision.Single;
 
+    /// <summary>Rows of mapped values copied so far because a caller asked for rows spanning shards (0 for values held in memory).</summary>
+    internal long MappedRowsCopied => _mapped?.CopiedRows ?? 0;
+
     /// <summary>Whether the values are memory-mapped from shard files (<see cref="Shards.ShardedData.Open"/>) rather than held in an array.</summary>
     public bool IsMapped => _mapped is not null;
 
@@ -297,7 +300,14 @@ public sealed class DataSet
     /// <see cref="Block(int, int)"/> instead.
     /// </summary>
     /// <exception cref="InvalidOperationException">The data are held in single precision.</exception>
-    public ReadOnlyMemory<double> Values => _mapped is not null ? _mapped.Range(0, Rows).ToArray() : DoubleValues;
+    public ReadOnlyMemory<double> Values => _mapped is not null ? CopyMappedValues() : DoubleValues;
+
+    private double[] CopyMappedValues()
+    {
+        var all = new double[Rows * Dimension];
+        _mapped!.CopyTo(0, Rows, all);
+        return all;
+    }
 
     /// <summary>The per-column float64 origin of single-precision data (empty for double precision).</summary>
     public ReadOnlySpan<double> Origin => _origin;
@@ -390,7 +400,7 @@ public sealed class DataSet
         // map[old code] = new code, or −1 for a label not in the list (refused only where a row holds it).
         var map = current.Select(label => positions.GetValueOrDefault(label, -1)).ToArray();
         // Mapped values are copied into memory here: recoding a column needs values of its own.
-        double[]? values = _mapped is not null ? _mapped.Range(0, Rows).ToArray() : _values?.ToArray();
+        double[]? values = _mapped is not null ? CopyMappedValues() : _values?.ToArray();
         float[]? offsets = _singleValues?.ToArray();
         double[]? origin = _origin?.ToArray();
         if (origin is not null)

@@ -33,6 +33,11 @@ internal sealed unsafe class MappedValues
     /// <summary>Number of columns D.</summary>
     public int Dimension { get; }
 
+    /// <summary>Rows <see cref="Range"/> has copied because they spanned shards (a pass that cuts its blocks by shard copies none).</summary>
+    public long CopiedRows => Interlocked.Read(ref _copiedRows);
+
+    private long _copiedRows;
+
     /// <summary>Number of shards.</summary>
     public int ShardCount => _shards.Length;
 
@@ -59,6 +64,7 @@ internal sealed unsafe class MappedValues
 
         var copy = new double[count * Dimension];
         CopyTo(start, count, copy);
+        Interlocked.Add(ref _copiedRows, count);
         return copy;
     }
 
@@ -100,8 +106,8 @@ internal sealed unsafe class MappedValues
 /// <summary>One shard file mapped read-only, and the address of its values; unmapped when collected.</summary>
 internal sealed unsafe class ShardMapping
 {
-    private readonly MemoryMappedFile _file;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MemoryMappedFile? _file;
+    private readonly MemoryMappedViewAccessor? _view;
     private readonly byte* _base;
 
     /// <summary>Maps <paramref name="path"/> whole, read-only; its values start <paramref name="valuesOffset"/> bytes in.</summary>
@@ -125,10 +131,15 @@ internal sealed unsafe class ShardMapping
 
     // The view's safe handle is finalised after this object (critical finalisation comes last), so the pointer taken
     // from it is released here and the mapping is freed when the data set that used it is collected.
+    // A constructor that threw leaves fields unset, and the finaliser still runs: it releases only what was taken.
     ~ShardMapping()
     {
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _file.Dispose();
+        if (_base is not null)
+        {
+            _view!.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+
+        _view?.Dispose();
+        _file?.Dispose();
     }
 }

@@ -107,7 +107,9 @@ public sealed class ShardedDataTests
         Assert.Equal(source.Rows, written.Sum(s => s.Rows));
 
         // Rows and blocks that span a shard boundary are copied, and still right.
+        long copied = data.MappedRowsCopied;
         Assert.Equal(source.RowRange(20, 10).ToArray(), data.RowRange(20, 10).ToArray());
+        Assert.Equal(copied + 10, data.MappedRowsCopied);
         Assert.Equal(source.Block(24, 2).SequenceStarts.ToArray(), data.Block(24, 2).SequenceStarts.ToArray());
         var row = new double[3];
         data.CopyRow(25, row);
@@ -330,6 +332,9 @@ public sealed class ShardedDataTests
             Assert.True(reference.Result.Trace.Select(r => r.LogLikelihood).SequenceEqual(fit.Result.Trace.Select(r => r.LogLikelihood)), $"ℓ, {execution.Backend.Name} × {execution.Threads}");
         }
 
+        // Every pass (the k-means start's and EM's) read its blocks within shards, as spans into the mappings.
+        Assert.Equal(0, mapped.MappedRowsCopied);
+
         // One shard is cut exactly as the data in memory, so the sums are the same; three shards cut blocks of their
         // own (a different summation tree), so ℓ agrees to rounding.
         double l = reference.Result.LogLikelihood, expected = inMemory.Result.LogLikelihood;
@@ -388,5 +393,6 @@ public sealed class ShardedDataTests
         var serial = GaussianMixtureInitializer.RandomResponsibilities(model, three, 5, new ExecutionOptions(1, 100));
         var parallel = GaussianMixtureInitializer.RandomResponsibilities(model, three, 5, new ExecutionOptions(3, 100) { Backend = new ShardedBackend(2) });
         Assert.True(serial.Means.SequenceEqual(parallel.Means) && serial.Weights.SequenceEqual(parallel.Weights));
+        Assert.Equal(0, three.MappedRowsCopied);
     }
 }
