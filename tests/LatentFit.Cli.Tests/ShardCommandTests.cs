@@ -125,4 +125,31 @@ public sealed class ShardCommandTests
         Assert.Contains("4 shards for 3 sequences", tooMany.Err);
         Assert.False(Directory.Exists(temp.File("four")));
     }
+    [Fact]
+    public void ShardCategorical_ThenCategoricalHmm_TheCsvsFit_AndAGmmRefused()
+    {
+        using var temp = new TempDirectory();
+        var random = new Random(6);
+        var text = new StringBuilder("gene,base\n");
+        for (int g = 0; g < 4; g++)
+        {
+            for (int t = 0; t < 50; t++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"g{g},{"ACGT"[random.Next(4)]}\n");
+            }
+        }
+
+        string csv = temp.File("dna.csv", text.ToString()), directory = temp.File("dna");
+        Run("shard", "--data", csv, "--sequence-column", "gene", "--categorical", "--shards", "2", "--output", directory);
+        string fromCsv = temp.File("csv.json"), fromShards = temp.File("shards.json");
+        string[] fit = ["--model", "hmm", "--emission", "categorical", "-k", "2", "--max-iter", "5", "--tol", "0", "--standard-errors", "no"];
+        Run(["fit", "--data", csv, "--sequence-column", "gene", "--columns", "base", .. fit, "-o", fromCsv]);
+        Run(["fit", "--data", directory, .. fit, "-o", fromShards]);
+        double expected = LogLikelihood(fromCsv), actual = LogLikelihood(fromShards);
+        Assert.True(Math.Abs(actual - expected) <= 1e-10 * Math.Abs(expected), $"ℓ {actual:R} over shards, {expected:R} from the CSV");
+
+        var gmm = CliRunner.Run("fit", "--data", directory, "-k", "2");
+        Assert.Equal(2, gmm.Code);
+        Assert.Contains("the shards hold categorical column(s) base", gmm.Err);
+    }
 }
