@@ -19,6 +19,7 @@ public static class CliApplication
         root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(DecodeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(ShardCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -51,7 +51,8 @@ public static class DataSource
 
     /// <summary>
     /// An existing file at <paramref name="nameOrPath"/> (Parquet where its name ends in <c>.parquet</c>, see
-    /// <see cref="ParquetDataReader"/>; CSV otherwise), else the embedded data set of that name, held in
+    /// <see cref="ParquetDataReader"/>; a folder: a shard directory, see <see cref="Shards.ShardedData.Load"/>; CSV
+    /// otherwise), else the embedded data set of that name, held in
     /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
     /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
@@ -59,12 +60,17 @@ public static class DataSource
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
-            throw new DataFormatException($"no data given: expected a CSV or Parquet file or an embedded data set ({string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
+            throw new DataFormatException($"no data given: expected a CSV or Parquet file, a shard directory or an embedded data set ({string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
         }
 
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || !EmbeddedDatasets.Contains(nameOrPath))
         {
-            if (!File.Exists(nameOrPath) && !Directory.Exists(nameOrPath))
+            if (Directory.Exists(nameOrPath))
+            {
+                return Shards.ShardedData.Load(nameOrPath, columns, weightsColumn, precision, sequenceColumn, categoricalColumns);
+            }
+
+            if (!File.Exists(nameOrPath))
             {
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
