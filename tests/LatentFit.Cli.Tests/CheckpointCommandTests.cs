@@ -82,6 +82,38 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
         Assert.Equal(expected["logLikelihood"]!.GetValue<double>(), actual["logLikelihood"]!.GetValue<double>());
         Assert.Equal(expected["iterations"]!.GetValue<int>(), actual["iterations"]!.GetValue<int>());
         Assert.Equal(expected.ToJsonString(), actual.ToJsonString());
+
+        // The resumed fit went on writing checkpoints to the file it resumed from, ending with its last state.
+        Assert.Equal(expected["iterations"]!.GetValue<int>(), JsonNode.Parse(File.ReadAllText(checkpoint))!["state"]!["iteration"]!.GetValue<int>());
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(checkpoint))!["state"]!["termination"]);
+    }
+
+    [Fact]
+    public void Fit_CheckpointEveryHour_WritesTheLastStateWhichResumesToTheSameFit()
+    {
+        using var directory = new TempDirectory();
+        string checkpoint = directory.File("c.json");
+        string first = directory.File("first.json");
+        string again = directory.File("again.json");
+        string[] fit = ["fit", "--data", "faithful", "-k", "2", "--standard-errors", "no"];
+        var (code, _, error) = CliRunner.Run([.. fit, "-o", first, "--checkpoint", checkpoint, "--checkpoint-every", "3600"]);
+        Assert.True(code == 0, error);
+        var state = JsonNode.Parse(File.ReadAllText(checkpoint))!["state"]!;
+        Assert.Equal("AitkenConverged", state["termination"]!.GetValue<string>());
+        Assert.Equal(ReadFit(first)["iterations"]!.GetValue<int>(), state["iteration"]!.GetValue<int>());
+
+        // A finished checkpoint resumes to its result without iterating.
+        (code, _, error) = CliRunner.Run([.. fit, "-o", again, "--resume", checkpoint]);
+        Assert.True(code == 0, error);
+        Assert.Equal(WithoutSeconds(ReadFit(first)).ToJsonString(), WithoutSeconds(ReadFit(again)).ToJsonString());
+    }
+
+    [Fact]
+    public void Fit_CheckpointEveryWithoutCheckpoint_IsRefused()
+    {
+        var (code, _, error) = CliRunner.Run([.. IrisShortFit, "--checkpoint-every", "1"]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--checkpoint-every applies to --checkpoint or --resume only", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -166,13 +198,48 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
         Assert.Contains("its data checksum (the values differ) is", error, StringComparison.Ordinal);
     }
 
-    private static Process StartCli(string[] args)
+    [Fact]
+    public void Fit_ResumeOnAnotherKernelPath_IsRefusedNamingIt()
+    {
+        using var directory = new TempDirectory();
+        string checkpoint = directory.File("c.json");
+        string here = directory.File("here.json");
+        var (code, _, error) = CliRunner.Run([.. IrisShortFit, "-o", here]);
+        Assert.True(code == 0, error);
+
+        // A child with AVX-512 switched off computes on the 256-bit path; on a machine without AVX-512 both paths are
+        // the same and there is nothing to refuse.
+        using (var child = StartCli([.. IrisShortFit, "--checkpoint", checkpoint], ("DOTNET_EnableAVX512", "0")))
+        {
+            child.WaitForExit();
+            Assert.Equal(0, child.ExitCode);
+        }
+
+        string theirs = JsonNode.Parse(File.ReadAllText(checkpoint))!["kernelPath"]!.GetValue<string>();
+        string ours = ReadFit(here)["kernelPath"]!.GetValue<string>();
+        output.WriteLine($"checkpoint on {theirs}, resumed on {ours}");
+        if (theirs == ours)
+        {
+            return;
+        }
+
+        (code, _, error) = CliRunner.Run([.. IrisShortFit, "--resume", checkpoint]);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"its E-step kernel path (the machine's SIMD width, on which the last bits of ℓ depend) is \"{theirs}\", this run's is \"{ours}\"", error, StringComparison.Ordinal);
+    }
+
+    private static Process StartCli(string[] args, params (string Name, string Value)[] environment)
     {
         // The CLI built beside the tests, run by the same dotnet host as a separate process, so that it can be killed.
         string cli = Path.Combine(AppContext.BaseDirectory, "LatentFit.Cli.dll");
         string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(cli);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);

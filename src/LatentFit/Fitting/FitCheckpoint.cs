@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using LatentFit.Data;
+using LatentFit.Numerics;
 using LatentFit.Optimization.Abstractions;
 using LatentFit.Serialization;
 
@@ -28,7 +29,7 @@ public static class FitCheckpoint
     public const int Version = 1;
 
     /// <summary>The identity fields, in the order they are compared.</summary>
-    private static readonly string[] IdentityFields = ["model", "k", "description", "data", "rows", "columns", "dataChecksum", "seed", "starts", "initialization", "algorithm", "options"];
+    private static readonly string[] IdentityFields = ["model", "k", "description", "data", "rows", "columns", "dataChecksum", "seed", "starts", "initialization", "algorithm", "options", "kernelPath"];
 
     /// <summary>Writes a checkpoint of <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, ModelSpecification specification, string algorithm, FitOptions options, ReadOnlySpan<double> initial, OptimizerState state, string dataChecksum)
@@ -191,6 +192,10 @@ public static class FitCheckpoint
         json.WriteString("initialization", specification.InitializationLabel);
         json.WriteString("algorithm", algorithm);
 
+        // The last bits of ℓ depend on the SIMD width of the E-step kernels (as in the model file), so a state can be
+        // continued exactly only on the same path; saying so is clearer than the ℓ that would not be reproduced.
+        json.WriteString("kernelPath", KernelPath.Current);
+
         // Every setting of FitOptions, found by reflection so that one added later is covered: a run with other
         // stopping rules or method settings would take other steps from the same state.
         json.WriteStartObject("options");
@@ -213,6 +218,7 @@ public static class FitCheckpoint
         "dataChecksum" => "data checksum (the values differ)",
         "options" => "setting",
         "description" => "model setting",
+        "kernelPath" => "E-step kernel path (the machine's SIMD width, on which the last bits of ℓ depend)",
         _ => field,
     };
 
