@@ -159,6 +159,7 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
     [InlineData("--algorithm", "squarem", "its algorithm is \"em\", this run's is \"squarem\"")]
     [InlineData("--seed", "5", "its seed is 0, this run's is 5")]
     [InlineData("--covariance", "diag", "its model setting covariance is \"full\", this run's is \"diag\"")]
+    [InlineData("--block-rows", "64", "its --block-rows is 4096, this run's is 64")]
     [InlineData("--max-iter", "4", "its setting MaxIterations is \"3\", this run's is \"4\"")]
     public void Fit_ResumeOfAnotherFit_IsRefusedNamingWhatDiffers(string option, string value, string expected)
     {

@@ -29,7 +29,7 @@ public static class FitCheckpoint
     public const int Version = 1;
 
     /// <summary>The identity fields, in the order they are compared.</summary>
-    private static readonly string[] IdentityFields = ["model", "k", "description", "data", "rows", "columns", "dataChecksum", "seed", "starts", "initialization", "algorithm", "options", "kernelPath"];
+    private static readonly string[] IdentityFields = ["model", "k", "description", "data", "rows", "columns", "dataChecksum", "seed", "starts", "initialization", "algorithm", "options", "blockRows", "kernelPath"];
 
     /// <summary>Writes a checkpoint of <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, ModelSpecification specification, string algorithm, FitOptions options, ReadOnlySpan<double> initial, OptimizerState state, string dataChecksum)
@@ -192,6 +192,9 @@ public static class FitCheckpoint
         json.WriteString("initialization", specification.InitializationLabel);
         json.WriteString("algorithm", algorithm);
 
+        // The blocks fix the order of the sums over rows, hence the bits (threads, backend and shards do not).
+        json.WriteNumber("blockRows", specification.Execution.ChunkRows);
+
         // The last bits of ℓ depend on the SIMD width of the E-step kernels (as in the model file), so a state can be
         // continued exactly only on the same path; saying so is clearer than the ℓ that would not be reproduced.
         json.WriteString("kernelPath", KernelPath.Current);
@@ -218,6 +221,7 @@ public static class FitCheckpoint
         "dataChecksum" => "data checksum (the values differ)",
         "options" => "setting",
         "description" => "model setting",
+        "blockRows" => "--block-rows",
         "kernelPath" => "E-step kernel path (the machine's SIMD width, on which the last bits of ℓ depend)",
         _ => field,
     };
