@@ -107,9 +107,19 @@ public static class LatentFitCluster
     /// <exception cref="ClusterUnreachableException">No gateway answered in time.</exception>
     public static async Task<IHost> ConnectAsync(IReadOnlyList<IPEndPoint> gateways, TimeSpan connectTimeout, CancellationToken cancellationToken = default)
     {
+        // The client retries a refused connection (silos may still be starting, as when a script starts them beside
+        // the fit) until the timeout, and the last refusal is what the error reports.
+        Exception? lastFailure = null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.UseOrleansClient(client => client.UseLatentFitGateways(gateways));
+        builder.UseOrleansClient(client => client
+            .UseLatentFitGateways(gateways)
+            .UseConnectionRetryFilter(async (failure, token) =>
+            {
+                lastFailure = failure;
+                await Task.Delay(TimeSpan.FromMilliseconds(250), token).ConfigureAwait(false);
+                return true;
+            }));
         var host = builder.Build();
         try
         {
@@ -119,8 +129,9 @@ public static class LatentFitCluster
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
+            var cause = lastFailure ?? failure;
             throw new ClusterUnreachableException(
-                $"no Orleans gateway answered at {string.Join(", ", gateways)} within {connectTimeout.TotalSeconds:F0} s ({failure.GetType().Name}: {failure.Message.Split('\n')[0].TrimEnd()}); start the silos first (latentfit silo) and give their gateway ports",
+                $"no Orleans gateway answered at {string.Join(", ", gateways)} within {connectTimeout.TotalSeconds:F0} s (last: {cause.GetType().Name}: {cause.Message.Split('\n')[0].TrimEnd()}); start the silos first (latentfit silo) and give their gateway ports",
                 failure);
         }
     }

@@ -1,0 +1,25 @@
+using LatentFit.Data;
+using LatentFit.Execution;
+using LatentFit.Models.Abstractions;
+
+namespace LatentFit.Distributed;
+
+/// <summary>
+/// Reads shard k of the directory the coordinator names (the grain's key), or of a fixed directory when the silo was
+/// given one (where the shared directory is mounted at another path on this machine).
+/// </summary>
+/// <param name="directory">The directory to read whatever the coordinator names; null to read the named one.</param>
+public sealed class DirectoryShardSource(string? directory = null) : IShardSource
+{
+    /// <inheritdoc/>
+    public DataSet Load(string directory1, int shard) =>
+        throw new NotSupportedException($"reading shard {shard} of {directory ?? directory1}: sharded data on disk are not on this branch yet");
+}
+
+/// <summary>Rebuilds models through the library's catalog of portable models.</summary>
+public sealed class CatalogModelRebuilder : IModelRebuilder
+{
+    /// <inheritdoc/>
+    public IPortableEStep Rebuild(ModelRecipe recipe) =>
+        throw new NotSupportedException($"rebuilding a {recipe.Kind} model: portable models are not on this branch yet");
+}
