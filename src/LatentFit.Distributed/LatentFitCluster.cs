@@ -87,6 +87,27 @@ public static class LatentFitCluster
         return silo;
     }
 
+    /// <summary>
+    /// A silo whose membership table is held by a Redis server (<paramref name="redis"/>, HOST:PORT or a
+    /// StackExchange.Redis configuration string): any silo may die and the others carry on, as long as Redis lives.
+    /// </summary>
+    public static ISiloBuilder UseLatentFitRedisClustering(this ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort, string redis)
+    {
+        silo.UseRedisClustering(redis);
+        silo.Configure<EndpointOptions>(options =>
+        {
+            options.AdvertisedIPAddress = address;
+            options.SiloPort = siloPort;
+            options.GatewayPort = gatewayPort;
+        });
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = ClusterId;
+            options.ServiceId = ServiceId;
+        });
+        return silo;
+    }
+
     /// <summary>A coordinator's client of the silos' gateways (static list), with the response timeout the silos use.</summary>
     public static IClientBuilder UseLatentFitGateways(this IClientBuilder client, IReadOnlyList<IPEndPoint> gateways)
     {

@@ -64,7 +64,16 @@ public sealed class OrleansCommandTests
         }
     }
 
+    [Fact]
+    public void Silo_RedisNotAnswering_ClusterErrorExit4()
+    {
+        var (code, _, err) = CliRunner.Run("silo", "--port", "21199", "--gateway-port", "31099", "--redis", "127.0.0.1:1");
+        Assert.Equal(ExitCodes.ClusterFailed, code);
+        Assert.Contains("latentfit: cluster error: the silo could not start or join the cluster through the Redis server at 127.0.0.1:1 (RedisConnectionException", err, StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData("--redis: \"redis\" is not HOST:PORT", "--redis", "redis")]
     [InlineData("--primary and --redis are two kinds of membership", "--primary", "127.0.0.1:11111", "--redis", "127.0.0.1:6379")]
     [InlineData("--port and --gateway-port must differ", "--port", "30000", "--gateway-port", "30000")]
     [InlineData("--address must be an IP address", "--address", "somewhere")]

@@ -66,12 +66,12 @@ internal static class SiloCommand
                 throw new UsageException("--primary and --redis are two kinds of membership; give one");
             }
 
+            var primaryEndpoint = primaryText is null ? null : ClusterConnection.ParseEndpoint("--primary", primaryText);
             if (redisText is not null)
             {
-                throw new UsageException("--redis is not yet supported: use development clustering (start one silo without --primary, the others with --primary HOST:PORT of it)");
+                ClusterConnection.ParseEndpoint("--redis", redisText);
             }
 
-            var primaryEndpoint = primaryText is null ? null : ClusterConnection.ParseEndpoint("--primary", primaryText);
             string? directory = parse.GetValue(data);
             if (directory is not null && !Directory.Exists(directory))
             {
@@ -85,12 +85,22 @@ internal static class SiloCommand
             builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.UseOrleans(silo => silo
-                .UseLatentFitDevelopmentClustering(advertised, siloPort, gateway, primaryEndpoint)
+            builder.UseOrleans(silo => (redisText is null
+                    ? silo.UseLatentFitDevelopmentClustering(advertised, siloPort, gateway, primaryEndpoint)
+                    : silo.UseLatentFitRedisClustering(advertised, siloPort, gateway, redisText))
                 .AddLatentFitShards(new DirectoryShardSource(directory is null ? null : Path.GetFullPath(directory)), new CatalogModelRebuilder()));
             using var host = builder.Build();
-            host.Start();
-            string role = primaryEndpoint is null ? "primary" : $"primary {primaryEndpoint}";
+            try
+            {
+                host.Start();
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                string membership = redisText is not null ? $"the Redis server at {redisText}" : primaryEndpoint is not null ? $"the primary silo at {primaryEndpoint}" : "its own membership table";
+                throw new ClusterUnreachableException($"the silo could not start or join the cluster through {membership} ({failure.GetType().Name}: {failure.Message.Split('\n')[0].TrimEnd()})", failure);
+            }
+
+            string role = redisText is not null ? $"membership in Redis at {redisText}" : primaryEndpoint is null ? "primary" : $"primary {primaryEndpoint}";
             context.Console.WriteLine($"silo {advertised}:{siloPort} gateway {gateway} ({role}) is up; stop it with Ctrl+C");
             host.WaitForShutdown();
             return ExitCodes.Success;
