@@ -506,6 +506,49 @@ public sealed class DataSet
             : new DataBlock(_singleValues.AsSpan(start * Dimension, count * Dimension), _origin, count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts };
     }
 
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 as a data set of their own,
+    /// as a machine holding only those rows (a shard) would have them: the same values to the bit (in single precision
+    /// the same origin), with their weights, missing cells, categories, source columns and the sequences among them, in
+    /// one piece (no shard starts).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not within the data, or there are none.</exception>
+    /// <exception cref="ArgumentException">The data have sequences and <paramref name="start"/> is not where one starts, or the rows end inside one.</exception>
+    public DataSet Subset(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Rows - start);
+        int[]? sequenceStarts = null;
+        string[]? sequenceIds = null;
+        if (_sequenceStarts is not null)
+        {
+            int first = Array.BinarySearch(_sequenceStarts, start);
+            int end = start + count;
+            if (first < 0 || (end < Rows && Array.BinarySearch(_sequenceStarts, end) < 0))
+            {
+                throw new ArgumentException($"{Source}: rows {start + 1} to {end} cut a sequence; a subset holds whole sequences", nameof(start));
+            }
+
+            int last = end < Rows ? Array.BinarySearch(_sequenceStarts, end) : _sequenceStarts.Length;
+            sequenceStarts = [.. _sequenceStarts[first..last].Select(row => row - start)];
+            sequenceIds = _layout?.SequenceIds?[first..last];
+        }
+
+        var layout = (_layout ?? new DataSetLayout()) with
+        {
+            SequenceStarts = sequenceStarts,
+            SequenceIds = sequenceIds,
+            ShardStarts = null,
+            MissingCells = _missing?[(start * Dimension)..((start + count) * Dimension)],
+            FirstMissingLine = null,
+        };
+        var weights = _rowWeights?[start..(start + count)];
+        return _values is not null
+            ? new DataSet(Source, ColumnNames, _values[(start * Dimension)..((start + count) * Dimension)], count, weights, layout)
+            : new DataSet(Source, ColumnNames, _singleValues![(start * Dimension)..((start + count) * Dimension)], _origin!.ToArray(), count, weights, layout);
+    }
+
     /// <summary>Block <paramref name="index"/> of <paramref name="partition"/> (a partition of these data, as <see cref="Partition"/> gives).</summary>
     public DataBlock Block(BlockPartition partition, int index)
     {

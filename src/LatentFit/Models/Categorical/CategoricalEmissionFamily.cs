@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
@@ -24,8 +25,11 @@ namespace LatentFit.Models.Categorical;
 /// so n_k is summed over the categories rather than taken from the occupancies, which count rows with missing cells too.
 /// </para>
 /// </remarks>
-public sealed class CategoricalEmissionFamily : IEmissionFamily<CategoricalEmissionParameters, CategoricalEmissionStatistics>
+public sealed class CategoricalEmissionFamily : IEmissionFamily<CategoricalEmissionParameters, CategoricalEmissionStatistics>, IPortableEmissionFamily<CategoricalEmissionParameters>
 {
+    /// <summary>The kind of <see cref="Recipe"/>.</summary>
+    public const string RecipeKind = "categorical";
+
     private const int Rows = 256;
 
     /// <summary>K emissions over <paramref name="categories"/> categories; <paramref name="labels"/>, when given, name them in <see cref="NaturalParameterNames"/>.</summary>
@@ -41,6 +45,7 @@ public sealed class CategoricalEmissionFamily : IEmissionFamily<CategoricalEmiss
 
         Components = components;
         Categories = categories;
+        Labels = labels?.ToArray();
         NaturalParameterNames = [.. Enumerable.Range(1, components).SelectMany(k => Enumerable.Range(0, categories).Select(c => $"probability[{k}][{labels?[c] ?? (c + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)}]"))];
     }
 
@@ -57,6 +62,38 @@ public sealed class CategoricalEmissionFamily : IEmissionFamily<CategoricalEmiss
     /// <inheritdoc/>
     /// <remarks>probability[k][c], K·C names, row by row; c is the label where the family was given labels, else 1..C.</remarks>
     public IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <summary>The categories' labels the family was given (they name the parameters), or null.</summary>
+    public IReadOnlyList<string>? Labels { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>categorical</c>: components, categories and the labels (null when the family has none).</remarks>
+    public ModelRecipe Recipe => PortableRecipes.Create(RecipeKind, new JsonObject
+    {
+        ["components"] = Components,
+        ["categories"] = Categories,
+        ["labels"] = Labels is null ? null : new JsonArray([.. Labels.Select(label => (JsonNode?)JsonValue.Create(label))]),
+    });
+
+    /// <inheritdoc/>
+    /// <remarks>The K·C probabilities, row by row.</remarks>
+    public double[] WriteParameters(CategoricalEmissionParameters emission)
+    {
+        if (emission.Categories != Categories)
+        {
+            throw new ArgumentException($"parameters over {emission.Categories} categories; the family has {Categories}", nameof(emission));
+        }
+
+        PortableRecipes.RequireLength(emission.Probabilities, Components * Categories, "categorical probabilities");
+        return emission.Probabilities.ToArray();
+    }
+
+    /// <inheritdoc/>
+    public CategoricalEmissionParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        PortableRecipes.RequireLength(values, Components * Categories, "categorical probabilities");
+        return CategoricalEmissionParameters.Own(Categories, values.ToArray());
+    }
 
     /// <summary>Checks that the data are one column of category codes 0..C − 1 (or missing cells).</summary>
     /// <exception cref="DataFormatException">Not one column, or a value that is not a code, naming its row and column.</exception>

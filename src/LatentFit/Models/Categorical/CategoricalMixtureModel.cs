@@ -18,7 +18,8 @@ namespace LatentFit.Models.Categorical;
 public sealed class CategoricalMixtureModel :
     ILatentVariableModel<CategoricalMixtureParameters, CategoricalMixtureStatistics>,
     INaturalParameterization<CategoricalMixtureParameters>,
-    ICompleteDataModel<CategoricalMixtureParameters, CategoricalMixtureStatistics>
+    ICompleteDataModel<CategoricalMixtureParameters, CategoricalMixtureStatistics>,
+    IPortableModel<CategoricalMixtureParameters>
 {
     private readonly MixtureOfEmissions<CategoricalEmissionParameters, CategoricalEmissionStatistics> _mixture;
 
@@ -43,6 +44,21 @@ public sealed class CategoricalMixtureModel :
 
     /// <inheritdoc/>
     public IReadOnlyList<string> NaturalParameterNames => _mixture.NaturalParameterNames;
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>mixture</c>, with the emission family's recipe as <c>emission</c>.</remarks>
+    public ModelRecipe Recipe => _mixture.Recipe;
+
+    /// <inheritdoc/>
+    /// <remarks>The K weights, then the emission family's values.</remarks>
+    public double[] WriteParameters(CategoricalMixtureParameters theta) => _mixture.WriteParameters(theta.Weights, theta.Emission);
+
+    /// <inheritdoc/>
+    public CategoricalMixtureParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        var (weights, emission) = _mixture.ReadParameters(values);
+        return CategoricalMixtureParameters.Own(weights, emission);
+    }
 
     /// <inheritdoc/>
     public CategoricalMixtureStatistics CreateStatistics() => new(Components, Emission.Categories);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
@@ -17,7 +18,8 @@ namespace LatentFit.Models.Gaussian;
 /// </remarks>
 public sealed class GaussianEmissionFamily :
     IEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>,
-    IRecentringEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>
+    IRecentringEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>,
+    IPortableEmissionFamily<GaussianEmissionParameters>
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. Fewer rows spend
     // more on each block's fixed costs (the scatter's horizontal sums), more rows push the columns of a D = 50 block
@@ -70,6 +72,78 @@ public sealed class GaussianEmissionFamily :
 
     /// <inheritdoc/>
     public GaussianEmissionStatistics CreateStatistics() => new(Structure, Components, Dimension);
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>gaussian</c>: components, dimension, structure (its name) and regularization.</remarks>
+    public ModelRecipe Recipe => PortableRecipes.Create(RecipeKind, new JsonObject
+    {
+        ["components"] = Components,
+        ["dimension"] = Dimension,
+        ["structure"] = Structure.Name,
+        ["regularization"] = Regularization,
+    });
+
+    /// <summary>The kind of <see cref="Recipe"/>.</summary>
+    public const string RecipeKind = "gaussian";
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The means (K·D), the covariances (the structure's layout), then the factorisation the log-densities use, which
+    /// an instance otherwise computes on first use: L⁻¹ (or 1/σ, as long as the covariances), the K log-normalisers,
+    /// the smallest conditional variance and its component. Carrying them spares the receiver a Cholesky factorisation
+    /// and logarithms that another machine's libraries could round otherwise.
+    /// </remarks>
+    /// <exception cref="SingularCovarianceException">A covariance is not positive definite (the E-step would refuse it too).</exception>
+    public double[] WriteParameters(GaussianEmissionParameters emission)
+    {
+        CheckShape(emission);
+        var factors = emission.Factors;
+        int means = Components * Dimension, covariances = Structure.CovarianceLength(Components, Dimension);
+        if (factors.InverseFactors.Length != covariances || factors.LogNormalizers.Length != Components)
+        {
+            throw new InvalidOperationException($"the {Structure.Name} factorisation has {factors.InverseFactors.Length} inverse factors and {factors.LogNormalizers.Length} normalisers; the portable layout expects {covariances} and {Components}");
+        }
+
+        var values = new double[PortableLength];
+        emission.Means.CopyTo(values);
+        emission.Covariances.CopyTo(values.AsSpan(means));
+        factors.InverseFactors.CopyTo(values.AsSpan(means + covariances));
+        factors.LogNormalizers.CopyTo(values.AsSpan(means + 2 * covariances));
+        values[^2] = factors.SmallestConditionalVariance;
+        values[^1] = factors.SmallestComponent;
+        return values;
+    }
+
+    /// <inheritdoc/>
+    public GaussianEmissionParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        PortableRecipes.RequireLength(values, PortableLength, $"Gaussian emissions (K={Components}, D={Dimension}, {Structure.Name})");
+        int means = Components * Dimension, covariances = Structure.CovarianceLength(Components, Dimension);
+        double component = values[^1];
+        if (!(component >= 0 && component < Components && component == Math.Floor(component)))
+        {
+            throw new ArgumentException($"Gaussian emissions: the smallest variance's component {component} is not one of the {Components}", nameof(values));
+        }
+
+        var factors = new CovarianceFactors(
+            values.Slice(means + covariances, covariances).ToArray(),
+            values.Slice(means + 2 * covariances, Components).ToArray(),
+            values[^2],
+            (int)component);
+        return GaussianEmissionParameters.Own(Structure, Components, Dimension, values[..means].ToArray(), values.Slice(means, covariances).ToArray(), factors);
+    }
+
+    /// <summary>Length of <see cref="WriteParameters"/>'s values: means, covariances, inverse factors, normalisers, and two scalars.</summary>
+    private int PortableLength => Components * Dimension + 2 * Structure.CovarianceLength(Components, Dimension) + Components + 2;
+
+    private void CheckShape(GaussianEmissionParameters emission)
+    {
+        if (emission.Components != Components || emission.Dimension != Dimension || emission.Structure != Structure)
+        {
+            throw new ArgumentException(
+                $"parameters are for K={emission.Components}, D={emission.Dimension}, {emission.Structure.Name}; the family is K={Components}, D={Dimension}, {Structure.Name}", nameof(emission));
+        }
+    }
 
     /// <inheritdoc/>
     public int BlockRows(Precision precision) => Rows;

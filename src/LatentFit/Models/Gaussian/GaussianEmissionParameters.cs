@@ -54,4 +54,8 @@ public sealed class GaussianEmissionParameters
     /// <summary>Takes ownership of arrays that are already consistent (computed by the model, or validated by the caller).</summary>
     internal static GaussianEmissionParameters Own(CovarianceStructure structure, int components, int dimension, double[] means, double[] covariances) =>
         new(structure, components, dimension, means, covariances);
+
+    /// <summary>Takes ownership of consistent arrays and of their factorisation, as another process computed it (see <see cref="GaussianEmissionFamily.ReadParameters"/>).</summary>
+    internal static GaussianEmissionParameters Own(CovarianceStructure structure, int components, int dimension, double[] means, double[] covariances, CovarianceFactors factors) =>
+        new(structure, components, dimension, means, covariances) { _factors = factors };
 }

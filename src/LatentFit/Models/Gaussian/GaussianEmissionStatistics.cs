@@ -16,6 +16,9 @@ namespace LatentFit.Models.Gaussian;
 /// </remarks>
 public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmissionStatistics>
 {
+    // The flat form's flag for fixed centres.
+    private const double FixedFlag = 2;
+
     private readonly double[] _centres;
     private bool _hasCentres;
 
@@ -41,7 +44,7 @@ public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmi
     public double[]? Centres => _hasCentres ? _centres : null;
 
     /// <summary>Whether the centres were fixed at construction (moments about points other than θ's means: the recentred M-step).</summary>
-    public bool HasFixedCentres { get; }
+    public bool HasFixedCentres { get; private set; }
 
     /// <summary>The covariance structure whose scatter layout is used.</summary>
     public CovarianceStructure Structure { get; }
@@ -59,7 +62,7 @@ public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmi
     public double[] Scatter { get; }
 
     /// <inheritdoc/>
-    /// <remarks>Layout: a flag (1 when centres are set), the K×D centres, s₁, the scatter.</remarks>
+    /// <remarks>Layout: a flag (0 without centres, 1 for centres adopted from θ's means, 2 for fixed centres), the K×D centres, s₁, the scatter.</remarks>
     public int FlatLength => 1 + _centres.Length + FirstMoments.Length + Scatter.Length;
 
     /// <summary>
@@ -120,7 +123,9 @@ public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmi
             throw new ArgumentException($"the flat form of these statistics has {FlatLength} values, got room for {destination.Length}", nameof(destination));
         }
 
-        destination[0] = _hasCentres ? 1 : 0;
+        // Fixed centres are flagged apart from adopted ones so that empty anchored statistics sent to another machine
+        // stay anchored there (an E-step into them takes moments about the centres, not about θ's means).
+        destination[0] = HasFixedCentres ? FixedFlag : _hasCentres ? 1 : 0;
         int at = 1;
         foreach (var part in new[] { _centres, FirstMoments, Scatter })
         {
@@ -130,6 +135,7 @@ public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmi
     }
 
     /// <inheritdoc/>
+    /// <remarks>A flat form with fixed centres fixes this object's centres to them (a fresh object read from anchored statistics becomes those anchored statistics).</remarks>
     /// <exception cref="IncompatibleStatisticsException">The flat form's centres differ from this object's fixed centres.</exception>
     public void ReadFlat(ReadOnlySpan<double> source)
     {
@@ -145,6 +151,7 @@ public sealed class GaussianEmissionStatistics : IEmissionStatistics<GaussianEmi
             throw new IncompatibleStatisticsException("the flat statistics hold moments about other centres than these statistics' fixed centres");
         }
 
+        HasFixedCentres |= source[0] == FixedFlag;
         _hasCentres = hasCentres;
         centres.CopyTo(_centres);
         int at = 1 + _centres.Length;

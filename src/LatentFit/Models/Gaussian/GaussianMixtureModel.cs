@@ -20,7 +20,8 @@ public sealed class GaussianMixtureModel :
     IParameterScales<GaussianMixtureParameters>,
     IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
     IAnchoredStatisticsModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
-    ICompleteDataModel<GaussianMixtureParameters, GaussianMixtureStatistics>
+    ICompleteDataModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
+    IPortableModel<GaussianMixtureParameters>
 {
     private readonly MixtureOfEmissions<GaussianEmissionParameters, GaussianEmissionStatistics> _mixture;
 
@@ -64,6 +65,21 @@ public sealed class GaussianMixtureModel :
 
     /// <inheritdoc/>
     public GaussianMixtureStatistics CreateStatistics() => new(Structure, Components, Dimension);
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>mixture</c>, with the emission family's recipe as <c>emission</c>.</remarks>
+    public ModelRecipe Recipe => _mixture.Recipe;
+
+    /// <inheritdoc/>
+    /// <remarks>The K weights, then the emission family's values.</remarks>
+    public double[] WriteParameters(GaussianMixtureParameters theta) => _mixture.WriteParameters(theta.Weights, theta.Emission);
+
+    /// <inheritdoc/>
+    public GaussianMixtureParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        var (weights, emission) = _mixture.ReadParameters(values);
+        return GaussianMixtureParameters.Own(weights, emission);
+    }
 
     /// <inheritdoc/>
     public void Accumulate(GaussianMixtureParameters theta, DataBlock rows, GaussianMixtureStatistics into)

@@ -43,7 +43,8 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     IRecentringModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     ICompleteDataModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
-    ISequenceModel
+    ISequenceModel,
+    IPortableModel<HmmParameters<TEmission>>
     where TStatistics : IEmissionStatistics<TStatistics>
 {
     /// <summary>The log-ratio that stands for a zero probability in η (see remarks): the simplex transform's.</summary>
@@ -84,6 +85,33 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
 
     /// <inheritdoc/>
     public HmmStatistics<TStatistics> CreateStatistics() => new(Family.CreateStatistics(), States);
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>hidden-markov</c>, with the emission family's recipe as <c>emission</c>.</remarks>
+    /// <exception cref="NotSupportedException">The emission family is not portable.</exception>
+    public ModelRecipe Recipe => PortableRecipes.WithEmission(PortableRecipes.HiddenMarkovKind, PortableRecipes.Portable<TEmission>(Family).Recipe);
+
+    /// <inheritdoc/>
+    /// <remarks>δ (K), Γ row by row (K²), then the emission family's values.</remarks>
+    /// <exception cref="NotSupportedException">The emission family is not portable.</exception>
+    public double[] WriteParameters(HmmParameters<TEmission> theta)
+    {
+        CheckStates(theta);
+        return [.. theta.Initial, .. theta.Transition, .. PortableRecipes.Portable<TEmission>(Family).WriteParameters(theta.Emission)];
+    }
+
+    /// <inheritdoc/>
+    public HmmParameters<TEmission> ReadParameters(ReadOnlySpan<double> values)
+    {
+        int k = States;
+        if (values.Length < k + k * k)
+        {
+            throw new ArgumentException($"a hidden Markov model of {k} states: expected at least {k + k * k} parameter values, got {values.Length}", nameof(values));
+        }
+
+        var emission = PortableRecipes.Portable<TEmission>(Family).ReadParameters(values[(k + k * k)..]);
+        return HmmParameters<TEmission>.Own(values[..k].ToArray(), values.Slice(k, k * k).ToArray(), emission);
+    }
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The rows carry frequency weights, or a block begins inside a sequence, or the parameters have another K.</exception>

@@ -86,6 +86,30 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         }
     }
 
+    /// <summary>The mixture's recipe: kind <see cref="PortableRecipes.MixtureKind"/> around the family's.</summary>
+    /// <exception cref="NotSupportedException">The family is not portable.</exception>
+    public ModelRecipe Recipe => PortableRecipes.WithEmission(PortableRecipes.MixtureKind, PortableRecipes.Portable<TEmission>(Family).Recipe);
+
+    /// <summary>θ's exact flat form: the K weights, then the family's values (see <see cref="IPortableEmissionFamily{TEmission}.WriteParameters"/>).</summary>
+    /// <exception cref="NotSupportedException">The family is not portable.</exception>
+    public double[] WriteParameters(ReadOnlySpan<double> weights, TEmission emission)
+    {
+        PortableRecipes.RequireLength(weights, Components, "mixture weights");
+        return [.. weights, .. PortableRecipes.Portable<TEmission>(Family).WriteParameters(emission)];
+    }
+
+    /// <summary>θ from what <see cref="WriteParameters"/> wrote.</summary>
+    /// <exception cref="ArgumentException">Too few values, or the family refuses its part.</exception>
+    public (double[] Weights, TEmission Emission) ReadParameters(ReadOnlySpan<double> values)
+    {
+        if (values.Length < Components)
+        {
+            throw new ArgumentException($"mixture weights: expected at least {Components} parameter values, got {values.Length}", nameof(values));
+        }
+
+        return (values[..Components].ToArray(), PortableRecipes.Portable<TEmission>(Family).ReadParameters(values[Components..]));
+    }
+
     /// <summary>
     /// Checks that the statistics allow an M-step and returns the weights' part of it, αₖ = nₖ / N.
     /// </summary>

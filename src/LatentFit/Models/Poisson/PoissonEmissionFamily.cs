@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
@@ -9,8 +10,11 @@ namespace LatentFit.Models.Poisson;
 /// K Poisson emissions p(x | λₖ) = e^{−λₖ} λₖˣ / x! for counts x ∈ {0, 1, 2, …} in the first column. η = log λₖ; the
 /// weighted MLE is λₖ = sₖ / nₖ and ∂ℓ/∂log λₖ = sₖ − nₖλₖ (Fisher's identity). The log-densities include the −log x! terms.
 /// </summary>
-public sealed class PoissonEmissionFamily : IEmissionFamily<PoissonEmissionParameters, PoissonEmissionStatistics>
+public sealed class PoissonEmissionFamily : IEmissionFamily<PoissonEmissionParameters, PoissonEmissionStatistics>, IPortableEmissionFamily<PoissonEmissionParameters>
 {
+    /// <summary>The kind of <see cref="Recipe"/>.</summary>
+    public const string RecipeKind = "poisson";
+
     private const int Rows = 256;
 
     /// <summary>K emissions.</summary>
@@ -32,6 +36,25 @@ public sealed class PoissonEmissionFamily : IEmissionFamily<PoissonEmissionParam
 
     /// <inheritdoc/>
     public PoissonEmissionStatistics CreateStatistics() => new(Components);
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>poisson</c>: components.</remarks>
+    public ModelRecipe Recipe => PortableRecipes.Create(RecipeKind, new JsonObject { ["components"] = Components });
+
+    /// <inheritdoc/>
+    /// <remarks>The K rates, which is all θₑ holds (the workspace takes their logarithms per E-step).</remarks>
+    public double[] WriteParameters(PoissonEmissionParameters emission)
+    {
+        PortableRecipes.RequireLength(emission.Rates, Components, "Poisson rates");
+        return emission.Rates.ToArray();
+    }
+
+    /// <inheritdoc/>
+    public PoissonEmissionParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        PortableRecipes.RequireLength(values, Components, "Poisson rates");
+        return PoissonEmissionParameters.Own(values.ToArray());
+    }
 
     /// <inheritdoc/>
     public int BlockRows(Precision precision) => Rows;

@@ -17,7 +17,8 @@ public sealed class PoissonMixtureModel :
     ILatentVariableModel<PoissonMixtureParameters, PoissonMixtureStatistics>,
     IObservedInformationModel<PoissonMixtureParameters>,
     INaturalParameterization<PoissonMixtureParameters>,
-    ICompleteDataModel<PoissonMixtureParameters, PoissonMixtureStatistics>
+    ICompleteDataModel<PoissonMixtureParameters, PoissonMixtureStatistics>,
+    IPortableModel<PoissonMixtureParameters>
 {
     private readonly MixtureOfEmissions<PoissonEmissionParameters, PoissonEmissionStatistics> _mixture;
 
@@ -42,6 +43,21 @@ public sealed class PoissonMixtureModel :
 
     /// <inheritdoc/>
     public IReadOnlyList<string> NaturalParameterNames => _mixture.NaturalParameterNames;
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>mixture</c>, with the emission family's recipe as <c>emission</c>.</remarks>
+    public ModelRecipe Recipe => _mixture.Recipe;
+
+    /// <inheritdoc/>
+    /// <remarks>The K weights, then the emission family's values.</remarks>
+    public double[] WriteParameters(PoissonMixtureParameters theta) => _mixture.WriteParameters(theta.Weights, theta.Emission);
+
+    /// <inheritdoc/>
+    public PoissonMixtureParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        var (weights, emission) = _mixture.ReadParameters(values);
+        return PoissonMixtureParameters.Own(weights, emission);
+    }
 
     /// <summary>Checks that the data are one column of non-negative integer counts.</summary>
     /// <exception cref="DataFormatException">Not one column, or a value that is not a count, naming its row and column.</exception>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
@@ -22,8 +23,11 @@ namespace LatentFit.Models.Uniform;
 /// as for a Gaussian with zero variance); the M-step refuses it with a <see cref="ModelFailureException"/>.
 /// </para>
 /// </remarks>
-public sealed class UniformEmissionFamily : IEmissionFamily<UniformEmissionParameters, UniformEmissionStatistics>
+public sealed class UniformEmissionFamily : IEmissionFamily<UniformEmissionParameters, UniformEmissionStatistics>, IPortableEmissionFamily<UniformEmissionParameters>
 {
+    /// <summary>The kind of <see cref="Recipe"/>.</summary>
+    public const string RecipeKind = "uniform";
+
     /// <summary>Why the E-step gives no gradient of ℓ for this family, as <see cref="GradientSupport.Reason"/> says it.</summary>
     public const string Reason =
         "the gradient of the log-likelihood is not available from the E-step because the support of U(a, b) depends on θ: " +
@@ -54,6 +58,25 @@ public sealed class UniformEmissionFamily : IEmissionFamily<UniformEmissionParam
 
     /// <inheritdoc/>
     public IReadOnlyList<string> NaturalParameterNames { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>uniform</c>: components.</remarks>
+    public ModelRecipe Recipe => PortableRecipes.Create(RecipeKind, new JsonObject { ["components"] = Components });
+
+    /// <inheritdoc/>
+    /// <remarks>The K lower endpoints, then the K upper ones.</remarks>
+    public double[] WriteParameters(UniformEmissionParameters emission)
+    {
+        PortableRecipes.RequireLength(emission.Lower, Components, "uniform endpoints");
+        return [.. emission.Lower, .. emission.Upper];
+    }
+
+    /// <inheritdoc/>
+    public UniformEmissionParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        PortableRecipes.RequireLength(values, 2 * Components, "uniform endpoints");
+        return UniformEmissionParameters.Own(values[..Components].ToArray(), values[Components..].ToArray());
+    }
 
     /// <summary>Whether x lies in [a, b], widened by the round-trip slack (see the remarks on the field).</summary>
     public static bool Contains(double lower, double upper, double x)

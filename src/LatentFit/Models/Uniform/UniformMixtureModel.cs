@@ -18,7 +18,8 @@ public sealed class UniformMixtureModel :
     ILatentVariableModel<UniformMixtureParameters, UniformMixtureStatistics>,
     INaturalParameterization<UniformMixtureParameters>,
     ICompleteDataModel<UniformMixtureParameters, UniformMixtureStatistics>,
-    IParameterScales<UniformMixtureParameters>
+    IParameterScales<UniformMixtureParameters>,
+    IPortableModel<UniformMixtureParameters>
 {
     private readonly MixtureOfEmissions<UniformEmissionParameters, UniformEmissionStatistics> _mixture;
 
@@ -43,6 +44,21 @@ public sealed class UniformMixtureModel :
 
     /// <inheritdoc/>
     public IReadOnlyList<string> NaturalParameterNames => _mixture.NaturalParameterNames;
+
+    /// <inheritdoc/>
+    /// <remarks>Kind <c>mixture</c>, with the emission family's recipe as <c>emission</c>.</remarks>
+    public ModelRecipe Recipe => _mixture.Recipe;
+
+    /// <inheritdoc/>
+    /// <remarks>The K weights, then the emission family's values.</remarks>
+    public double[] WriteParameters(UniformMixtureParameters theta) => _mixture.WriteParameters(theta.Weights, theta.Emission);
+
+    /// <inheritdoc/>
+    public UniformMixtureParameters ReadParameters(ReadOnlySpan<double> values)
+    {
+        var (weights, emission) = _mixture.ReadParameters(values);
+        return UniformMixtureParameters.Own(weights, emission);
+    }
 
     /// <summary>Checks that the data are one column of finite numbers.</summary>
     /// <exception cref="DataFormatException">Not one column, or a value that is not finite, naming its row and column.</exception>
