@@ -116,15 +116,18 @@ public sealed class OrleansBackend : IModelExecutionBackend
         var flatEmpty = new double[empty.FlatLength];
         empty.WriteFlat(flatEmpty);
 
-        int firstGroup = partition.GroupOf(first), lastGroup = partition.GroupOf(first + count - 1);
-        var calls = new Task<double[]>[lastGroup - firstGroup + 1];
-        for (int g = firstGroup; g <= lastGroup; g++)
+        // One call per shard the range touches, with its blocks counted within the shard (PortableBackend.Pieces,
+        // the in-process reference this backend must equal).
+        var pieces = PortableBackend.Pieces(partition, first..(first + count));
+        var calls = new Task<double[]>[pieces.Count];
+        for (int i = 0; i < pieces.Count; i++)
         {
-            var (groupStart, groupCount) = partition.GroupBlocks(g).GetOffsetAndLength(partition.Count);
-            int from = Math.Max(first, groupStart), to = Math.Min(first + count, groupStart + groupCount);
-            var rows = partition.RowsIn(groupStart..(groupStart + groupCount));
-            var request = new EStepRequest(recipe.Kind, recipe.Settings, flatTheta, flatEmpty, from - groupStart, to - from, partition.TargetRows, rows, groupCount, threads);
-            calls[g - firstGroup] = CallWithRetries(g, request);
+            var piece = pieces[i];
+            var shardBlocks = partition.GroupBlocks(piece.Group);
+            int shardBlockCount = shardBlocks.GetOffsetAndLength(partition.Count).Length;
+            var (localFirst, localCount) = piece.LocalBlocks.GetOffsetAndLength(shardBlockCount);
+            var request = new EStepRequest(recipe.Kind, recipe.Settings, flatTheta, flatEmpty, localFirst, localCount, partition.TargetRows, partition.RowsIn(shardBlocks), shardBlockCount, threads);
+            calls[i] = CallWithRetries(piece.Group, request);
         }
 
         try
@@ -146,17 +149,7 @@ public sealed class OrleansBackend : IModelExecutionBackend
         }
 
         // Shard order, not completion order: total = s_first, then total.Add(s_next), … (LocalBackend's group tree).
-        var total = create();
-        total.ReadFlat(calls[0].Result);
-        TStats? scratch = default;
-        for (int i = 1; i < calls.Length; i++)
-        {
-            scratch ??= create();
-            scratch.ReadFlat(calls[i].Result);
-            total.Add(scratch);
-        }
-
-        return total;
+        return PortableBackend.Merge(create, [.. calls.Select(call => call.Result)]);
     }
 
     /// <summary>Shard <paramref name="shard"/>'s call, retried on failure or timeout until the retry budget has passed since the first failure.</summary>

@@ -1,5 +1,6 @@
 using LatentFit.Data;
 using LatentFit.Execution;
+using LatentFit.Fitting;
 using LatentFit.Models.Abstractions;
 
 namespace LatentFit.Distributed;
@@ -16,10 +17,9 @@ public sealed class DirectoryShardSource(string? directory = null) : IShardSourc
         throw new NotSupportedException($"reading shard {shard} of {directory ?? directory1}: sharded data on disk are not on this branch yet");
 }
 
-/// <summary>Rebuilds models through the library's catalog of portable models.</summary>
+/// <summary>Rebuilds models through the library's catalog of portable models (<see cref="PortableModels.Rebuild"/>).</summary>
 public sealed class CatalogModelRebuilder : IModelRebuilder
 {
     /// <inheritdoc/>
-    public IPortableEStep Rebuild(ModelRecipe recipe) =>
-        throw new NotSupportedException($"rebuilding a {recipe.Kind} model: portable models are not on this branch yet");
+    public IPortableEStep Rebuild(ModelRecipe recipe) => PortableModels.Rebuild(recipe);
 }

@@ -2,12 +2,10 @@ using Orleans.TestingHost;
 
 namespace LatentFit.Distributed.Tests;
 
-/// <summary>An in-process Orleans cluster of <c>silos</c> silos serving shards from <see cref="Shards"/>, models from <see cref="Models"/>.</summary>
+/// <summary>An in-process Orleans cluster of <c>silos</c> silos serving shards from <see cref="Shards"/>, rebuilding models as the silo command does (<see cref="CatalogModelRebuilder"/>).</summary>
 public abstract class ClusterFixture(short silos) : IAsyncLifetime
 {
     internal InMemoryShards Shards { get; } = new();
-
-    internal RegisteredModels Models { get; } = new();
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -17,7 +15,7 @@ public abstract class ClusterFixture(short silos) : IAsyncLifetime
     {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => silo.AddLatentFitShards(Shards, Models));
+        builder.ConfigureSilo((_, silo) => silo.AddLatentFitShards(Shards, new CatalogModelRebuilder()));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

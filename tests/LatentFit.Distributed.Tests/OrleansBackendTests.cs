@@ -2,6 +2,7 @@ using LatentFit.Data;
 using LatentFit.Execution;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Gaussian;
+using LatentFit.Models.Hmm;
 using LatentFit.Models.Poisson;
 using LatentFit.Objectives;
 using LatentFit.Optimization.Abstractions;
@@ -44,30 +45,39 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         return data;
     }
 
-    private (double[] Eta, double[] LogLikelihoods) FitGaussian(DataSet data, CovarianceStructure structure, ExecutionOptions execution, bool portable)
+    private static (double[] Eta, double[] LogLikelihoods) FitGaussian(DataSet data, CovarianceStructure structure, ExecutionOptions execution)
     {
+        // The k-means start runs on the coordinator (Reduce: the local backend), EM's E-steps on the cluster.
         var model = new GaussianMixtureModel(3, data.Dimension, structure);
         var start = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 5, execution, new KMeansOptions { Runs = 2 });
-        var fitted = portable ? fixture.Models.Portable(model) : model;
-        return Fit(new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(fitted, data, execution), start);
+        var problem = new FitProblem<GaussianMixtureParameters, GaussianMixtureStatistics>(model, data, execution);
+        return Fit(problem, problem.ToUnconstrained(start));
     }
 
-    private (double[] Eta, double[] LogLikelihoods) FitPoisson(DataSet data, ExecutionOptions execution, bool portable)
+    internal static (double[] Eta, double[] LogLikelihoods) FitPoisson(DataSet data, ExecutionOptions execution, int iterations = Iterations)
     {
-        var model = new PoissonMixtureModel(2);
-        var fitted = portable ? fixture.Models.Portable(model) : model;
-        return Fit(new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(fitted, data, execution), PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]));
+        var problem = new FitProblem<PoissonMixtureParameters, PoissonMixtureStatistics>(new PoissonMixtureModel(2), data, execution);
+        return Fit(problem, problem.ToUnconstrained(PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0])), iterations);
     }
 
-    private static (double[] Eta, double[] LogLikelihoods) Fit<TParams, TStats>(FitProblem<TParams, TStats> problem, TParams start)
+    private static (double[] Eta, double[] LogLikelihoods) FitPoissonHmm(DataSet data, ExecutionOptions execution)
+    {
+        // A start drawn in η, where every vector is valid: δ and Γ's rows as logits, the rates' logarithms.
+        var model = new HiddenMarkovModel<PoissonEmissionParameters, PoissonEmissionStatistics>(new PoissonEmissionFamily(2));
+        var random = new Random(31);
+        var start = Enumerable.Range(0, model.ParameterCount).Select(_ => 2 * random.NextDouble()).ToArray();
+        return Fit(new FitProblem<HmmParameters<PoissonEmissionParameters>, HmmStatistics<PoissonEmissionStatistics>>(model, data, execution), start);
+    }
+
+    private static (double[] Eta, double[] LogLikelihoods) Fit<TParams, TStats>(FitProblem<TParams, TStats> problem, double[] start, int iterations = Iterations)
         where TStats : ISufficientStatistics<TStats>
     {
-        var result = new ExpectationMaximizationOptimizer().Run(problem, problem.ToUnconstrained(start), new FitOptions { RelativeTolerance = 0, MaxIterations = Iterations });
-        Assert.Equal(Iterations, result.Iterations);
+        var result = new ExpectationMaximizationOptimizer().Run(problem, start, new FitOptions { RelativeTolerance = 0, MaxIterations = iterations });
+        Assert.Equal(iterations, result.Iterations);
         return (result.Parameters, [.. result.Trace.Select(r => r.LogLikelihood), result.LogLikelihood]);
     }
 
-    private static void AssertSameBits((double[] Eta, double[] LogLikelihoods) local, (double[] Eta, double[] LogLikelihoods) cluster)
+    internal static void AssertSameBits((double[] Eta, double[] LogLikelihoods) local, (double[] Eta, double[] LogLikelihoods) cluster)
     {
         Assert.Equal(local.LogLikelihoods.Length, cluster.LogLikelihoods.Length);
         for (int i = 0; i < local.LogLikelihoods.Length; i++)
@@ -86,9 +96,9 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         Assert.True(CovarianceStructure.TryParse(structureName, out var structure));
         string directory = $"/shards/gaussian-{structureName}-{fixture.Silos}";
         var data = GaussianData(directory);
-        var local = FitGaussian(data, structure, new ExecutionOptions(2, BlockRows), portable: false);
+        var local = FitGaussian(data, structure, new ExecutionOptions(2, BlockRows));
         var backend = Backend(directory);
-        var cluster = FitGaussian(data, structure, new ExecutionOptions(2, BlockRows) { Backend = backend }, portable: true);
+        var cluster = FitGaussian(data, structure, new ExecutionOptions(2, BlockRows) { Backend = backend });
         AssertSameBits(local, cluster);
         Assert.Equal(0, backend.Retries);
     }
@@ -98,8 +108,20 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
     {
         string directory = $"/shards/poisson-{fixture.Silos}";
         var data = CountData(directory);
-        var local = FitPoisson(data, new ExecutionOptions(1, BlockRows), portable: false);
-        var cluster = FitPoisson(data, new ExecutionOptions(3, BlockRows) { Backend = Backend(directory) }, portable: true);
+        var local = FitPoisson(data, new ExecutionOptions(1, BlockRows));
+        var cluster = FitPoisson(data, new ExecutionOptions(3, BlockRows) { Backend = Backend(directory) });
+        AssertSameBits(local, cluster);
+    }
+
+    [Fact]
+    public void PoissonHmmFit_OnTheCluster_BitIdenticalToLocal()
+    {
+        // Sequences of 20–80 rows, never split by a block or a shard: blocks end at sequence starts.
+        string directory = $"/shards/hmm-{fixture.Silos}";
+        var data = InMemoryShards.ShardedSequences(directory, new Random(13), 60, Shards);
+        fixture.Shards.Add(directory, data);
+        var local = FitPoissonHmm(data, new ExecutionOptions(2, 150));
+        var cluster = FitPoissonHmm(data, new ExecutionOptions(2, 150) { Backend = Backend(directory) });
         AssertSameBits(local, cluster);
     }
 
@@ -113,12 +135,11 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         var theta = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 5, new ExecutionOptions(1, BlockRows));
         var partition = data.Partition(BlockRows);
         Assert.Equal(Shards, partition.GroupCount);
-        var portable = fixture.Models.Portable(model);
         var backend = Backend(directory);
         foreach (var range in new[] { Range.All, 3..17, 0..1, 7..8, 10..10, (partition.Count - 2)..partition.Count, partition.GroupBlocks(2) })
         {
             var local = ChunkedEStep.Run(model, theta, data, partition, range, new ExecutionOptions(2, BlockRows));
-            var remote = ChunkedEStep.Run(portable, theta, data, partition, range, new ExecutionOptions(2, BlockRows) { Backend = backend });
+            var remote = ChunkedEStep.Run(model, theta, data, partition, range, new ExecutionOptions(2, BlockRows) { Backend = backend });
             Assert.True(Flat(local).SequenceEqual(Flat(remote)), $"blocks {range}");
         }
     }
@@ -140,9 +161,9 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         };
         try
         {
-            var local = FitPoisson(data, new ExecutionOptions(1, BlockRows), portable: false);
+            var local = FitPoisson(data, new ExecutionOptions(1, BlockRows));
             var backend = Backend(directory, new OrleansBackendOptions { Log = line => { lock (logged) { logged.Add(line); } } });
-            var cluster = FitPoisson(data, new ExecutionOptions(2, BlockRows) { Backend = backend }, portable: true);
+            var cluster = FitPoisson(data, new ExecutionOptions(2, BlockRows) { Backend = backend });
             AssertSameBits(local, cluster);
             Assert.True(backend.Retries >= 1, "no call was retried");
             Assert.Contains(logged, line => line.StartsWith("shard 1: call failed", StringComparison.Ordinal));
@@ -169,7 +190,7 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         try
         {
             var backend = Backend(directory, new OrleansBackendOptions { RetryBudget = TimeSpan.FromSeconds(1.5), FirstRetryDelay = TimeSpan.FromMilliseconds(50) });
-            var model = fixture.Models.Portable(new PoissonMixtureModel(2));
+            var model = new PoissonMixtureModel(2);
             var started = System.Diagnostics.Stopwatch.StartNew();
             var failure = Assert.Throws<ShardCallFailedException>(() => ChunkedEStep.Run(model, PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = backend }));
             Assert.InRange(started.Elapsed.TotalSeconds, 1.5, 30);
@@ -192,7 +213,7 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         CountData(directory);
         var coordinatorView = InMemoryShards.Sharded(directory, ["y"], [.. Enumerable.Range(0, 2000).Select(i => (double)(i % 7))], 2000, Shards);
         var backend = Backend(directory);
-        var model = fixture.Models.Portable(new PoissonMixtureModel(2));
+        var model = new PoissonMixtureModel(2);
         var failure = Assert.Throws<ShardDataMismatchException>(() => ChunkedEStep.Run(model, PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), coordinatorView, new ExecutionOptions(1, BlockRows) { Backend = backend }));
         Assert.Contains("shard 0 of " + directory, failure.Message, StringComparison.Ordinal);
         Assert.Equal(0, backend.Retries);
@@ -203,8 +224,7 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
     {
         string directory = $"/shards/placement-{fixture.Silos}";
         var data = CountData(directory);
-        var model = fixture.Models.Portable(new PoissonMixtureModel(2));
-        ChunkedEStep.Run(model, PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = Backend(directory) });
+        ChunkedEStep.Run(new PoissonMixtureModel(2), PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = Backend(directory) });
         var silos = fixture.Cluster.Silos.Select(s => s.SiloAddress).Order().ToArray();
         Assert.Equal(fixture.Silos, silos.Length);
         for (int k = 0; k < Shards; k++)
@@ -219,7 +239,7 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
     public void EStep_DataNotSharded_ClearError()
     {
         var data = new DataSet("plain.csv", ["y"], [1, 2, 3, 4], 4);
-        var failure = Assert.Throws<ArgumentException>(() => ChunkedEStep.Run(fixture.Models.Portable(new PoissonMixtureModel(2)), PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = Backend("/shards/none") }));
+        var failure = Assert.Throws<ArgumentException>(() => ChunkedEStep.Run(new PoissonMixtureModel(2), PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = Backend("/shards/none") }));
         Assert.StartsWith("plain.csv is not sharded data", failure.Message, StringComparison.Ordinal);
     }
 

@@ -38,9 +38,7 @@ internal sealed class InMemoryShards : IShardSource
     {
         var starts = whole.ShardStarts.Span;
         int start = starts[shard], end = shard + 1 < starts.Length ? starts[shard + 1] : whole.Rows;
-        var copy = whole.Block(start, end - start).Values.ToArray();
-        var weights = whole.RowWeights is { } w ? w.Span[start..end].ToArray() : null;
-        return new DataSet($"{whole.Source} shard {shard}", whole.ColumnNames, copy, end - start, weights);
+        return whole.Subset(start, end - start);
     }
 
     /// <summary><paramref name="values"/> (rows × columns) with <paramref name="shards"/> shards of near-equal rows.</summary>
@@ -48,6 +46,44 @@ internal sealed class InMemoryShards : IShardSource
     {
         var starts = Enumerable.Range(0, shards).Select(s => (int)((long)s * rows / shards)).ToArray();
         return new DataSet(source, columns, values, rows, weights, new DataSetLayout { ShardStarts = starts });
+    }
+
+    /// <summary>
+    /// Counts from a two-state Poisson hidden Markov chain (rates 2 and 9, staying with probability 0.8) over
+    /// <paramref name="sequences"/> sequences of 20–80 rows, in <paramref name="shards"/> shards that start where
+    /// sequences start.
+    /// </summary>
+    public static DataSet ShardedSequences(string source, Random random, int sequences, int shards)
+    {
+        var counts = new List<double>();
+        var starts = new List<int>();
+        for (int s = 0; s < sequences; s++)
+        {
+            starts.Add(counts.Count);
+            int state = random.Next(2), length = random.Next(20, 81);
+            for (int t = 0; t < length; t++)
+            {
+                counts.Add(Poisson(random, state == 0 ? 2 : 9));
+                state = random.NextDouble() < 0.8 ? state : 1 - state;
+            }
+        }
+
+        var shardStarts = Enumerable.Range(0, shards).Select(k => starts[k * sequences / shards]).ToArray();
+        return new DataSet(source, ["y"], [.. counts], counts.Count, null, new DataSetLayout { SequenceStarts = [.. starts], ShardStarts = shardStarts });
+    }
+
+    private static double Poisson(Random random, double rate)
+    {
+        // Knuth's product of uniforms: small rates only.
+        double limit = Math.Exp(-rate), product = random.NextDouble();
+        int count = 0;
+        while (product > limit)
+        {
+            count++;
+            product *= random.NextDouble();
+        }
+
+        return count;
     }
 
     /// <summary>Rows drawn around <paramref name="clusters"/> random centres (a seeded Gaussian mixture).</summary>
