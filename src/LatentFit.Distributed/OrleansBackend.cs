@@ -104,6 +104,13 @@ public sealed class OrleansBackend : IModelExecutionBackend
             throw new ArgumentException($"{data.Source} is not sharded data: the orleans backend needs data sharded on disk (the shard command), whose shards the silos read", nameof(data));
         }
 
+        if (data.Precision != Precision.Double)
+        {
+            // A silo reads its shard in float64; float32 offsets are taken from an origin the coordinator chose for the
+            // whole data set, which the request does not carry, so the silo's values would not be the coordinator's.
+            throw new ArgumentException($"{data.Source}: the orleans backend runs in double precision only (the silos read the shards as float64); leave out single precision", nameof(data));
+        }
+
         var (first, count) = blocks.GetOffsetAndLength(partition.Count);
         if (count == 0)
         {

@@ -1,5 +1,6 @@
 using LatentFit.Data;
 using LatentFit.Execution;
+using Microsoft.Extensions.Logging;
 
 namespace LatentFit.Distributed;
 
@@ -10,7 +11,7 @@ namespace LatentFit.Distributed;
 /// fit rebuild the model once.
 /// </summary>
 [ShardPlacement]
-public sealed class ShardGrain(IShardSource source, IModelRebuilder rebuilder) : Grain, IShardGrain
+public sealed partial class ShardGrain(IShardSource source, IModelRebuilder rebuilder, ILogger<ShardGrain> logger) : Grain, IShardGrain
 {
     private DataSet? _rows;
 
@@ -22,6 +23,7 @@ public sealed class ShardGrain(IShardSource source, IModelRebuilder rebuilder) :
         long shard = this.GetPrimaryKeyLong(out string? directory);
         // Reading a shard is I/O and parsing, off the grain's scheduler so the silo keeps answering probes meanwhile.
         _rows = await Task.Run(() => source.Load(directory ?? string.Empty, checked((int)shard)), cancellationToken);
+        LogLoaded(shard, directory, _rows.Rows);
         await base.OnActivateAsync(cancellationToken);
     }
 
@@ -47,6 +49,16 @@ public sealed class ShardGrain(IShardSource source, IModelRebuilder rebuilder) :
         int threads = Math.Clamp(request.Threads, 1, Environment.ProcessorCount);
         // The E-step runs on pool threads (LocalBackend's workers), not on the grain's scheduler turn, which Orleans
         // expects to be short.
-        return await Task.Run(() => estep.Run(request.Theta, request.EmptyStatistics, rows, partition, request.FirstBlock..(request.FirstBlock + request.BlockCount), threads));
+        var flat = await Task.Run(() => estep.Run(request.Theta, request.EmptyStatistics, rows, partition, request.FirstBlock..(request.FirstBlock + request.BlockCount), threads));
+        LogEStep(shard, directory, request.FirstBlock, request.FirstBlock + request.BlockCount, ++_esteps);
+        return flat;
     }
+
+    private int _esteps;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Shard} of {Directory}: loaded {Rows} rows")]
+    private partial void LogLoaded(long shard, string? directory, int rows);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "shard {Shard} of {Directory}: E-step over blocks {First}..{End}, call {Calls} of this activation")]
+    private partial void LogEStep(long shard, string? directory, int first, int end, int calls);
 }

@@ -243,6 +243,17 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         Assert.StartsWith("plain.csv is not sharded data", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void EStep_SinglePrecision_ClearError()
+    {
+        string directory = $"/shards/single-{fixture.Silos}";
+        var data = GaussianData(directory).ToSinglePrecision();
+        var model = new GaussianMixtureModel(3, data.Dimension, CovarianceStructure.All.Single(s => s.Name == "diag"));
+        var theta = GaussianMixtureInitializer.KMeansPlusPlus(model, data, 5, new ExecutionOptions(1, BlockRows));
+        var failure = Assert.Throws<ArgumentException>(() => ChunkedEStep.Run(model, theta, data, new ExecutionOptions(1, BlockRows) { Backend = Backend(directory) }));
+        Assert.Contains("the orleans backend runs in double precision only", failure.Message, StringComparison.Ordinal);
+    }
+
     private static double[] Flat<TStats>(TStats stats)
         where TStats : ISufficientStatistics<TStats>
     {

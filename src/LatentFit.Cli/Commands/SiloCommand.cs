@@ -32,6 +32,7 @@ internal static class SiloCommand
         {
             Description = "Shard directory to read, whatever path a fit names (where the shared directory is mounted elsewhere on this machine); by default the fit's own --data path",
         };
+        var verbose = new Option<bool>("--verbose") { Description = "Also print a line to standard error when a shard is loaded and for every E-step call a shard answers" };
         var command = new Command("silo", "Run a silo of an Orleans cluster that computes E-steps on shards of data sharded on disk, for fits with --backend orleans; runs until stopped.");
         command.Options.Add(port);
         command.Options.Add(gatewayPort);
@@ -39,6 +40,7 @@ internal static class SiloCommand
         command.Options.Add(redis);
         command.Options.Add(address);
         command.Options.Add(data);
+        command.Options.Add(verbose);
         command.SetAction(parse =>
         {
             int siloPort = parse.GetValue(port), gateway = parse.GetValue(gatewayPort);
@@ -85,6 +87,11 @@ internal static class SiloCommand
             builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
             builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (parse.GetValue(verbose))
+            {
+                builder.Logging.AddFilter("LatentFit", LogLevel.Information);
+            }
+
             builder.UseOrleans(silo => (redisText is null
                     ? silo.UseLatentFitDevelopmentClustering(advertised, siloPort, gateway, primaryEndpoint)
                     : silo.UseLatentFitRedisClustering(advertised, siloPort, gateway, redisText))
