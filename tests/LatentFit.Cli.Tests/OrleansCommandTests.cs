@@ -4,6 +4,13 @@ namespace LatentFit.Cli.Tests;
 public sealed class OrleansCommandTests
 {
     [Fact]
+    public void BackendName_CommandLineAndDistributed_Agree()
+    {
+        // The command line names the backend without the Distributed assembly (a native build leaves it out).
+        Assert.Equal(LatentFit.Distributed.OrleansBackend.BackendName, Commands.ModelOptions.OrleansBackendName);
+    }
+
+    [Fact]
     public void Fit_OrleansWithoutGateways_RefusedWithExit2()
     {
         var (code, _, err) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--backend", "orleans");

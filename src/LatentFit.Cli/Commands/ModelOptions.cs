@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using LatentFit.Cli.Reporting;
 using LatentFit.Data;
-using LatentFit.Distributed;
 using LatentFit.Execution;
 using LatentFit.Fitting;
 using LatentFit.Optimization.Abstractions;
@@ -110,6 +109,9 @@ internal sealed class ModelOptions
         Description = "Gateways of the Orleans cluster that --backend orleans runs the E-step on: HOST:PORT[,HOST:PORT…], the --gateway-port of silos started with 'latentfit silo' (one is enough; more survive its loss)",
     };
 
+    /// <summary>The name of the Orleans backend (LatentFit.Distributed.OrleansBackend.BackendName), which a native build does not hold.</summary>
+    public const string OrleansBackendName = "orleans";
+
     /// <summary>The command's context, which holds a cluster connection open until the command ends; needed for --backend orleans.</summary>
     public CommandContext? Context { get; init; }
 
@@ -184,20 +186,24 @@ internal sealed class ModelOptions
         Require(shards >= 1, $"--shards must be at least 1, got {shards}");
         string backendName = parse.GetValue(Backend)!;
         IExecutionBackend? backend = null;
-        bool orleans = backendName.Equals(OrleansBackend.BackendName, StringComparison.OrdinalIgnoreCase);
+        bool orleans = backendName.Equals(OrleansBackendName, StringComparison.OrdinalIgnoreCase);
         if (!orleans && !ExecutionBackends.TryCreate(backendName.ToLowerInvariant(), shards, out backend))
         {
-            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names.Append(OrleansBackend.BackendName))}");
+            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names.Append(OrleansBackendName))}");
         }
 
-        string chosen = orleans ? OrleansBackend.BackendName : backend!.Name;
+        string chosen = orleans ? OrleansBackendName : backend!.Name;
         Require(backend is ShardedBackend || !ModelFileChoice.IsGiven(parse, Shards), $"--shards applies to --backend {ShardedBackend.BackendName} only, not {chosen}");
-        Require(orleans || parse.GetValue(Gateways) is null, $"--gateways applies to --backend {OrleansBackend.BackendName} only, not {chosen}");
+        Require(orleans || parse.GetValue(Gateways) is null, $"--gateways applies to --backend {OrleansBackendName} only, not {chosen}");
         if (orleans)
         {
             // Checked before the data are loaded, and the cluster connected before, so that a wrong flag or a cluster
             // that is not up fails at once rather than after reading a large data set.
+#if LATENTFIT_ORLEANS
             backend = ClusterConnection.Backend(parse.GetValue(Data)!, parse.GetValue(Gateways), Context);
+#else
+            throw new UsageException($"this build of latentfit has no --backend {OrleansBackendName}: Orleans cannot be compiled ahead of time (native AOT); use the dotnet build of the tool");
+#endif
         }
 
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
