@@ -22,6 +22,7 @@ public static class CliApplication
         root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(DecodeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(ShardCommand.Create(context));
 #if LATENTFIT_ORLEANS
         root.Subcommands.Add(SiloCommand.Create(context));
 #endif

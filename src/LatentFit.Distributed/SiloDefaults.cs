@@ -1,4 +1,5 @@
 using LatentFit.Data;
+using LatentFit.Data.Shards;
 using LatentFit.Execution;
 using LatentFit.Fitting;
 using LatentFit.Models.Abstractions;
@@ -13,8 +14,8 @@ namespace LatentFit.Distributed;
 public sealed class DirectoryShardSource(string? directory = null) : IShardSource
 {
     /// <inheritdoc/>
-    public DataSet Load(string directory1, int shard) =>
-        throw new NotSupportedException($"reading shard {shard} of {directory ?? directory1}: sharded data on disk are not on this branch yet");
+    /// <remarks>The shard file is memory-mapped and checked against its checksum (<see cref="ShardedData.OpenShard"/>).</remarks>
+    public DataSet Load(string named, int shard) => ShardedData.OpenShard(directory ?? named, shard);
 }
 
 /// <summary>Rebuilds models through the library's catalog of portable models (<see cref="PortableModels.Rebuild"/>).</summary>

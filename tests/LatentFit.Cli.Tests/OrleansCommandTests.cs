@@ -27,6 +27,22 @@ public sealed class OrleansCommandTests
     }
 
     [Fact]
+    public void Fit_OrleansOnAFolderThatHoldsNoShards_RefusedWithExit2()
+    {
+        var directory = Directory.CreateTempSubdirectory("latentfit-empty-");
+        try
+        {
+            var (code, _, err) = CliRunner.Run("fit", "--data", directory.FullName, "-k", "2", "--backend", "orleans", "--gateways", "127.0.0.1:30000");
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains($"--data must be a shard directory (written by latentfit shard), not {directory.FullName}", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete();
+        }
+    }
+
+    [Fact]
     public void Fit_GatewaysWithLocalBackend_RefusedWithExit2()
     {
         var (code, _, err) = CliRunner.Run("fit", "--data", "faithful", "-k", "2", "--gateways", "127.0.0.1:30000");
@@ -40,7 +56,7 @@ public sealed class OrleansCommandTests
     [InlineData("127.0.0.1:70000")]
     public void Fit_MalformedGateway_RefusedWithExit2(string gateway)
     {
-        var directory = Directory.CreateTempSubdirectory("latentfit-shards-");
+        var directory = FaithfulShards();
         try
         {
             var (code, _, err) = CliRunner.Run("fit", "--data", directory.FullName, "-k", "2", "--backend", "orleans", "--gateways", gateway);
@@ -49,7 +65,7 @@ public sealed class OrleansCommandTests
         }
         finally
         {
-            directory.Delete();
+            directory.Parent!.Delete(recursive: true);
         }
     }
 
@@ -57,7 +73,7 @@ public sealed class OrleansCommandTests
     public void Fit_GatewayNotAnswering_ClusterErrorExit4()
     {
         // Port 1 on the loopback: nothing listens there, so every connection is refused until the connect timeout.
-        var directory = Directory.CreateTempSubdirectory("latentfit-shards-");
+        var directory = FaithfulShards();
         try
         {
             var (code, _, err) = CliRunner.Run("fit", "--data", directory.FullName, "-k", "2", "--backend", "orleans", "--gateways", "127.0.0.1:1");
@@ -67,7 +83,7 @@ public sealed class OrleansCommandTests
         }
         finally
         {
-            directory.Delete();
+            directory.Parent!.Delete(recursive: true);
         }
     }
 
@@ -77,6 +93,16 @@ public sealed class OrleansCommandTests
         var (code, _, err) = CliRunner.Run("silo", "--port", "21199", "--gateway-port", "31099", "--redis", "127.0.0.1:1");
         Assert.Equal(ExitCodes.ClusterFailed, code);
         Assert.Contains("latentfit: cluster error: the silo could not start or join the cluster through the Redis server at 127.0.0.1:1 (RedisConnectionException", err, StringComparison.Ordinal);
+    }
+
+    /// <summary>faithful in two shards, in a new temporary folder.</summary>
+    private static DirectoryInfo FaithfulShards()
+    {
+        var directory = Directory.CreateTempSubdirectory("latentfit-shards-");
+        var output = Path.Combine(directory.FullName, "faithful");
+        var (code, _, err) = CliRunner.Run("shard", "--data", "faithful", "--shards", "2", "--output", output);
+        Assert.True(code == ExitCodes.Success, err);
+        return new DirectoryInfo(output);
     }
 
     [Theory]

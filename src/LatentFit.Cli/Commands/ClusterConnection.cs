@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using LatentFit.Data.Shards;
 using LatentFit.Distributed;
 using LatentFit.Execution;
 
@@ -26,7 +27,7 @@ internal static class ClusterConnection
             throw new UsageException($"--backend {OrleansBackend.BackendName} needs --gateways HOST:PORT[,HOST:PORT…]: the gateway ports of the silos (latentfit silo --gateway-port)");
         }
 
-        if (!Directory.Exists(data))
+        if (!ShardedData.IsShardDirectory(data))
         {
             throw new UsageException($"--backend {OrleansBackend.BackendName} runs on data sharded on disk, which the silos read: --data must be a shard directory (written by latentfit shard), not {data}");
         }

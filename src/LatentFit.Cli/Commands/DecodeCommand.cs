@@ -20,7 +20,7 @@ internal static class DecodeCommand
         var model = new Option<string>("--model") { Description = "JSON file of a hidden Markov model (what 'fit --model hmm -o' writes)", Required = true };
         var data = new Option<string>("--data")
         {
-            Description = $"CSV file with a header row, or an embedded data set by name: {string.Join(", ", EmbeddedDatasets.Names)}",
+            Description = $"CSV file with a header row, a shard folder written by 'latentfit shard', or an embedded data set by name: {string.Join(", ", EmbeddedDatasets.Names)}",
             Required = true,
         };
         var columns = new Option<string?>("--columns") { Description = "Comma-separated columns to use, in this order (default: all); the model's columns" };

@@ -17,7 +17,7 @@ internal sealed class ModelOptions
 {
     public Option<string> Data { get; } = new("--data")
     {
-        Description = $"CSV file with a header row (comma, semicolon or tab separated), or an embedded data set by name: {string.Join(", ", EmbeddedDatasets.Names)}",
+        Description = $"CSV file with a header row (comma, semicolon or tab separated), a shard folder written by 'latentfit shard' (memory-mapped), or an embedded data set by name: {string.Join(", ", EmbeddedDatasets.Names)}",
         Required = true,
     };
 

@@ -45,6 +45,12 @@ internal static class OutputPaths
             {
                 throw new UsageException($"{option} {path} is the {input.Option} file {input.Path}: writing it would destroy the input; choose another output file");
             }
+
+            // A folder input (a shard directory) is all its files: none of them may be replaced.
+            if (Directory.Exists(input.Path) && target.StartsWith(Canonical(input.Path) + Path.DirectorySeparatorChar, PathComparison))
+            {
+                throw new UsageException($"{option} {path} is inside the {input.Option} folder {input.Path}: writing it could destroy the input; choose a file outside it");
+            }
         }
 
         if (Directory.Exists(target))
@@ -74,8 +80,15 @@ internal static class OutputPaths
         {
             string inputPath = Canonical(input.Path);
             bool inside = overwrites is null
-                ? inputPath.StartsWith(target + Path.DirectorySeparatorChar, PathComparison)
+                ? inputPath.StartsWith(target + Path.DirectorySeparatorChar, PathComparison) || SamePath(inputPath, target)
                 : overwrites.Any(name => SamePath(Path.Combine(target, name), inputPath));
+
+            // A folder input (a shard directory) is all its files: the output folder may not be it or lie inside it.
+            if (Directory.Exists(inputPath) && (SamePath(inputPath, target) || target.StartsWith(inputPath + Path.DirectorySeparatorChar, PathComparison)))
+            {
+                throw new UsageException($"{option} {path} is {(SamePath(inputPath, target) ? "the" : "inside the")} {input.Option} folder {input.Path}: writing there could destroy the input; choose another folder");
+            }
+
             if (inside)
             {
                 string what = overwrites is null ? "the folder is replaced whole" : "its file would be overwritten";

@@ -54,6 +54,12 @@ internal sealed class CsvDataSetBuilder
     public int Rows { get; private set; }
 
     /// <summary>
+    /// Whether the lines given are 1-based data rows, for a source that has no lines (Parquet): messages then say
+    /// "row", and the data set records no line for its first missing cell.
+    /// </summary>
+    public bool LinesAreRows { get; init; }
+
+    /// <summary>
     /// Reads one data row, split into <paramref name="fields"/> of <paramref name="line"/> (line <paramref name="lineNumber"/>).
     /// <paramref name="rest"/>, the rest of the input, is scanned on the first row's errors only, to tell a text column from a stray value.
     /// </summary>
@@ -154,8 +160,27 @@ internal sealed class CsvDataSetBuilder
         return true;
     }
 
+    /// <summary>
+    /// Takes a row of values already read (missing cells as NaN, flagged by <see cref="MarkMissing"/> before), its
+    /// weight and line (or row, see <see cref="LinesAreRows"/>).
+    /// </summary>
+    /// <exception cref="DataFormatException">In single precision, a value too far from its column's typical value.</exception>
+    public void AddReadRow(ReadOnlySpan<double> values, double weight, int line)
+    {
+        foreach (double value in values)
+        {
+            if (!Values.TryAdd(value, line, out int badLine, out int badColumn))
+            {
+                throw SingleRangeError(badLine, Layout.Selected[badColumn]);
+            }
+        }
+
+        _weights?.Add(weight);
+        Rows++;
+    }
+
     /// <summary>The provisional code of a (trimmed, present) label of selected column <paramref name="selected"/>: the order in which the labels were first seen.</summary>
-    private double CategoryCode(ReadOnlySpan<char> label, int selected)
+    public double CategoryCode(ReadOnlySpan<char> label, int selected)
     {
         var lookup = _codes[selected]!.GetAlternateLookup<ReadOnlySpan<char>>();
         if (!lookup.TryGetValue(label, out int code))
@@ -213,7 +238,7 @@ internal sealed class CsvDataSetBuilder
     /// The sequence id of the next row: the same id as the row before continues its sequence, a new one starts a
     /// sequence; false, with the line where it first appeared, for an id whose sequence ended before.
     /// </summary>
-    private bool TryNextSequence(ReadOnlySpan<char> id, int line, out int firstLine)
+    public bool TryNextSequence(ReadOnlySpan<char> id, int line, out int firstLine)
     {
         firstLine = 0;
         if (_sequenceId is not null && id.SequenceEqual(_sequenceId))
@@ -273,7 +298,7 @@ internal sealed class CsvDataSetBuilder
             SequenceStarts = _sequenceStarts?.ToArray(),
             SequenceIds = _sequenceIds?.ToArray(),
             MissingCells = missing,
-            FirstMissingLine = missing is null ? null : _firstMissingLine,
+            FirstMissingLine = missing is null || LinesAreRows ? null : _firstMissingLine,
             SourceColumns = Layout.SourceColumns(),
             Categories = _labels.Any(labels => labels is not null) ? [.. _labels] : null,
         };
@@ -298,7 +323,7 @@ internal sealed class CsvDataSetBuilder
         new($"{_source}:{line}: column {index + 1} (\"{Layout.Header[index]}\"): {what}", _source, line, index + 1, Layout.Header[index]);
 
     private DataFormatException SingleRangeError(int line, int index) =>
-        new($"{_source}:{line}: column {index + 1} (\"{Layout.Header[index]}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use double precision", _source, line, index + 1, Layout.Header[index])
+        new($"{(LinesAreRows ? $"{_source}: row {line}," : $"{_source}:{line}:")} column {index + 1} (\"{Layout.Header[index]}\"): value is more than {DataSet.SingleRange:G3} from the column's typical value, beyond what single precision can square and sum; use double precision", _source, LinesAreRows ? null : line, index + 1, Layout.Header[index])
         {
             Settings = [FitSetting.Precision],
         };

@@ -11,6 +11,7 @@ namespace LatentFit.Data;
 public sealed class DataSet
 {
     private readonly double[]? _values;
+    private readonly Shards.MappedValues? _mapped;
     private readonly float[]? _singleValues;
     private readonly double[]? _origin;
     private readonly double[]? _rowWeights;
@@ -82,6 +83,16 @@ public sealed class DataSet
         _singleValues = offsets;
         _origin = origin;
         CheckCategoryCodes();
+    }
+
+    /// <summary>
+    /// Float64 values mapped from shard files (<see cref="Shards.ShardedData"/>), which checked every value, code and
+    /// missing flag as it verified the files' checksums; not read again here, so opening touches the values once.
+    /// </summary>
+    internal DataSet(string source, IReadOnlyList<string> columnNames, Shards.MappedValues values, double[]? rowWeights, DataSetLayout? layout)
+        : this(source, columnNames, values.Rows * values.Dimension, values.Rows, rowWeights, layout)
+    {
+        _mapped = values;
     }
 
     private DataSet(string source, IReadOnlyList<string> columnNames, int valueCount, int rows, double[]? rowWeights, DataSetLayout? layout)
@@ -263,7 +274,13 @@ public sealed class DataSet
     public const double SingleRange = 1e15;
 
     /// <summary>How the values are stored.</summary>
-    public Precision Precision => _values is null ? Precision.Single : Precision.Double;
+    public Precision Precision => _singleValues is null ? Precision.Double : Precision.Single;
+
+    /// <summary>Rows of mapped values copied so far because a caller asked for rows spanning shards (0 for values held in memory).</summary>
+    internal long MappedRowsCopied => _mapped?.CopiedRows ?? 0;
+
+    /// <summary>Whether the values are memory-mapped from shard files (<see cref="Shards.ShardedData.Open"/>) rather than held in an array.</summary>
+    public bool IsMapped => _mapped is not null;
 
     /// <summary>The file path or data set name, used in messages.</summary>
     public string Source { get; }
@@ -277,9 +294,20 @@ public sealed class DataSet
     /// <summary>Number of columns D.</summary>
     public int Dimension { get; }
 
-    /// <summary>All values, row-major (double precision only; <see cref="CopyRow"/> and the indexer serve both).</summary>
+    /// <summary>
+    /// All values, row-major (double precision only; <see cref="CopyRow"/> and the indexer serve both). Values mapped
+    /// from shard files are copied into a new array here, all N × D of them: passes over such data read
+    /// <see cref="Block(int, int)"/> instead.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The data are held in single precision.</exception>
-    public ReadOnlyMemory<double> Values => DoubleValues;
+    public ReadOnlyMemory<double> Values => _mapped is not null ? CopyMappedValues() : DoubleValues;
+
+    private double[] CopyMappedValues()
+    {
+        var all = new double[Rows * Dimension];
+        _mapped!.CopyTo(0, Rows, all);
+        return all;
+    }
 
     /// <summary>The per-column float64 origin of single-precision data (empty for double precision).</summary>
     public ReadOnlySpan<double> Origin => _origin;
@@ -291,7 +319,9 @@ public sealed class DataSet
         {
             ArgumentOutOfRangeException.ThrowIfNegative(column);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(column, Dimension);
-            return _values is not null ? _values[row * Dimension + column] : _origin![column] + _singleValues![row * Dimension + column];
+            return _values is not null ? _values[row * Dimension + column]
+                : _mapped is not null ? _mapped[row, column]
+                : _origin![column] + _singleValues![row * Dimension + column];
         }
     }
 
@@ -369,7 +399,8 @@ public sealed class DataSet
 
         // map[old code] = new code, or −1 for a label not in the list (refused only where a row holds it).
         var map = current.Select(label => positions.GetValueOrDefault(label, -1)).ToArray();
-        double[]? values = _values?.ToArray();
+        // Mapped values are copied into memory here: recoding a column needs values of its own.
+        double[]? values = _mapped is not null ? CopyMappedValues() : _values?.ToArray();
         float[]? offsets = _singleValues?.ToArray();
         double[]? origin = _origin?.ToArray();
         if (origin is not null)
@@ -427,6 +458,13 @@ public sealed class DataSet
         }
 
         var layout = (_layout ?? new DataSetLayout()) with { SequenceStarts = [0], SequenceIds = null };
+        if (_mapped is not null)
+        {
+            // One sequence cannot be cut into shards: the shards are forgotten (one group), and a block of the one
+            // sequence that spans shards is copied when read (see Block).
+            return new DataSet(Source, ColumnNames, _mapped, _rowWeights, layout with { ShardStarts = null });
+        }
+
         return _values is not null
             ? new DataSet(Source, ColumnNames, _values, Rows, _rowWeights, layout)
             : new DataSet(Source, ColumnNames, _singleValues!, _origin!, Rows, _rowWeights, layout);
@@ -468,16 +506,20 @@ public sealed class DataSet
 
     /// <summary>Row <paramref name="i"/> (double precision only).</summary>
     /// <exception cref="InvalidOperationException">The data are held in single precision.</exception>
-    public ReadOnlySpan<double> Row(int i) => DoubleValues.AsSpan(i * Dimension, Dimension);
+    public ReadOnlySpan<double> Row(int i) => _mapped is not null ? _mapped.Range(i, 1) : DoubleValues.AsSpan(i * Dimension, Dimension);
 
-    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous (double precision only).</summary>
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, contiguous (double
+    /// precision only): for values mapped from shard files a span into the mapping when the rows lie in one shard, a
+    /// copy when they span shards.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The data are held in single precision.</exception>
-    public ReadOnlySpan<double> RowRange(int start, int count) => DoubleValues.AsSpan(start * Dimension, count * Dimension);
+    public ReadOnlySpan<double> RowRange(int start, int count) => _mapped is not null ? _mapped.Range(start, count) : DoubleValues.AsSpan(start * Dimension, count * Dimension);
 
     /// <summary>Copies row <paramref name="i"/> into <paramref name="destination"/> (D values), in either precision.</summary>
     public void CopyRow(int i, Span<double> destination)
     {
-        if (_values is not null)
+        if (_values is not null || _mapped is not null)
         {
             Row(i).CopyTo(destination);
             return;
@@ -493,7 +535,9 @@ public sealed class DataSet
 
     /// <summary>
     /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 with their weights,
-    /// missing-cell flags and the sequences that start among them, in the data's precision.
+    /// missing-cell flags and the sequences that start among them, in the data's precision. Values mapped from shard
+    /// files are a span into the mapping when the rows lie in one shard (every block of <see cref="Partition"/> does),
+    /// else a copy (see <see cref="RowRange"/>).
     /// </summary>
     public DataBlock Block(int start, int count)
     {
@@ -501,8 +545,8 @@ public sealed class DataSet
         var missing = _missing is null ? default : _missing.AsSpan(start * Dimension, count * Dimension);
         var starts = _sequenceStarts is null ? default : DataBlock.StartsWithin(_sequenceStarts, start, count);
         bool sequences = _sequenceStarts is not null;
-        return _values is not null
-            ? new DataBlock(_values.AsSpan(start * Dimension, count * Dimension), count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts }
+        return _singleValues is null
+            ? new DataBlock(RowRange(start, count), count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts }
             : new DataBlock(_singleValues.AsSpan(start * Dimension, count * Dimension), _origin, count, Dimension, weights) { FirstRow = start, Missing = missing, HasSequences = sequences, SequenceStarts = starts };
     }
 
@@ -560,9 +604,10 @@ public sealed class DataSet
     /// The same data in single precision: float32 offsets from the column means (computed in float64), so a large
     /// common offset costs no digits. Each value then carries a relative error of about 6e-8 of its distance from the mean.
     /// </summary>
+    /// <remarks>Values mapped from shard files are converted into a float32 array in memory (half their size on disk).</remarks>
     public DataSet ToSinglePrecision()
     {
-        if (_values is null)
+        if (_singleValues is not null)
         {
             return this;
         }
@@ -572,11 +617,12 @@ public sealed class DataSet
         var present = new int[Dimension];
         for (int n = 0; n < Rows; n++)
         {
+            var row = Row(n);
             for (int c = 0; c < Dimension; c++)
             {
                 if (!IsMissing(n, c))
                 {
-                    origin[c] += _values[n * Dimension + c];
+                    origin[c] += row[c];
                     present[c]++;
                 }
             }
@@ -588,22 +634,27 @@ public sealed class DataSet
             origin[c] = present[c] == 0 || IsCategorical(c) ? 0 : origin[c] / present[c];
         }
 
-        var offsets = new float[_values.Length];
-        for (int i = 0; i < offsets.Length; i++)
+        var offsets = new float[Rows * Dimension];
+        for (int n = 0; n < Rows; n++)
         {
-            if (_missing?[i] == true)
+            var row = Row(n);
+            for (int c = 0; c < Dimension; c++)
             {
-                offsets[i] = float.NaN;
-                continue;
-            }
+                int i = (n * Dimension) + c;
+                if (_missing?[i] == true)
+                {
+                    offsets[i] = float.NaN;
+                    continue;
+                }
 
-            double offset = _values[i] - origin[i % Dimension];
-            if (!(Math.Abs(offset) <= SingleRange))
-            {
-                throw new ArgumentException($"{Source}: row {i / Dimension + 1}, column {i % Dimension + 1} (\"{ColumnNames[i % Dimension]}\") is more than {SingleRange:G3} from the column mean, beyond what single precision can square and sum; keep double precision");
-            }
+                double offset = row[c] - origin[c];
+                if (!(Math.Abs(offset) <= SingleRange))
+                {
+                    throw new ArgumentException($"{Source}: row {n + 1}, column {c + 1} (\"{ColumnNames[c]}\") is more than {SingleRange:G3} from the column mean, beyond what single precision can square and sum; keep double precision");
+                }
 
-            offsets[i] = (float)offset;
+                offsets[i] = (float)offset;
+            }
         }
 
         return new DataSet(Source, ColumnNames, offsets, origin, Rows, _rowWeights, _layout);

@@ -50,7 +50,9 @@ public static class DataSource
     public static bool IsEmbedded(string nameOrPath) => !File.Exists(nameOrPath) && !Directory.Exists(nameOrPath) && EmbeddedDatasets.Contains(nameOrPath);
 
     /// <summary>
-    /// An existing file at <paramref name="nameOrPath"/>, else the embedded data set of that name, held in
+    /// An existing file at <paramref name="nameOrPath"/> (Parquet where its name ends in <c>.parquet</c>, see
+    /// <see cref="ParquetDataReader"/>; a folder: a shard directory, see <see cref="Shards.ShardedData.Load"/>; CSV
+    /// otherwise), else the embedded data set of that name, held in
     /// <paramref name="precision"/>; <paramref name="progress"/> hears the fraction of a file read (see <see cref="CsvDataReader.ReadFile"/>).
     /// </summary>
     /// <exception cref="DataFormatException">Neither a file nor an embedded name, or the file is malformed.</exception>
@@ -58,17 +60,24 @@ public static class DataSource
     {
         if (string.IsNullOrWhiteSpace(nameOrPath))
         {
-            throw new DataFormatException($"no data given: expected a CSV file or an embedded data set ({string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
+            throw new DataFormatException($"no data given: expected a CSV or Parquet file, a shard directory or an embedded data set ({string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
         }
 
         if (File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || !EmbeddedDatasets.Contains(nameOrPath))
         {
-            if (!File.Exists(nameOrPath) && !Directory.Exists(nameOrPath))
+            if (Directory.Exists(nameOrPath))
+            {
+                return Shards.ShardedData.Load(nameOrPath, columns, weightsColumn, precision, sequenceColumn, categoricalColumns);
+            }
+
+            if (!File.Exists(nameOrPath))
             {
                 throw new DataFormatException($"{nameOrPath}: file not found (embedded data sets: {string.Join(", ", EmbeddedDatasets.Names)})", nameOrPath);
             }
 
-            return CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn, categoricalColumns);
+            return nameOrPath.EndsWith(ParquetDataReader.Extension, StringComparison.OrdinalIgnoreCase) && File.Exists(nameOrPath)
+                ? ParquetDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn, categoricalColumns)
+                : CsvDataReader.ReadFile(nameOrPath, columns, weightsColumn, precision, progress, sequenceColumn, categoricalColumns);
         }
 
         var embedded = EmbeddedDatasets.Load(nameOrPath, columns, weightsColumn, sequenceColumn, categoricalColumns);

@@ -9,6 +9,7 @@ using LatentFit.Models.Gaussian;
 using LatentFit.Models.Hmm;
 using LatentFit.Models.Poisson;
 using LatentFit.Models.Uniform;
+using LatentFit.Objectives;
 using LatentFit.Tests.Models.Categorical;
 using LatentFit.Tests.Models.Hmm;
 using LatentFit.Tests.Support;
@@ -136,6 +137,66 @@ public sealed class PortableModelTests
         var start = HmmParameters<CategoricalEmissionParameters>.Create([0.6, 0.4], [0.7, 0.3, 0.4, 0.6], CategoricalEmissionParameters.Create(3, [0.5, 0.3, 0.2, 0.2, 0.3, 0.5]));
         var theta = Iterate(model, start, data, 3);
         AssertPortable(model, theta, data);
+    }
+
+    public static TheoryData<string, string, string?, string?> CatalogCases() => new()
+    {
+        { "gmm", "faithful", null, "full" },
+        { "gmm", "faithful", null, "tied" },
+        { "gmm", "faithful", null, "diag" },
+        { "gmm", "faithful", null, "spherical" },
+        { "poisson", "death_notices", null, null },
+        { "uniform-mixture", "faithful-eruptions", null, null },
+        { "hmm", "faithful", "gaussian", "full" },
+        { "hmm", "faithful", "gaussian", "diag" },
+        { "hmm", "earthquakes", "poisson", null },
+        { "hmm", "iris-species", "categorical", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(CatalogCases))]
+    public void CatalogFamily_EveryModelFitRuns_IsPortableAndItsEmMapCrossesBitForBit(string model, string dataName, string? emission, string? covariance)
+    {
+        // Every family and setting that `fit` runs builds a portable model: its recipe rebuilds, and one EM map from
+        // the family's own start through the portable backend gives the local backend's bits.
+        var data = dataName switch
+        {
+            "faithful-eruptions" => EmbeddedDatasets.Load("faithful", ["eruptions"]),
+            "iris-species" => EmbeddedDatasets.Load("iris", ["Species"], categoricalColumns: ["Species"]),
+            _ => EmbeddedDatasets.Load(dataName),
+        };
+        FitProblem Problem(IExecutionBackend backend)
+        {
+            var specification = ModelCatalog.Get(model).Create(new ModelSettings
+            {
+                Data = data,
+                Components = 2,
+                Seed = 3,
+                Emission = emission,
+                Covariance = covariance,
+                Execution = new ExecutionOptions(1, 50) { Backend = backend },
+            });
+            return specification.CreateProblem();
+        }
+
+        var local = Problem(LocalBackend.Instance);
+        var portableBackend = new PortableBackend(PortableModels.Rebuild);
+        var remote = Problem(portableBackend);
+        var modelProperty = local.GetType().GetProperty("Model")!;
+        var portableType = typeof(IPortableModel<>).MakeGenericType(local.GetType().GetGenericArguments()[0]);
+        Assert.True(portableType.IsInstanceOfType(modelProperty.GetValue(local)), $"{model} ({emission}, {covariance}): {modelProperty.GetValue(local)!.GetType().Name} is not portable");
+        var recipe = (ModelRecipe)portableType.GetProperty("Recipe")!.GetValue(modelProperty.GetValue(local))!;
+        Assert.Equal(recipe, PortableModels.Rebuild(recipe).Recipe);
+
+        var specification = ModelCatalog.Get(model).Create(new ModelSettings { Data = data, Components = 2, Seed = 3, Emission = emission, Covariance = covariance, Execution = new ExecutionOptions(1, 50) });
+        var start = specification.InitialParameters(local, 0);
+        var expected = new double[local.ParameterCount];
+        var actual = new double[remote.ParameterCount];
+        double expectedValue = local.EmMap(start, expected);
+        double actualValue = remote.EmMap(start, actual);
+        Assert.True(portableBackend.EStepCount >= 1, "no E-step crossed");
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expectedValue), BitConverter.DoubleToInt64Bits(actualValue));
+        AssertBits(expected, actual, "the EM map");
     }
 
     [Fact]

@@ -258,14 +258,22 @@ public static class GaussianMixtureInitializer
         //
         // Drawn block by block as the M-step asks for them, never N×K at once; the one block's rows come in order, and
         // each of the two passes starts the generator again from the seed, so both see the same draws.
+        //
+        // Data sharded on disk get one block per shard instead (the partition's groups), so that no block spans two
+        // shards' mappings and a machine holding a shard can draw its rows alone: shard g draws from its own generator,
+        // seeded from the seed and g (shard 0 from the seed itself, so one shard gives the draws of data held in one piece).
         int k = model.Components;
-        var random = new Random(seed);
-        return FromResponsibilityBlocks(model, data, execution ?? ExecutionOptions.Default, BlockPartition.Create(data.Rows, data.Rows), (start, count, target) =>
+        var partition = BlockPartition.Create(data.Rows, data.Rows, default, data.ShardStarts.Span);
+        var generators = new Random[partition.Count];
+        return FromResponsibilityBlocks(model, data, execution ?? ExecutionOptions.Default, partition, (start, count, target) =>
         {
-            if (start == 0)
+            int block = BlockOf(partition, start);
+            if (start == partition[block].Start)
             {
-                random = new Random(seed);
+                generators[block] = new Random(block == 0 ? seed : ShardSeed(seed, block));
             }
+
+            var random = generators[block];
 
             for (int n = 0; n < count; n++)
             {
@@ -284,6 +292,30 @@ public static class GaussianMixtureInitializer
             }
         });
     }
+
+    /// <summary>The block of <paramref name="partition"/> that holds row <paramref name="row"/>.</summary>
+    private static int BlockOf(BlockPartition partition, int row)
+    {
+        int low = 0, high = partition.Count - 1;
+        while (low < high)
+        {
+            int middle = (low + high + 1) / 2;
+            if (partition[middle].Start <= row)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return low;
+    }
+
+    /// <summary>A seed for shard <paramref name="shard"/> ≥ 1 from the start's seed: the pair mixed by a Fibonacci hash, the same in every process.</summary>
+    private static int ShardSeed(int seed, int shard) =>
+        unchecked((int)(((((ulong)(uint)seed) << 32) | (uint)shard) * 0x9E3779B97F4A7C15UL >> 33));
 
     /// <summary>
     /// The M-step for given responsibilities (N×K row-major): weights, weighted means, and covariances from
@@ -636,7 +668,8 @@ public static class GaussianMixtureInitializer
     /// </summary>
     private sealed class KMeansPasses(DataSet data, int columns, ExecutionOptions execution) : IDisposable
     {
-        private readonly BlockPartition _partition = BlockPartition.Create(data.Rows, LloydChunkRows);
+        // Cut shard by shard for data sharded on disk (one group otherwise, as before), so no block spans two shards' mappings.
+        private readonly BlockPartition _partition = BlockPartition.Create(data.Rows, LloydChunkRows, default, data.ShardStarts.Span);
         private readonly System.Collections.Concurrent.ConcurrentBag<ChunkBuffers> _buffers = [];
 
         /// <summary>Runs <paramref name="work"/> on every block and returns its <paramref name="length"/> sums merged in block order.</summary>

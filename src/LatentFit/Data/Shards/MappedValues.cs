@@ -1,0 +1,145 @@
+using System.IO.MemoryMappedFiles;
+
+namespace LatentFit.Data.Shards;
+
+/// <summary>
+/// The float64 values of one or more shard files, read through memory mappings rather than into arrays: the operating
+/// system pages a shard's values in as blocks read them and may drop those pages again (they are page cache, backed by
+/// the file), so data larger than memory can be fitted. Rows within one shard are one contiguous span; rows across a
+/// shard boundary are copied (see <see cref="Range"/>).
+/// </summary>
+/// <remarks>
+/// This is the one type of the library that uses pointers (AllowUnsafeBlocks in LatentFit.csproj): a span over a
+/// mapped view can only be made from the view's address. A span handed out is valid while the data set that owns these
+/// values is reachable; the mappings are released when it is collected.
+/// </remarks>
+internal sealed unsafe class MappedValues
+{
+    private readonly ShardMapping[] _shards;
+    private readonly int[] _starts;
+
+    /// <summary>Values of <paramref name="shards"/> in order, shard s holding rows <paramref name="starts"/>[s] onwards.</summary>
+    public MappedValues(ShardMapping[] shards, int[] starts, int rows, int dimension)
+    {
+        _shards = shards;
+        _starts = starts;
+        Rows = rows;
+        Dimension = dimension;
+    }
+
+    /// <summary>Number of rows N.</summary>
+    public int Rows { get; }
+
+    /// <summary>Number of columns D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Rows <see cref="Range"/> has copied because they spanned shards (a pass that cuts its blocks by shard copies none).</summary>
+    public long CopiedRows => Interlocked.Read(ref _copiedRows);
+
+    private long _copiedRows;
+
+    /// <summary>Number of shards.</summary>
+    public int ShardCount => _shards.Length;
+
+    /// <summary>
+    /// Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1, row-major: a span into
+    /// the mapping when they lie in one shard (every block of the data set's own partitions does), else a copy of
+    /// them into a new array (a caller that cuts its own blocks across shards pays for that copy).
+    /// </summary>
+    public ReadOnlySpan<double> Range(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)start + count, Rows, nameof(count));
+        if (count == 0)
+        {
+            return default;
+        }
+
+        int shard = ShardOf(start);
+        if (start + count <= End(shard))
+        {
+            return new ReadOnlySpan<double>(_shards[shard].Values + ((long)(start - _starts[shard]) * Dimension), count * Dimension);
+        }
+
+        var copy = new double[count * Dimension];
+        CopyTo(start, count, copy);
+        Interlocked.Add(ref _copiedRows, count);
+        return copy;
+    }
+
+    /// <summary>Copies rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 into <paramref name="destination"/>, shard by shard.</summary>
+    public void CopyTo(int start, int count, Span<double> destination)
+    {
+        int row = start, end = start + count;
+        while (row < end)
+        {
+            int shard = ShardOf(row);
+            int rows = Math.Min(end, End(shard)) - row;
+            new ReadOnlySpan<double>(_shards[shard].Values + ((long)(row - _starts[shard]) * Dimension), rows * Dimension)
+                .CopyTo(destination.Slice((row - start) * Dimension, rows * Dimension));
+            row += rows;
+        }
+    }
+
+    /// <summary>Value of row <paramref name="row"/>, column <paramref name="column"/>.</summary>
+    public double this[int row, int column]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(row);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Rows);
+            int shard = ShardOf(row);
+            return _shards[shard].Values[((long)(row - _starts[shard]) * Dimension) + column];
+        }
+    }
+
+    private int ShardOf(int row)
+    {
+        int at = Array.BinarySearch(_starts, row);
+        return at >= 0 ? at : ~at - 1;
+    }
+
+    private int End(int shard) => shard + 1 < _starts.Length ? _starts[shard + 1] : Rows;
+}
+
+/// <summary>One shard file mapped read-only, and the address of its values; unmapped when collected.</summary>
+internal sealed unsafe class ShardMapping
+{
+    private readonly MemoryMappedFile? _file;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly byte* _base;
+
+    /// <summary>Maps <paramref name="path"/> whole, read-only; its values start <paramref name="valuesOffset"/> bytes in.</summary>
+    public ShardMapping(string path, long valuesOffset)
+    {
+        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
+        _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+
+        // The view starts at a page boundary of the file, and PointerOffset says where offset 0 lies in it.
+        _base = pointer + _view.PointerOffset;
+        Values = (double*)(_base + valuesOffset);
+    }
+
+    /// <summary>The first value.</summary>
+    public double* Values { get; }
+
+    /// <summary>The mapped bytes from <paramref name="offset"/>, <paramref name="length"/> of them.</summary>
+    public ReadOnlySpan<byte> Bytes(long offset, int length) => new(_base + offset, length);
+
+    // The view's safe handle is finalised after this object (critical finalisation comes last), so the pointer taken
+    // from it is released here and the mapping is freed when the data set that used it is collected.
+    // A constructor that threw leaves fields unset, and the finaliser still runs: it releases only what was taken.
+    ~ShardMapping()
+    {
+        if (_base is not null)
+        {
+            _view!.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+
+        _view?.Dispose();
+        _file?.Dispose();
+    }
+}
