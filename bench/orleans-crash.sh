@@ -37,7 +37,7 @@ dotnet build -c Release src/LatentFit.Cli -v q -nologo >/dev/null
 cli=(dotnet src/LatentFit.Cli/bin/Release/net10.0/LatentFit.Cli.dll)
 
 echo "data: N=$n D=$d K=$k in $shards shards; EM $iterations iterations; kill -9 of a silo at E-step $kill_at"
-python3 bench/generate_separated.py "$n" "$d" "$k" 7 "$work/data.csv"
+/usr/bin/python3 bench/generate_separated.py "$n" "$d" "$k" 7 "$work/data.csv"
 "${cli[@]}" shard --data "$work/data.csv" --shards "$shards" --output "$work/shards" >/dev/null
 
 membership=()
@@ -110,7 +110,7 @@ fi
 
 echo "coordinator's reports (standard error of the fit):"
 sed 's/^/  /' "$work/fit.err"
-python3 - "$work/local.json" "$work/orleans.json" "$work/fit.err" "$local_seconds" "$orleans_seconds" <<'PY'
+/usr/bin/python3 - "$work/local.json" "$work/orleans.json" "$work/fit.err" "$local_seconds" "$orleans_seconds" <<'PY'
 import json, re, sys
 local, orleans = (json.load(open(p)) for p in sys.argv[1:3])
 # The fit's θ and ℓ as written (shortest round-trip decimals, so equal text is equal bits once parsed).

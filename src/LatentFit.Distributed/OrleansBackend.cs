@@ -11,11 +11,22 @@ namespace LatentFit.Distributed;
 public sealed record OrleansBackendOptions
 {
     /// <summary>
-    /// How long one call to a shard may take before it counts as failed and is retried: an E-step on one shard takes
-    /// a fraction of a second to seconds, so a minute means a silo that stopped answering without closing its
-    /// connection (a machine cut off), not a slow one. A crashed process closes its connections, and its calls fail at once.
+    /// The longest a call to a shard may take before it counts as failed and is retried: the deadline of a shard's
+    /// first call (which may load the shard), and the cap of the deadline afterwards (see <see cref="CallTimeoutFactor"/>).
     /// </summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Once a shard has answered, its calls' deadline is this many times its slowest answer so far (at least
+    /// <see cref="MinimumCallTimeout"/>, at most <see cref="CallTimeout"/>). A call in flight to a silo that is killed
+    /// is not always failed when its connection closes (measured: a kill -9 left one call waiting until the fixed
+    /// 60 s deadline), so the deadline, not the crash, can set the stall; scaled to the shard's own E-step time it
+    /// costs seconds, and a slow answer beyond it is only computed twice, since calls are idempotent.
+    /// </summary>
+    public double CallTimeoutFactor { get; init; } = 10;
+
+    /// <summary>The shortest deadline a call is given (see <see cref="CallTimeoutFactor"/>), so that a shard answering in milliseconds is not cut off by a garbage collection or a busy scheduler.</summary>
+    public TimeSpan MinimumCallTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// How long a shard's call is retried after its first failure before the E-step fails: long enough for the
@@ -164,17 +175,22 @@ public sealed class OrleansBackend : IModelExecutionBackend
     {
         var grain = _grains.GetGrain<IShardGrain>(shard, Directory);
         Stopwatch? sinceFailure = null;
+        long firstFailedAttempt = 0;
         var delay = _options.FirstRetryDelay;
         int attempts = 0;
         while (true)
         {
             attempts++;
+            var deadline = Deadline(shard);
+            long attemptStarted = Stopwatch.GetTimestamp();
             try
             {
-                var flat = await grain.EStep(request).WaitAsync(_options.CallTimeout).ConfigureAwait(false);
+                var flat = await grain.EStep(request).WaitAsync(deadline).ConfigureAwait(false);
+                Answered(shard, Stopwatch.GetElapsedTime(attemptStarted));
                 if (sinceFailure is not null)
                 {
-                    _options.Log?.Invoke($"shard {shard}: answered after {sinceFailure.Elapsed.TotalSeconds:F1} s of failures ({attempts} attempts)");
+                    // The stall: from the start of the first attempt that failed (a call can hang until its deadline) to now.
+                    _options.Log?.Invoke($"shard {shard}: answered after {Stopwatch.GetElapsedTime(firstFailedAttempt).TotalSeconds:F1} s of failed attempts ({attempts} attempts)");
                 }
 
                 return flat;
@@ -185,8 +201,13 @@ public sealed class OrleansBackend : IModelExecutionBackend
             }
             catch (Exception failure)
             {
-                sinceFailure ??= Stopwatch.StartNew();
-                string what = failure is TimeoutException ? $"no answer within {_options.CallTimeout.TotalSeconds:F0} s" : $"{failure.GetType().Name}: {FirstLine(failure.Message)}";
+                if (sinceFailure is null)
+                {
+                    sinceFailure = Stopwatch.StartNew();
+                    firstFailedAttempt = attemptStarted;
+                }
+
+                string what = failure is TimeoutException ? $"no answer within {deadline.TotalSeconds:F1} s" : $"{failure.GetType().Name}: {FirstLine(failure.Message)}";
                 if (sinceFailure.Elapsed >= _options.RetryBudget)
                 {
                     string silos = await DescribeSilos().ConfigureAwait(false);
@@ -203,6 +224,43 @@ public sealed class OrleansBackend : IModelExecutionBackend
             }
         }
     }
+
+    /// <summary>Shard <paramref name="shard"/>'s deadline: <see cref="OrleansBackendOptions.CallTimeout"/> until it has answered, then <see cref="OrleansBackendOptions.CallTimeoutFactor"/> times its slowest answer, within the bounds.</summary>
+    private TimeSpan Deadline(int shard)
+    {
+        lock (_slowest)
+        {
+            if (!_slowest.TryGetValue(shard, out var slowest))
+            {
+                return _options.CallTimeout;
+            }
+
+            var scaled = TimeSpan.FromTicks((long)Math.Min(slowest.Ticks * _options.CallTimeoutFactor, TimeSpan.MaxValue.Ticks));
+            return scaled < _options.MinimumCallTimeout ? _options.MinimumCallTimeout : scaled > _options.CallTimeout ? _options.CallTimeout : scaled;
+        }
+    }
+
+    /// <summary>Notes an answer's time; a shard's first answer is left out, since it includes loading the shard and compiling the code that runs it.</summary>
+    private void Answered(int shard, TimeSpan took)
+    {
+        lock (_slowest)
+        {
+            if (_answered.Add(shard))
+            {
+                return;
+            }
+
+            if (!_slowest.TryGetValue(shard, out var slowest) || took > slowest)
+            {
+                _slowest[shard] = took;
+            }
+        }
+    }
+
+    // Each shard's slowest answer so far (its first left out), for its deadline; the shards that have answered.
+    private readonly Dictionary<int, TimeSpan> _slowest = [];
+
+    private readonly HashSet<int> _answered = [];
 
     /// <summary>The silos the cluster counts as active, for an error; the gateways when it does not answer.</summary>
     private async Task<string> DescribeSilos()

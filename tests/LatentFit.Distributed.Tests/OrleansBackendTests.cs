@@ -176,6 +176,35 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public void EStep_ShardAnswersPastItsDeadline_RetriedAndSameBits()
+    {
+        // Shard 2's first activation takes 2 s to load, past the 0.5 s deadline: the call times out and is tried again
+        // (queued behind the first on the same activation), and both answer with the same statistics.
+        string directory = $"/shards/slow-{fixture.Silos}";
+        var data = CountData(directory);
+        var logged = new List<string>();
+        fixture.Shards.BeforeLoad = (dir, shard, attempt) =>
+        {
+            if (dir == directory && shard == 2 && attempt == 1)
+            {
+                Thread.Sleep(2000);
+            }
+        };
+        try
+        {
+            var local = FitPoisson(data, new ExecutionOptions(1, BlockRows), iterations: 3);
+            var backend = Backend(directory, new OrleansBackendOptions { CallTimeout = TimeSpan.FromSeconds(0.5), Log = line => { lock (logged) { logged.Add(line); } } });
+            var cluster = FitPoisson(data, new ExecutionOptions(2, BlockRows) { Backend = backend }, iterations: 3);
+            AssertSameBits(local, cluster);
+            Assert.Contains(logged, line => line.StartsWith("shard 2: call failed (no answer within 0.5 s); retrying", StringComparison.Ordinal));
+        }
+        finally
+        {
+            fixture.Shards.BeforeLoad = null;
+        }
+    }
+
+    [Fact]
     public void EStep_ShardFailsUntilTheBudgetEnds_ClearError()
     {
         string directory = $"/shards/broken-{fixture.Silos}";
