@@ -46,3 +46,60 @@ public sealed class ShardDataMismatchException : Exception
     {
     }
 }
+
+/// <summary>
+/// The E-step itself failed on the silo, as it would have in the coordinator: a model failure (invalid parameters, a
+/// collapsed component), or a recipe or request the silo's model refuses. The same request fails the same way
+/// anywhere, so it is not retried; the coordinator throws the library's exception of the same kind
+/// (<see cref="Rethrow"/>), which the objective handles as a local E-step's (invalid parameters are ℓ = −∞ to a line
+/// search).
+/// </summary>
+[GenerateSerializer]
+public sealed class ShardEStepFailedException : Exception
+{
+    /// <summary>What failed on the silo, in the words of the exception the E-step threw.</summary>
+    public ShardEStepFailedException(string kind, string message, int[] settings)
+        : base(message)
+    {
+        Kind = kind;
+        Settings = settings;
+    }
+
+    /// <summary>The kind of failure: <see cref="InvalidParameters"/>, <see cref="ModelFailure"/> or <see cref="Refused"/>.</summary>
+    [Id(0)]
+    public string Kind { get; }
+
+    /// <summary>The settings the failure's advice names (<see cref="FitSetting"/> values).</summary>
+    [Id(1)]
+    public int[] Settings { get; }
+
+    /// <summary>An <see cref="InvalidParametersException"/>.</summary>
+    public const string InvalidParameters = "invalid-parameters";
+
+    /// <summary>Any other <see cref="ModelFailureException"/>.</summary>
+    public const string ModelFailure = "model-failure";
+
+    /// <summary>An <see cref="ArgumentException"/> or <see cref="NotSupportedException"/>: the model refused the recipe or the request.</summary>
+    public const string Refused = "refused";
+
+    /// <summary>The E-step's own failure as one that crosses the wire; null for any other exception (the silo's or the network's, which a retry may cure).</summary>
+    public static ShardEStepFailedException? From(Exception failure) => failure switch
+    {
+        InvalidParametersException invalid => new(InvalidParameters, invalid.Message, [.. invalid.Settings.Select(s => (int)s)]),
+        ModelFailureException model => new(ModelFailure, model.Message, [.. model.Settings.Select(s => (int)s)]),
+        ArgumentException or NotSupportedException => new(Refused, failure.Message, []),
+        _ => null,
+    };
+
+    /// <summary>The library's exception of this kind, with this message and settings.</summary>
+    public Exception Rethrow()
+    {
+        var settings = Settings.Select(s => (FitSetting)s).ToArray();
+        return Kind switch
+        {
+            InvalidParameters => new InvalidParametersException(Message, settings),
+            ModelFailure => new ModelFailureException(Message, settings),
+            _ => new ArgumentException(Message),
+        };
+    }
+}

@@ -199,6 +199,10 @@ public sealed class OrleansBackend : IModelExecutionBackend
             {
                 throw;
             }
+            catch (ShardEStepFailedException failure)
+            {
+                throw failure.Rethrow();
+            }
             catch (Exception failure)
             {
                 if (sinceFailure is null)

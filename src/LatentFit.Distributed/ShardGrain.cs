@@ -40,16 +40,26 @@ public sealed partial class ShardGrain(IShardSource source, IModelRebuilder rebu
                 + $"but the coordinator counts {request.ShardRows} rows in {request.ShardBlocks} blocks; the silos must read the shard directory the fit reads (the same files)");
         }
 
-        if (_estep is null || _estep.Recipe != request.Recipe)
+        double[] flat;
+        try
         {
-            _estep = rebuilder.Rebuild(request.Recipe);
+            if (_estep is null || _estep.Recipe != request.Recipe)
+            {
+                _estep = rebuilder.Rebuild(request.Recipe);
+            }
+
+            var estep = _estep;
+            int threads = Math.Clamp(request.Threads, 1, Environment.ProcessorCount);
+            // The E-step runs on pool threads (LocalBackend's workers), not on the grain's scheduler turn, which Orleans
+            // expects to be short.
+            flat = await Task.Run(() => estep.Run(request.Theta, request.EmptyStatistics, rows, partition, request.FirstBlock..(request.FirstBlock + request.BlockCount), threads));
+        }
+        catch (Exception failure) when (ShardEStepFailedException.From(failure) is { } deterministic)
+        {
+            // The model's own failure, which a retry would meet again: sent as a type both sides know.
+            throw deterministic;
         }
 
-        var estep = _estep;
-        int threads = Math.Clamp(request.Threads, 1, Environment.ProcessorCount);
-        // The E-step runs on pool threads (LocalBackend's workers), not on the grain's scheduler turn, which Orleans
-        // expects to be short.
-        var flat = await Task.Run(() => estep.Run(request.Theta, request.EmptyStatistics, rows, partition, request.FirstBlock..(request.FirstBlock + request.BlockCount), threads));
         LogEStep(shard, directory, request.FirstBlock, request.FirstBlock + request.BlockCount, ++_esteps);
         return flat;
     }

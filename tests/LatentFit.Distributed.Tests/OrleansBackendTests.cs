@@ -264,6 +264,29 @@ public abstract class OrleansBackendTests(ClusterFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(FailingKinds.AlwaysInvalid, typeof(InvalidParametersException), "covariance 2 is not positive definite")]
+    [InlineData("no-such-model", typeof(ArgumentException), "no-such-model")]
+    public void EStep_ModelFailsOnTheSilo_SameExceptionAtOnceWithoutRetries(string kind, Type expected, string message)
+    {
+        // A failure of the E-step itself (a model's, or a recipe the silo refuses) meets every retry the same way: it
+        // comes back as the library's exception of its kind (invalid parameters are ℓ = −∞ to a line search), at once.
+        string directory = $"/shards/failing-{kind}-{fixture.Silos}";
+        var data = CountData(directory);
+        var backend = Backend(directory);
+        var model = new OtherRecipe(new PoissonMixtureModel(2), kind);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var failure = Assert.ThrowsAny<Exception>(() => ChunkedEStep.Run(model, PoissonMixtureParameters.Create([0.5, 0.5], [1.0, 8.0]), data, new ExecutionOptions(1, BlockRows) { Backend = backend }));
+        Assert.IsType(expected, failure);
+        Assert.Contains(message, failure.Message, StringComparison.Ordinal);
+        Assert.Equal(0, backend.Retries);
+        Assert.InRange(started.Elapsed.TotalSeconds, 0, 20);
+        if (failure is InvalidParametersException invalid)
+        {
+            Assert.Equal([LatentFit.FitSetting.Regularization], invalid.Settings);
+        }
+    }
+
     [Fact]
     public void EStep_DataNotSharded_ClearError()
     {
@@ -297,3 +320,29 @@ public sealed class OrleansBackendOneSiloTests(OneSilo fixture) : OrleansBackend
 
 [Collection("three silos")]
 public sealed class OrleansBackendThreeSiloTests(ThreeSilos fixture) : OrleansBackendTests(fixture), IClassFixture<ThreeSilos>;
+
+/// <summary>The Poisson mixture under another recipe's kind, so that the silo rebuilds (or refuses) something else.</summary>
+internal sealed class OtherRecipe(PoissonMixtureModel inner, string kind) : ILatentVariableModel<PoissonMixtureParameters, PoissonMixtureStatistics>, IPortableModel<PoissonMixtureParameters>
+{
+    public ModelRecipe Recipe { get; } = new(kind, "{}");
+
+    public int ParameterCount => inner.ParameterCount;
+
+    public GradientSupport GradientSupport => inner.GradientSupport;
+
+    public PoissonMixtureStatistics CreateStatistics() => inner.CreateStatistics();
+
+    public void Accumulate(PoissonMixtureParameters theta, DataBlock rows, PoissonMixtureStatistics into) => inner.Accumulate(theta, rows, into);
+
+    public PoissonMixtureParameters Maximize(PoissonMixtureParameters current, PoissonMixtureStatistics stats) => inner.Maximize(current, stats);
+
+    public void Gradient(PoissonMixtureParameters current, PoissonMixtureStatistics stats, Span<double> gradient) => inner.Gradient(current, stats, gradient);
+
+    public void ToUnconstrained(PoissonMixtureParameters theta, Span<double> eta) => inner.ToUnconstrained(theta, eta);
+
+    public PoissonMixtureParameters FromUnconstrained(ReadOnlySpan<double> eta) => inner.FromUnconstrained(eta);
+
+    public double[] WriteParameters(PoissonMixtureParameters theta) => inner.WriteParameters(theta);
+
+    public PoissonMixtureParameters ReadParameters(ReadOnlySpan<double> values) => inner.ReadParameters(values);
+}
