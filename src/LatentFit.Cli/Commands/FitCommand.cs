@@ -4,6 +4,7 @@ using System.Globalization;
 using LatentFit.Cli.Reporting;
 using LatentFit.Fitting;
 using LatentFit.Optimization;
+using LatentFit.Optimization.Abstractions;
 using LatentFit.Serialization;
 using Spectre.Console;
 
@@ -15,6 +16,13 @@ internal static class FitCommand
     // Above this many parameters a finite-difference Hessian (2P passes) is not computed unless asked for.
     private const int StandardErrorParameterLimit = 200;
 
+    // A checkpoint every few seconds costs one atomic write of a few kilobytes (the trace grows it), nothing beside a
+    // pass over large data, and loses at most those seconds of work to a kill.
+    private const double DefaultCheckpointSeconds = 5;
+
+    /// <summary>The algorithms that can write and resume checkpoints (<see cref="IResumableOptimizer"/>).</summary>
+    private static IReadOnlyList<string> ResumableNames { get; } = OptimizerCatalog.AllNames.Where(name => OptimizerCatalog.Create(name) is IResumableOptimizer).ToArray();
+
     public static Command Create(CommandContext context)
     {
         var options = new ModelOptions { ProgressConsole = context.Console, Context = context };
@@ -23,6 +31,9 @@ internal static class FitCommand
         var restarts = new Option<int>("--restarts") { Description = "Number of runs to convergence; with N > 1, \"small EM\": short EM runs (at most 20 iterations, relative tolerance 1e-5) from 10N starts (seeds seed, seed+1, …; for a gmm k-means++, the second mclust's hc; for an hmm its emission start with each seed), then the algorithm to convergence from N of them (the best of each kind, then the best others); the best log-likelihood is kept", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the fit as JSON to this file (atomically)" };
         var errors = new Option<string>("--standard-errors") { Description = "Standard errors from the observed information: auto (when there are at most 200 parameters), yes, no", DefaultValueFactory = _ => "auto" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = $"Write the optimiser's state to this file (atomically) at most every --checkpoint-every seconds and at the end, so that --resume can continue a killed fit; algorithms: {string.Join(", ", ResumableNames)}; one start only" };
+        var checkpointEvery = new Option<double>("--checkpoint-every") { Description = "Seconds between checkpoints; 0 writes one after every iteration", DefaultValueFactory = _ => DefaultCheckpointSeconds };
+        var resume = new Option<string?>("--resume") { Description = "Continue the fit whose checkpoint is this file (the same command line otherwise) and end where the uninterrupted fit would have; checkpoints go on to the --checkpoint file, else to this one" };
         var command = new Command("fit", "Fit a model by one algorithm and write the parameters, log-likelihood, standard errors and trace as JSON.");
         options.AddTo(command);
         algorithms.AddTo(command);
@@ -30,6 +41,9 @@ internal static class FitCommand
         command.Options.Add(restarts);
         command.Options.Add(output);
         command.Options.Add(errors);
+        command.Options.Add(checkpoint);
+        command.Options.Add(checkpointEvery);
+        command.Options.Add(resume);
         command.SetAction(parse =>
         {
             var optimizer = algorithms.Create(parse, parse.GetValue(algorithm)!);
@@ -52,8 +66,13 @@ internal static class FitCommand
                 context.Console.WriteLine(warning);
             }
 
+            var checkpointing = Checkpointing.From(parse, checkpoint, checkpointEvery, resume, optimizer, specification, options.Inputs(parse), outputPath);
+            var modelFit = checkpointing is null
+                ? ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions)
+                : ComparisonRunner.FitResumable(context.Console, specification, checkpointing.Optimizer, fitOptions, checkpointing.Resume(specification, fitOptions), checkpointing.SinkFor(specification, fitOptions));
+
             // An analytic Hessian is one pass but O(P²) work per row and component; either way P bounds the cost.
-            var conclusion = FitConclusion.Make(specification, ComparisonRunner.Fit(context.Console, specification, optimizer, fitOptions), errorsChoice, StandardErrorParameterLimit);
+            var conclusion = FitConclusion.Make(specification, modelFit, errorsChoice, StandardErrorParameterLimit);
             var fit = conclusion.Fit;
             var problem = fit.Problem;
             var result = fit.Result;
@@ -117,5 +136,60 @@ internal static class FitCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>--checkpoint, --checkpoint-every and --resume, checked against the rest of the command line.</summary>
+    private sealed record Checkpointing(IResumableOptimizer Optimizer, string? ResumePath, string WritePath, TimeSpan Every)
+    {
+        private string? _dataChecksum;
+
+        public static Checkpointing? From(ParseResult parse, Option<string?> checkpoint, Option<double> every, Option<string?> resume, IOptimizer optimizer, ModelSpecification specification, IReadOnlyList<InputFile> inputs, string? outputPath)
+        {
+            string? checkpointPath = parse.GetValue(checkpoint);
+            string? resumePath = parse.GetValue(resume);
+            if (checkpointPath is null && resumePath is null)
+            {
+                if (ModelFileChoice.IsGiven(parse, every))
+                {
+                    throw new UsageException("--checkpoint-every applies to --checkpoint or --resume only; leave it out");
+                }
+
+                return null;
+            }
+
+            string flag = resumePath is null ? "--checkpoint" : "--resume";
+            if (optimizer is not IResumableOptimizer resumable)
+            {
+                throw new UsageException($"{flag}: algorithm {optimizer.Name} cannot write or resume checkpoints; the algorithms that can: {string.Join(", ", ResumableNames)}");
+            }
+
+            if (specification.Starts != 1)
+            {
+                throw new UsageException($"{flag} takes a fit from one start, but --restarts {specification.Starts} asks for small EM over {specification.Starts} restarts, whose short runs are not checkpointed; fit with --restarts 1 (e.g. from the chosen start as --init)");
+            }
+
+            double seconds = parse.GetValue(every);
+            if (!(seconds >= 0) || !double.IsFinite(seconds))
+            {
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--checkpoint-every must be a finite number of seconds ≥ 0, got {seconds}"));
+            }
+
+            string writePath = checkpointPath ?? resumePath!;
+            OutputPaths.RequireFile("--checkpoint", writePath, inputs);
+            if (outputPath is not null && Path.GetFullPath(outputPath) == Path.GetFullPath(writePath))
+            {
+                throw new UsageException($"--checkpoint {writePath} is the --output file; choose another file for the checkpoints");
+            }
+
+            return new Checkpointing(resumable, resumePath, writePath, TimeSpan.FromSeconds(seconds));
+        }
+
+        public (double[] Initial, OptimizerState State)? Resume(ModelSpecification specification, FitOptions options) =>
+            ResumePath is null ? null : FitCheckpoint.Read(ResumePath, specification, Optimizer.Name, options, DataChecksum(specification));
+
+        public Func<double[], ICheckpointSink?> SinkFor(ModelSpecification specification, FitOptions options) =>
+            initial => new CheckpointFileSink(WritePath, Every, specification, Optimizer.Name, options, initial, DataChecksum(specification));
+
+        private string DataChecksum(ModelSpecification specification) => _dataChecksum ??= FitCheckpoint.DataChecksum(specification.Data);
     }
 }

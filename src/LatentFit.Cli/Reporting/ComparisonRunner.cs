@@ -41,6 +41,22 @@ internal static class ComparisonRunner
         return result!;
     }
 
+    /// <summary>A checkpointed or resumed fit (<see cref="ModelFitter.FitResumable"/>) with a live status line on a terminal.</summary>
+    public static ModelFit FitResumable(IAnsiConsole console, ModelSpecification specification, IResumableOptimizer optimizer, FitOptions options, (double[] Initial, OptimizerState State)? resume, Func<double[], ICheckpointSink?> checkpointsFor)
+    {
+        if (!console.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            return ModelFitter.FitResumable(specification, optimizer, options, resume, checkpointsFor);
+        }
+
+        ModelFit? result = null;
+        console.Status().Start($"{specification.Data.Source}: {(resume is null ? "starting" : "resuming")}", context =>
+        {
+            result = ModelFitter.FitResumable(specification, optimizer, options, resume, checkpointsFor, new StatusSink(context, $"{specification.Data.Source}: {optimizer.Name}"));
+        });
+        return result!;
+    }
+
     /// <summary>Shows the iteration, ℓ and passes, at most every 100 ms.</summary>
     private sealed class StatusSink(StatusContext context, string label) : ITraceSink
     {

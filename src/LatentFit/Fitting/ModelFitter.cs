@@ -175,6 +175,35 @@ public static class ModelFitter
     }
 
     /// <summary>
+    /// A fit from one start that can be checkpointed and resumed (docs/checkpoints.md): the same as <see cref="Fit"/>
+    /// with one start, except that with <paramref name="resume"/> the start is not made again (its η is the
+    /// checkpoint's) and the optimiser continues from the state. <paramref name="checkpointsFor"/> is given the start η
+    /// and returns where the optimiser's states go.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The specification has several starts: small EM's short runs and the choice among them are not checkpointed, so
+    /// only a fit from one start (or a fixed start) is.
+    /// </exception>
+    public static ModelFit FitResumable(ModelSpecification specification, IResumableOptimizer optimizer, FitOptions options, (double[] Initial, OptimizerState State)? resume, Func<double[], ICheckpointSink?>? checkpointsFor, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    {
+        if (specification.Starts != 1)
+        {
+            throw new ArgumentException($"a checkpointed fit has one start, but {specification.Starts} restarts were asked for: small EM's short runs and the choice among them are not checkpointed; fit with one restart, or give the chosen start as the start file");
+        }
+
+        var problem = specification.CreateProblem();
+        var initial = resume?.Initial ?? specification.InitialParameters(problem, 0);
+        if (initial.Length != problem.ParameterCount)
+        {
+            throw new ArgumentException($"the checkpoint's start has {initial.Length} parameters, but this model has {problem.ParameterCount}");
+        }
+
+        var result = optimizer.Run(problem, initial, resume?.State, checkpointsFor?.Invoke(initial), options, sink, cancellationToken);
+        var summary = new RestartSummary(specification.Seed, specification.StartMethod(0), double.NaN, 0, result.LogLikelihood, null);
+        return new ModelFit(problem, initial, result, [summary]) { BestStart = 0 };
+    }
+
+    /// <summary>
     /// Runs each optimiser from start 0, each on a fresh problem (its own pass counter). An optimiser that fails
     /// numerically is reported among the failures and the others go on.
     /// </summary>

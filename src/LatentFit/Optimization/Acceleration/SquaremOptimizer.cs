@@ -27,9 +27,12 @@ public enum SquaremScheme
 /// ℓ(x) (beyond rounding), the step falls back to F(F(x)), which cannot lower ℓ. (The R package lets ℓ fall by up
 /// to 1 before it falls back; here it may not fall.)
 /// </summary>
-public sealed class SquaremOptimizer(SquaremScheme scheme = SquaremScheme.S3) : IOptimizer
+public sealed class SquaremOptimizer(SquaremScheme scheme = SquaremScheme.S3) : IResumableOptimizer
 {
     private const double StepGrowth = 4;
+    private const string IterateKey = "x";
+    private const string StepMaxKey = "stepMax";
+    private const string SchemeKey = "scheme";
 
     /// <inheritdoc/>
     public string Name => "squarem";
@@ -38,24 +41,62 @@ public sealed class SquaremOptimizer(SquaremScheme scheme = SquaremScheme.S3) : 
     public SquaremScheme Scheme { get; } = scheme;
 
     /// <inheritdoc/>
-    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default) =>
+        Run(problem, start, null, null, options, sink, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The state holds the iterate x in the accelerator's own coordinates (natural parameters: η → x → η need not
+    /// return the same bits), the step bound α_max, and the scheme, which must be this optimiser's.
+    /// </remarks>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink);
+        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
+        resumeFrom?.RequireFor(Name, problem);
+        if (resumeFrom is { Finished: true })
+        {
+            recorder.RestoreBookkeeping(resumeFrom);
+            return recorder.FinishFrom(resumeFrom);
+        }
+
         var view = new FixedPointView(problem);
         int n = view.Length;
-        var x = view.FromEta(start);
+        var x = resumeFrom is null ? view.FromEta(start) : resumeFrom.Vector(IterateKey, n).ToArray();
         var first = new double[n];
         var second = new double[n];
         var candidate = new double[n];
         double value = view.Value(x);
-        if (recorder.Begin(value, view.GradientNorm))
+        double stepMax = 1;
+        const double stepMin = 1;
+        int firstIteration = 1;
+        if (resumeFrom is not null)
+        {
+            if (resumeFrom.Scalar(SchemeKey) != (double)Scheme)
+            {
+                throw new ArgumentException($"the state was written by squarem with scheme S{resumeFrom.Scalar(SchemeKey)}, not S{(int)Scheme}; resume with --scheme S{resumeFrom.Scalar(SchemeKey)}");
+            }
+
+            recorder.Restore(resumeFrom, value);
+            stepMax = resumeFrom.Scalar(StepMaxKey);
+            firstIteration = resumeFrom.Iteration + 1;
+        }
+        else if (recorder.Begin(value, view.GradientNorm))
         {
             return recorder.Finish(view.ToEta(x), value, 0, TerminationReason.GradientConverged);
         }
+        else
+        {
+            Offer(0);
+        }
 
-        double stepMax = 1;
-        const double stepMin = 1;
-        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        void Offer(int iteration) => recorder.Offer(iteration, value, () => view.ToEta(x), () => new Dictionary<string, double[]>
+        {
+            [IterateKey] = x.ToArray(),
+            [StepMaxKey] = [stepMax],
+            [SchemeKey] = [(double)Scheme],
+        });
+
+        for (int iteration = firstIteration; iteration <= options.MaxIterations; iteration++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -128,6 +169,7 @@ public sealed class SquaremOptimizer(SquaremScheme scheme = SquaremScheme.S3) : 
 
             value = candidateValue;
             (x, candidate) = (candidate, x);
+            Offer(iteration);
         }
 
         return recorder.Finish(view.ToEta(x), value, options.MaxIterations, TerminationReason.IterationLimit);

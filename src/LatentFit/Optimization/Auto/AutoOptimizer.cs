@@ -27,34 +27,74 @@ namespace LatentFit.Optimization.Auto;
 /// more passes than Anderson on every problem; the proximal method's inner problems cost 18–78 passes, and EM-CG's
 /// line searches more. The choice and the estimates behind it are recorded in the trace.
 /// </summary>
-public sealed class AutoOptimizer : IOptimizer
+public sealed class AutoOptimizer : IResumableOptimizer
 {
     private const int MinWarmup = 5;
     private const int MaxWarmup = 30;
     private const double NewtonIterations = 6;
     private const double AndersonPasses = 25;
     private const double Qn2Passes = 20;
+    private const string PreviousKey = "previous";
+    private const string RateKey = "rate";
+    private const string PreviousStepKey = "previousStep";
 
     /// <inheritdoc/>
     public string Name => "auto";
 
     /// <inheritdoc/>
-    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default) =>
+        Run(problem, start, null, null, options, sink, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// States are taken during the EM warm-up only (η, the η before it, the last rate estimate and the last step; the
+    /// estimate before the last is overwritten before it is read),
+    /// and at the end. The route chosen after the warm-up runs as a whole: a run killed during it resumes from the last
+    /// warm-up state, repeats the last warm-up steps and the decision, and runs the route again from the same point, so
+    /// it ends at the same bits, having repeated the route's work.
+    /// </remarks>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink);
+        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
+        resumeFrom?.RequireFor(Name, problem);
+        if (resumeFrom is { Finished: true })
+        {
+            recorder.RestoreBookkeeping(resumeFrom);
+            return recorder.FinishFrom(resumeFrom);
+        }
+
         bool hasGradient = problem.GradientSupport.IsExact;
-        var eta = start.ToArray();
+        var eta = (resumeFrom?.Point ?? start).ToArray();
         var next = new double[eta.Length];
         var gradient = new double[eta.Length];
         double value = problem.ValueAndGradientIfAny(eta, gradient, out double norm);
-        if (recorder.Begin(value, norm))
-        {
-            return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
-        }
-
         double rate = double.NaN, previousRate = double.NaN, previousStep = double.NaN;
         int warmup = Math.Min(MaxWarmup, options.MaxIterations);
         int iteration = 0;
+        if (resumeFrom is not null)
+        {
+            recorder.Restore(resumeFrom, value);
+            resumeFrom.Vector(PreviousKey, eta.Length).CopyTo(next, 0);
+            rate = resumeFrom.Scalar(RateKey);
+            previousStep = resumeFrom.Scalar(PreviousStepKey);
+            iteration = resumeFrom.Iteration;
+        }
+        else if (recorder.Begin(value, norm))
+        {
+            return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
+        }
+        else
+        {
+            Offer();
+        }
+
+        void Offer() => recorder.Offer(iteration, value, () => eta, () => new Dictionary<string, double[]>
+        {
+            [PreviousKey] = next.ToArray(),
+            [RateKey] = [rate],
+            [PreviousStepKey] = [previousStep],
+        });
+
         while (iteration < warmup)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -82,6 +122,8 @@ public sealed class AutoOptimizer : IOptimizer
             {
                 break;
             }
+
+            Offer();
         }
 
         if (iteration >= options.MaxIterations)

@@ -9,25 +9,47 @@ namespace LatentFit.Optimization.Em;
 /// The EM algorithm (Dempster, Laird &amp; Rubin 1977): iterate the EM map η ↦ η' = M(E(η)). Each iteration is
 /// one pass over the data, which also gives ℓ and ∇ℓ at the current point for the trace.
 /// </summary>
-public sealed class ExpectationMaximizationOptimizer : IOptimizer
+public sealed class ExpectationMaximizationOptimizer : IResumableOptimizer
 {
     /// <inheritdoc/>
     public string Name => "em";
 
     /// <inheritdoc/>
-    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default) =>
+        Run(problem, start, null, null, options, sink, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>EM's state is η alone: the E-step at η, which the next EM step reuses, is recomputed on resuming.</remarks>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink);
-        var eta = start.ToArray();
+        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
+        resumeFrom?.RequireFor(Name, problem);
+        if (resumeFrom is { Finished: true })
+        {
+            recorder.RestoreBookkeeping(resumeFrom);
+            return recorder.FinishFrom(resumeFrom);
+        }
+
+        var eta = (resumeFrom?.Point ?? start).ToArray();
         var next = new double[eta.Length];
         var gradient = new double[eta.Length];
         double value = problem.ValueAndGradientIfAny(eta, gradient, out double norm);
-        if (recorder.Begin(value, norm))
+        int first = 1;
+        if (resumeFrom is not null)
+        {
+            recorder.Restore(resumeFrom, value);
+            first = resumeFrom.Iteration + 1;
+        }
+        else if (recorder.Begin(value, norm))
         {
             return recorder.Finish(eta, value, 0, TerminationReason.GradientConverged);
         }
+        else
+        {
+            recorder.Offer(0, value, () => eta);
+        }
 
-        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        for (int iteration = first; iteration <= options.MaxIterations; iteration++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -43,6 +65,8 @@ public sealed class ExpectationMaximizationOptimizer : IOptimizer
             {
                 return recorder.Finish(eta, value, iteration, reason);
             }
+
+            recorder.Offer(iteration, value, () => eta);
         }
 
         return recorder.Finish(eta, value, options.MaxIterations, TerminationReason.IterationLimit);

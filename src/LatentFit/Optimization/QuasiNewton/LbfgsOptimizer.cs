@@ -16,31 +16,71 @@ namespace LatentFit.Optimization.QuasiNewton;
 /// that must go through <see cref="FitProblem"/> (cached, counted, traced), which the general-purpose
 /// minimisers available for .NET do not allow without extra passes.
 /// </remarks>
-public sealed class LbfgsOptimizer : IOptimizer
+public sealed class LbfgsOptimizer : IResumableOptimizer
 {
     /// <inheritdoc/>
     public string Name => "lbfgs";
 
+    private const string GradientKey = "gradient";
+
     /// <inheritdoc/>
-    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default) =>
+        Run(problem, start, null, null, options, sink, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The state holds the correction pairs (sₖ, yₖ, ρₖ in their ring, the newest slot and the count) and ∇f at η;
+    /// the gradient is recomputed on resuming only to refill the problem's cache and check ℓ.
+    /// </remarks>
+    public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var (recorder, x, g, logLikelihood, norm, finished) = GradientStart.Begin(Name, problem, start, options, sink);
+        if (resumeFrom is not null)
+        {
+            return Resume(problem, resumeFrom, checkpoints, options, sink, cancellationToken);
+        }
+
+        var (recorder, x, g, logLikelihood, _, finished) = GradientStart.Begin(Name, problem, start, options, sink, checkpoints);
         if (finished is not null)
         {
             return finished;
         }
 
         // Minimises f = −ℓ, whose gradient is g = −∇ℓ.
-        int n = x.Length;
         TensorPrimitives.Negate(g, g);
-        double f = -logLikelihood;
+        var memory = new CorrectionPairs(options.LbfgsMemory, x.Length);
+        recorder.Offer(0, logLikelihood, () => x, () => memory.Save(g));
+        return Iterate(problem, recorder, x, g, -logLikelihood, memory, 1, options, cancellationToken);
+    }
 
-        var memory = new CorrectionPairs(options.LbfgsMemory, n);
+    private FitResult Resume(FitProblem problem, OptimizerState state, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink, CancellationToken cancellationToken)
+    {
+        problem.RequireGradient(Name);
+        state.RequireFor(Name, problem);
+        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
+        if (state.Finished)
+        {
+            recorder.RestoreBookkeeping(state);
+            return recorder.FinishFrom(state);
+        }
+
+        var x = state.Point.ToArray();
+        var g = new double[x.Length];
+        recorder.Restore(state, problem.ValueAndGradient(x, g));
+        state.Vector(GradientKey, x.Length).CopyTo(g, 0);
+        var memory = new CorrectionPairs(options.LbfgsMemory, x.Length);
+        memory.Restore(state);
+        return Iterate(problem, recorder, x, g, -state.LogLikelihood, memory, state.Iteration + 1, options, cancellationToken);
+    }
+
+    private static FitResult Iterate(FitProblem problem, RunRecorder recorder, double[] x, double[] g, double f, CorrectionPairs memory, int firstIteration, FitOptions options, CancellationToken cancellationToken)
+    {
+        int n = x.Length;
+        double norm;
         var lineSearch = new WolfeLineSearch();
         var direction = new double[n];
         var newX = new double[n];
         var newG = new double[n];
-        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        for (int iteration = firstIteration; iteration <= options.MaxIterations; iteration++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
@@ -82,6 +122,8 @@ public sealed class LbfgsOptimizer : IOptimizer
             {
                 return recorder.Finish(x, -f, iteration, reason);
             }
+
+            recorder.Offer(iteration, -f, () => x, () => memory.Save(g));
         }
 
         return recorder.Finish(x, -f, options.MaxIterations, TerminationReason.IterationLimit);
@@ -97,6 +139,33 @@ public sealed class LbfgsOptimizer : IOptimizer
         private int _newest = -1;
 
         public int Count { get; private set; }
+
+        /// <summary>The ring as named vectors, with the current gradient <paramref name="gradient"/> of f.</summary>
+        public IReadOnlyDictionary<string, double[]> Save(ReadOnlySpan<double> gradient) => new Dictionary<string, double[]>
+        {
+            ["s"] = _s.SelectMany(v => v).ToArray(),
+            ["y"] = _y.SelectMany(v => v).ToArray(),
+            ["rho"] = _rho.ToArray(),
+            ["newest"] = [_newest],
+            ["count"] = [Count],
+            [GradientKey] = gradient.ToArray(),
+        };
+
+        /// <summary>The ring <see cref="Save"/> wrote, which must be of this capacity (the same L-BFGS memory).</summary>
+        public void Restore(OptimizerState state)
+        {
+            var s = state.Vector("s", capacity * dimension);
+            var y = state.Vector("y", capacity * dimension);
+            state.Vector("rho", capacity).CopyTo(_rho, 0);
+            for (int slot = 0; slot < capacity; slot++)
+            {
+                s.AsSpan(slot * dimension, dimension).CopyTo(_s[slot]);
+                y.AsSpan(slot * dimension, dimension).CopyTo(_y[slot]);
+            }
+
+            _newest = (int)state.Scalar("newest");
+            Count = (int)state.Scalar("count");
+        }
 
         public void Clear()
         {

@@ -19,10 +19,10 @@ internal sealed record GradientStart(RunRecorder Recorder, double[] Point, doubl
 {
     /// <summary>Begins a run of <paramref name="algorithm"/> from <paramref name="start"/>.</summary>
     /// <exception cref="Models.Abstractions.GradientNotDefinedException">The model has no exact gradient.</exception>
-    public static GradientStart Begin(string algorithm, FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink)
+    public static GradientStart Begin(string algorithm, FitProblem problem, ReadOnlySpan<double> start, FitOptions options, ITraceSink? sink, ICheckpointSink? checkpoints = null)
     {
         problem.RequireGradient(algorithm);
-        var recorder = new RunRecorder(algorithm, problem, options, sink);
+        var recorder = new RunRecorder(algorithm, problem, options, sink) { Checkpoints = checkpoints };
         var point = start.ToArray();
         var gradient = new double[point.Length];
         double value = problem.ValueAndGradient(point, gradient);

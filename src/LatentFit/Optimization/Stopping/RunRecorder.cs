@@ -30,8 +30,11 @@ internal sealed class RunRecorder
     private readonly FitProblem _problem;
     private readonly FitOptions _options;
     private readonly ITraceSink? _sink;
-    private readonly double _passesAtStart;
     private readonly StoppingRule _rule;
+    private double _passesAtStart;
+
+    // Fitting time before this process's part of the run (a resumed run's clock continues from its state's).
+    private double _secondsBefore;
 
     // The last two values of ℓ given to Check (ℓₜ as _last, ℓₜ₋₁ as _beforeLast) and whether there are any;
     // the last rate aₜ that met Aitken's conditions, the rate of the last check that gave one (NaN when a check since
@@ -64,6 +67,72 @@ internal sealed class RunRecorder
 
     public double Passes => _problem.Passes - _passesAtStart;
 
+    /// <summary>Where the run offers its state (at boundaries when due, and at the end); null for none.</summary>
+    public ICheckpointSink? Checkpoints { get; init; }
+
+    /// <summary>
+    /// Continues the bookkeeping of <paramref name="state"/>: its trace (forwarded to the sink, so that a trace file
+    /// is whole), its stopping rules' memory, and its passes and seconds, counted from now on top of the state's. Call
+    /// it after the resumed optimiser has evaluated ℓ at the state's point, so that the pass that refilled the
+    /// problem's cache (which the interrupted run had already counted) is not counted twice.
+    /// </summary>
+    /// <param name="state">The state, checked by <see cref="OptimizerState.RequireFor"/>.</param>
+    /// <param name="logLikelihood">ℓ recomputed at the state's point, which must equal the state's to the bit.</param>
+    /// <exception cref="ArgumentException">ℓ differs: the data, the model or the E-step kernels are not those of the run that wrote the state.</exception>
+    public void Restore(OptimizerState state, double logLikelihood)
+    {
+        if (!logLikelihood.Equals(state.LogLikelihood))
+        {
+            throw new ArgumentException(
+                $"the state's log-likelihood {state.LogLikelihood:R} at iteration {state.Iteration} is {logLikelihood:R} here: the data, the model or the E-step kernels differ from the run that wrote it, so it cannot be continued exactly");
+        }
+
+        RestoreBookkeeping(state);
+    }
+
+    /// <summary>The bookkeeping of <see cref="Restore"/> without recomputing ℓ (for a finished state).</summary>
+    public void RestoreBookkeeping(OptimizerState state)
+    {
+        _passesAtStart = _problem.Passes - state.Passes;
+        _secondsBefore = state.Seconds;
+        foreach (var record in state.Trace)
+        {
+            Record(record);
+        }
+
+        var memory = state.Stopping;
+        _beforeLast = memory.BeforeLast;
+        _last = memory.Last;
+        _hasLast = memory.HasLast;
+        _rate = memory.Rate;
+        _rateBefore = memory.RateBefore;
+        _gap = memory.Gap;
+        _heldInARow = memory.HeldInARow;
+    }
+
+    /// <summary>
+    /// The result of a finished state (after <see cref="RestoreBookkeeping"/>): what the run that wrote it returned,
+    /// all but the seconds.
+    /// </summary>
+    public FitResult FinishFrom(OptimizerState state) =>
+        Finish(state.Point, state.LogLikelihood, state.Iteration, state.Termination ?? throw new ArgumentException("the state has not finished"));
+
+    /// <summary>
+    /// Offers the state after <paramref name="iteration"/> to <see cref="Checkpoints"/> when one is due; the point and
+    /// history are copied only then.
+    /// </summary>
+    public void Offer(int iteration, double logLikelihood, Func<double[]> point, Func<IReadOnlyDictionary<string, double[]>>? history = null)
+    {
+        if (Checkpoints is { } checkpoints && checkpoints.IsDue(iteration))
+        {
+            checkpoints.Save(Capture(iteration, point(), logLikelihood, history?.Invoke() ?? new Dictionary<string, double[]>()));
+        }
+    }
+
+    private OptimizerState Capture(int iteration, ReadOnlySpan<double> point, double logLikelihood, IReadOnlyDictionary<string, double[]> history) =>
+        new(_algorithm, iteration, point.ToArray(), logLikelihood, Passes, Seconds, _records.ToArray(),
+            new StoppingMemory(_beforeLast, _last, _hasLast, _rate, _rateBefore, _gap, _heldInARow), history);
+
     public void Record(int iteration, double logLikelihood, double gradientNorm, string? note = null) =>
         Record(new TraceRecord(iteration, logLikelihood, gradientNorm, Passes, Seconds, note));
 
@@ -75,7 +144,7 @@ internal sealed class RunRecorder
     }
 
     /// <summary>Fitting time so far.</summary>
-    public double Seconds => _clock.Elapsed.TotalSeconds;
+    public double Seconds => _secondsBefore + _clock.Elapsed.TotalSeconds;
 
     /// <summary>Records a record made elsewhere (e.g. by a nested optimiser, with its counts already shifted).</summary>
     public void Record(TraceRecord record)
@@ -214,9 +283,19 @@ internal sealed class RunRecorder
     /// The result; its <see cref="FitResult.EstimatedGap"/> is the Aitken estimate made at <paramref name="logLikelihood"/>
     /// when the last values of ℓ gave one there, else null.
     /// </summary>
-    public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason) =>
-        new(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, _clock.Elapsed.TotalSeconds, _records.ToArray())
+    public FitResult Finish(ReadOnlySpan<double> eta, double logLikelihood, int iterations, TerminationReason reason)
+    {
+        var result = new FitResult(_algorithm, eta.ToArray(), logLikelihood, iterations, reason, Passes, Seconds, _records.ToArray())
         {
             EstimatedGap = _hasLast && logLikelihood.Equals(_last) && double.IsFinite(_gap) ? _gap : null,
         };
+
+        // A cancelled run's last boundary state is where to go on from; any other end is the run's last state.
+        if (Checkpoints is { } checkpoints && reason != TerminationReason.Cancelled)
+        {
+            checkpoints.Save(Capture(iterations, eta, logLikelihood, new Dictionary<string, double[]>()) with { Termination = reason });
+        }
+
+        return result;
+    }
 }
