@@ -1,6 +1,9 @@
 using System.CommandLine;
 using LatentFit.Cli.Commands;
 using LatentFit.Data;
+#if LATENTFIT_ORLEANS
+using LatentFit.Distributed;
+#endif
 using LatentFit.Models.Abstractions;
 using Spectre.Console;
 
@@ -13,13 +16,16 @@ public static class CliApplication
     public static int Run(string[] args, IAnsiConsole console, TextWriter error)
     {
         var root = new RootCommand("LatentFit: maximum-likelihood fitting of latent-variable models by EM and by gradient methods, side by side.");
-        var context = new CommandContext(console);
+        using var context = new CommandContext(console, error);
         root.Subcommands.Add(FitCommand.Create(context));
         root.Subcommands.Add(CompareCommand.Create(context));
         root.Subcommands.Add(CheckCommand.Create(context));
         root.Subcommands.Add(DecodeCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(ShardCommand.Create(context));
+#if LATENTFIT_ORLEANS
+        root.Subcommands.Add(SiloCommand.Create(context));
+#endif
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -49,6 +55,13 @@ public static class CliApplication
             error.WriteLine($"latentfit: error: {SettingFlags.Describe(e)}");
             return ExitCodes.BadInput;
         }
+#if LATENTFIT_ORLEANS
+        catch (Exception e) when (e is ClusterUnreachableException or ShardCallFailedException or ShardDataMismatchException)
+        {
+            error.WriteLine($"latentfit: cluster error: {e.Message}");
+            return ExitCodes.ClusterFailed;
+        }
+#endif
         catch (ModelFailureException e)
         {
             // check fits nothing of the user's: there the failure is of a computation a check needed.

@@ -14,6 +14,9 @@ public static class ExitCodes
 
     /// <summary>The fit failed numerically (a collapsed component, a singular covariance) in every start.</summary>
     public const int FitFailed = 3;
+
+    /// <summary>The cluster failed the fit: no gateway answered, or a shard's calls failed until the retry budget ran out.</summary>
+    public const int ClusterFailed = 4;
 }
 
 /// <summary>A user error in the command line, reported with exit code 2.</summary>

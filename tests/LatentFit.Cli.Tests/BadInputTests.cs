@@ -115,7 +115,7 @@ public sealed class BadInputTests
     public void Fit_NegativeWeight_Exit2NamesLineAndColumn() => AssertBadInput(FitFile("a,w\n1,1\n2,-1\n3,1\n", "--weights", "w"), "data.csv:3: column 2 (\"w\")", "negative");
 
     [Theory]
-    [InlineData("unknown --backend \"cluster\"; choose one of: local, sharded", "--backend", "cluster")]
+    [InlineData("unknown --backend \"cluster\"; choose one of: local, sharded, orleans", "--backend", "cluster")]
     [InlineData("--shards applies to --backend sharded only, not local", "--shards", "2")]
     [InlineData("--shards must be at least 1, got 0", "--backend", "sharded", "--shards", "0")]
     [InlineData("--block-rows must be at least 1, got 0", "--block-rows", "0")]

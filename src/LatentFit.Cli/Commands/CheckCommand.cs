@@ -15,7 +15,7 @@ internal static class CheckCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new ModelOptions { ProgressConsole = context.Console };
+        var options = new ModelOptions { ProgressConsole = context.Console, Context = context };
         var steps = new Option<int>("--em-steps") { Description = "EM steps for the monotonicity check", DefaultValueFactory = _ => 100 };
         var command = new Command("check", "Check, at a random θ, that the gradient from the E-step statistics is ∇ℓ (Fisher's identity), that the EM step is P(θ)∇ℓ with P positive definite (Xu & Jordan 1996; Gaussian mixtures), how close it is to the EM gradient step I_oc(θ)⁻¹∇ℓ (Lange 1995; shown, not judged), and that EM never lowers ℓ; and that EM's observed rate equals the largest eigenvalue of the EM map's Jacobian (the largest fraction of missing information). Exits with 1 if any check fails.");
         options.AddTo(command, stopping: false, precision: false);

@@ -11,7 +11,7 @@ internal static class CompareCommand
 {
     public static Command Create(CommandContext context)
     {
-        var options = new ModelOptions { ProgressConsole = context.Console };
+        var options = new ModelOptions { ProgressConsole = context.Console, Context = context };
         var algorithmOptions = new AlgorithmOptions();
         var algorithms = new Option<string>("--algorithms") { Description = $"Comma-separated optimisers to compare (default: the full-data ones; the stochastic {string.Join(", ", OptimizerCatalog.StochasticNames)} run when named)", DefaultValueFactory = _ => string.Join(",", OptimizerCatalog.Names) };
         var traces = new Option<string?>("--traces") { Description = "Write each algorithm's trace as DIR/ALGORITHM.csv" };

@@ -25,7 +25,7 @@ internal static class FitCommand
 
     public static Command Create(CommandContext context)
     {
-        var options = new ModelOptions { ProgressConsole = context.Console };
+        var options = new ModelOptions { ProgressConsole = context.Console, Context = context };
         var algorithms = new AlgorithmOptions();
         var algorithm = new Option<string>("--algorithm") { Description = $"Optimiser: {string.Join(", ", OptimizerCatalog.AllNames)}", DefaultValueFactory = _ => "em" };
         var restarts = new Option<int>("--restarts") { Description = "Number of runs to convergence; with N > 1, \"small EM\": short EM runs (at most 20 iterations, relative tolerance 1e-5) from 10N starts (seeds seed, seed+1, …; for a gmm k-means++, the second mclust's hc; for an hmm its emission start with each seed), then the algorithm to convergence from N of them (the best of each kind, then the best others); the best log-likelihood is kept", DefaultValueFactory = _ => 1 };

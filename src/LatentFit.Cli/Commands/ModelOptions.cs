@@ -92,7 +92,7 @@ internal sealed class ModelOptions
 
     public Option<string> Backend { get; } = new("--backend")
     {
-        Description = "Where the passes over the data run: local (this machine's cores), or sharded (blocks dealt to shards whose statistics cross a wire form; the same results bit for bit)",
+        Description = "Where the passes over the data run: local (this machine's cores), sharded (blocks dealt to shards whose statistics cross a wire form), or orleans (the E-step on the silos of an Orleans cluster, --gateways; --data a shard directory); the same results bit for bit",
         DefaultValueFactory = _ => LocalBackend.BackendName,
     };
 
@@ -103,6 +103,17 @@ internal sealed class ModelOptions
     };
 
     public Option<int> Shards { get; } = new("--shards") { Description = "Shards of --backend sharded", DefaultValueFactory = _ => ShardedBackend.DefaultShards };
+
+    public Option<string?> Gateways { get; } = new("--gateways")
+    {
+        Description = "Gateways of the Orleans cluster that --backend orleans runs the E-step on: HOST:PORT[,HOST:PORT…], the --gateway-port of silos started with 'latentfit silo' (one is enough; more survive its loss)",
+    };
+
+    /// <summary>The name of the Orleans backend (LatentFit.Distributed.OrleansBackend.BackendName), which a native build does not hold.</summary>
+    public const string OrleansBackendName = "orleans";
+
+    /// <summary>The command's context, which holds a cluster connection open until the command ends; needed for --backend orleans.</summary>
+    public CommandContext? Context { get; init; }
 
     /// <summary>Where to show the progress of loading a large file; null (the default) shows none.</summary>
     public Spectre.Console.IAnsiConsole? ProgressConsole { get; init; }
@@ -128,6 +139,7 @@ internal sealed class ModelOptions
         command.Options.Add(Threads);
         command.Options.Add(Backend);
         command.Options.Add(Shards);
+        command.Options.Add(Gateways);
         command.Options.Add(BlockRows);
         if (precision)
         {
@@ -173,12 +185,26 @@ internal sealed class ModelOptions
         int shards = parse.GetValue(Shards);
         Require(shards >= 1, $"--shards must be at least 1, got {shards}");
         string backendName = parse.GetValue(Backend)!;
-        if (!ExecutionBackends.TryCreate(backendName.ToLowerInvariant(), shards, out var backend))
+        IExecutionBackend? backend = null;
+        bool orleans = backendName.Equals(OrleansBackendName, StringComparison.OrdinalIgnoreCase);
+        if (!orleans && !ExecutionBackends.TryCreate(backendName.ToLowerInvariant(), shards, out backend))
         {
-            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names)}");
+            throw new UsageException($"unknown --backend \"{backendName}\"; choose one of: {string.Join(", ", ExecutionBackends.Names.Append(OrleansBackendName))}");
         }
 
-        Require(backend is ShardedBackend || !ModelFileChoice.IsGiven(parse, Shards), $"--shards applies to --backend {ShardedBackend.BackendName} only, not {backend.Name}");
+        string chosen = orleans ? OrleansBackendName : backend!.Name;
+        Require(backend is ShardedBackend || !ModelFileChoice.IsGiven(parse, Shards), $"--shards applies to --backend {ShardedBackend.BackendName} only, not {chosen}");
+        Require(orleans || parse.GetValue(Gateways) is null, $"--gateways applies to --backend {OrleansBackendName} only, not {chosen}");
+        if (orleans)
+        {
+            // Checked before the data are loaded, and the cluster connected before, so that a wrong flag or a cluster
+            // that is not up fails at once rather than after reading a large data set.
+#if LATENTFIT_ORLEANS
+            backend = ClusterConnection.Backend(parse.GetValue(Data)!, parse.GetValue(Gateways), Context);
+#else
+            throw new UsageException($"this build of latentfit has no --backend {OrleansBackendName}: Orleans cannot be compiled ahead of time (native AOT); use the dotnet build of the tool");
+#endif
+        }
 
         Require(restarts >= 1, $"--restarts must be at least 1, got {restarts}");
         string? initMethod = parse.GetValue(InitMethod);
@@ -205,7 +231,7 @@ internal sealed class ModelOptions
             Seed = parse.GetValue(Seed),
             Restarts = restarts,
             StartFile = initPath,
-            Execution = new ExecutionOptions(threads, blockRows) { Backend = backend },
+            Execution = new ExecutionOptions(threads, blockRows) { Backend = backend! },
             Covariance = covariance,
             Regularization = regularization,
             InitializationMethod = initMethod,

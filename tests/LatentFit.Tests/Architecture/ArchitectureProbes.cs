@@ -38,3 +38,20 @@ namespace LatentFit.Models.Poisson.ArchitectureProbe
         public static int Components(PoissonMixtureModel model) => model.Components;
     }
 }
+
+namespace Orleans.ArchitectureProbe
+{
+    /// <summary>Stands for an Orleans type: the rule governs by namespace, and the test assembly references no Orleans package.</summary>
+    internal interface IGrainStandIn
+    {
+    }
+}
+
+namespace LatentFit.Execution.ArchitectureProbe
+{
+    /// <summary>A "backend" in the library that talks to Orleans: what LibrarySeesNoOrleans must refuse (it belongs in LatentFit.Distributed).</summary>
+    internal static class OrleansAwareBackendProbe
+    {
+        public static bool IsGrain(object target) => target is Orleans.ArchitectureProbe.IGrainStandIn;
+    }
+}

@@ -30,6 +30,16 @@ internal static class ArchitectureRules
             .AndShould().NotDependOnAny(Types().That().ResideInNamespaceOrBelow("System.CommandLine"))
             .Because("the library speaks in its own terms and the CLI adds flag names and printing");
 
+    /// <summary>
+    /// The library knows nothing of Orleans: the cluster backend, its grains and its hosting live in the
+    /// LatentFit.Distributed project (another assembly), which references the library, never the reverse.
+    /// </summary>
+    public static IArchRule LibrarySeesNoOrleans() =>
+        Types().That().ResideInNamespaceOrBelow(Root).And().DoNotResideInNamespaceOrBelow($"{Root}.Distributed")
+            .And().DoNotResideInNamespaceOrBelow($"{Root}.Cli").And().DoNotResideInNamespaceOrBelow($"{Root}.Tests")
+            .Should().NotDependOnAny(Types().That().ResideInNamespaceOrBelow("Orleans"))
+            .Because("the library runs anywhere without a cluster; an Orleans backend is one more IModelExecutionBackend, in its own project");
+
     /// <summary>Data and numerics know no model, no objective, no optimiser and no fit set-up.</summary>
     public static IArchRule DataAndNumericsKnowNoModel() =>
         Types().That().ResideInNamespaceOrBelow($"{Root}.Data").Or().ResideInNamespaceOrBelow($"{Root}.Numerics")
@@ -84,6 +94,7 @@ internal static class ArchitectureRules
     [
         (nameof(OptimizersSeeNoModel), OptimizersSeeNoModel()),
         (nameof(LibrarySeesNoCli), LibrarySeesNoCli()),
+        (nameof(LibrarySeesNoOrleans), LibrarySeesNoOrleans()),
         (nameof(DataAndNumericsKnowNoModel), DataAndNumericsKnowNoModel()),
         (nameof(ExecutionKnowsOnlyTheContract), ExecutionKnowsOnlyTheContract()),
         (nameof(SerializationIsBelowFitting), SerializationIsBelowFitting()),

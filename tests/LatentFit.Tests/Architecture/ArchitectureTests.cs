@@ -32,6 +32,22 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void LibrarySeesNoOrleans_BackendUsingAGrainType_IsReported()
+    {
+        var failure = Assert.ThrowsAny<Exception>(() => ArchitectureRules.LibrarySeesNoOrleans().Check(LibraryWithProbes.Value));
+        Assert.Contains(typeof(global::LatentFit.Execution.ArchitectureProbe.OrleansAwareBackendProbe).FullName!, failure.Message);
+    }
+
+    [Fact]
+    public void Library_ReferencesNoOrleansAssembly()
+    {
+        // The rule above reads types as ArchUnitNET sees them; this reads the compiled assembly's references, a
+        // second view that does not depend on that analysis.
+        var references = typeof(DataSet).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+        Assert.DoesNotContain(references, name => name.StartsWith("Orleans", StringComparison.Ordinal) || name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void DataAndNumericsKnowNoModel_KernelUsingPoissonModel_IsReported()
     {
         var failure = Assert.ThrowsAny<Exception>(() => ArchitectureRules.DataAndNumericsKnowNoModel().Check(LibraryWithProbes.Value));
