@@ -73,18 +73,7 @@ public static class LatentFitCluster
     public static ISiloBuilder UseLatentFitDevelopmentClustering(this ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort, IPEndPoint? primary)
     {
         silo.UseDevelopmentClustering(primary ?? new IPEndPoint(address, siloPort));
-        silo.Configure<EndpointOptions>(options =>
-        {
-            options.AdvertisedIPAddress = address;
-            options.SiloPort = siloPort;
-            options.GatewayPort = gatewayPort;
-        });
-        silo.Configure<ClusterOptions>(options =>
-        {
-            options.ClusterId = ClusterId;
-            options.ServiceId = ServiceId;
-        });
-        return silo;
+        return silo.UseLatentFitEndpoints(address, siloPort, gatewayPort);
     }
 
     /// <summary>
@@ -94,6 +83,12 @@ public static class LatentFitCluster
     public static ISiloBuilder UseLatentFitRedisClustering(this ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort, string redis)
     {
         silo.UseRedisClustering(redis);
+        return silo.UseLatentFitEndpoints(address, siloPort, gatewayPort);
+    }
+
+    /// <summary>The silo's advertised address and ports, and the cluster and service ids every LatentFit silo and client share.</summary>
+    private static ISiloBuilder UseLatentFitEndpoints(this ISiloBuilder silo, IPAddress address, int siloPort, int gatewayPort)
+    {
         silo.Configure<EndpointOptions>(options =>
         {
             options.AdvertisedIPAddress = address;

@@ -51,12 +51,10 @@ public sealed class SquaremOptimizer(SquaremScheme scheme = SquaremScheme.S3) : 
     /// </remarks>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
-        resumeFrom?.RequireFor(Name, problem);
-        if (resumeFrom is { Finished: true })
+        var recorder = RunRecorder.Resumable(Name, problem, options, sink, resumeFrom, checkpoints, out var finished);
+        if (finished is not null)
         {
-            recorder.RestoreBookkeeping(resumeFrom);
-            return recorder.FinishFrom(resumeFrom);
+            return finished;
         }
 
         var view = new FixedPointView(problem);

@@ -55,12 +55,10 @@ public sealed class AutoOptimizer : IResumableOptimizer
     /// </remarks>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
-        resumeFrom?.RequireFor(Name, problem);
-        if (resumeFrom is { Finished: true })
+        var recorder = RunRecorder.Resumable(Name, problem, options, sink, resumeFrom, checkpoints, out var finished);
+        if (finished is not null)
         {
-            recorder.RestoreBookkeeping(resumeFrom);
-            return recorder.FinishFrom(resumeFrom);
+            return finished;
         }
 
         bool hasGradient = problem.GradientSupport.IsExact;

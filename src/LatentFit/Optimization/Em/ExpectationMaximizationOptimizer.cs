@@ -22,12 +22,10 @@ public sealed class ExpectationMaximizationOptimizer : IResumableOptimizer
     /// <remarks>EM's state is η alone: the E-step at η, which the next EM step reuses, is recomputed on resuming.</remarks>
     public FitResult Run(FitProblem problem, ReadOnlySpan<double> start, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink = null, CancellationToken cancellationToken = default)
     {
-        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
-        resumeFrom?.RequireFor(Name, problem);
-        if (resumeFrom is { Finished: true })
+        var recorder = RunRecorder.Resumable(Name, problem, options, sink, resumeFrom, checkpoints, out var finished);
+        if (finished is not null)
         {
-            recorder.RestoreBookkeeping(resumeFrom);
-            return recorder.FinishFrom(resumeFrom);
+            return finished;
         }
 
         var eta = (resumeFrom?.Point ?? start).ToArray();

@@ -90,6 +90,25 @@ internal sealed class RunRecorder
         RestoreBookkeeping(state);
     }
 
+    /// <summary>
+    /// The recorder of a run that may continue from <paramref name="resumeFrom"/> (checked to be this optimiser's state
+    /// for this problem). When the state is a finished run's, <paramref name="finished"/> is that run's result, which the
+    /// optimiser returns as it is; otherwise null, and the optimiser continues from the state (or starts, without one).
+    /// </summary>
+    public static RunRecorder Resumable(string algorithm, FitProblem problem, FitOptions options, ITraceSink? sink, OptimizerState? resumeFrom, ICheckpointSink? checkpoints, out FitResult? finished)
+    {
+        var recorder = new RunRecorder(algorithm, problem, options, sink) { Checkpoints = checkpoints };
+        resumeFrom?.RequireFor(algorithm, problem);
+        finished = null;
+        if (resumeFrom is { Finished: true })
+        {
+            recorder.RestoreBookkeeping(resumeFrom);
+            finished = recorder.FinishFrom(resumeFrom);
+        }
+
+        return recorder;
+    }
+
     /// <summary>The bookkeeping of <see cref="Restore"/> without recomputing ℓ (for a finished state).</summary>
     public void RestoreBookkeeping(OptimizerState state)
     {
