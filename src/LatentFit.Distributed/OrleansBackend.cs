@@ -100,16 +100,6 @@ public sealed class OrleansBackend : IModelExecutionBackend
     public TStats EStep<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, BlockPartition partition, Range blocks, int threads, Func<TStats> create)
         where TStats : ISufficientStatistics<TStats>
     {
-        if (model is not IPortableModel<TParams> portable)
-        {
-            throw new NotSupportedException($"the model ({model.GetType().Name}) cannot be rebuilt on a silo; the orleans backend runs only models that can");
-        }
-
-        if (partition.Rows != data.Rows)
-        {
-            throw new ArgumentException($"the partition cuts {partition.Rows} rows, but the data have {data.Rows}", nameof(partition));
-        }
-
         if (data.ShardStarts.IsEmpty)
         {
             throw new ArgumentException($"{data.Source} is not sharded data: the orleans backend needs data sharded on disk (the shard command), whose shards the silos read", nameof(data));
@@ -122,21 +112,14 @@ public sealed class OrleansBackend : IModelExecutionBackend
             throw new ArgumentException($"{data.Source}: the orleans backend runs in double precision only (the silos read the shards as float64); leave out single precision", nameof(data));
         }
 
-        var (first, count) = blocks.GetOffsetAndLength(partition.Count);
-        if (count == 0)
+        if (PortableCall.Prepare(BackendName, model, theta, data, partition, blocks, create) is not { } shipped)
         {
             return create();
         }
 
-        var recipe = portable.Recipe;
-        var flatTheta = portable.WriteParameters(theta);
-        var empty = create();
-        var flatEmpty = new double[empty.FlatLength];
-        empty.WriteFlat(flatEmpty);
-
-        // One call per shard the range touches, with its blocks counted within the shard (PortableBackend.Pieces,
-        // the in-process reference this backend must equal).
-        var pieces = PortableBackend.Pieces(partition, first..(first + count));
+        // One call per shard the range touches, with its blocks counted within the shard (PortableBackend.Pieces: the
+        // in-process reference this backend must equal cuts them the same way).
+        var pieces = shipped.Pieces;
         var calls = new Task<double[]>[pieces.Count];
         for (int i = 0; i < pieces.Count; i++)
         {
@@ -144,7 +127,7 @@ public sealed class OrleansBackend : IModelExecutionBackend
             var shardBlocks = partition.GroupBlocks(piece.Group);
             int shardBlockCount = shardBlocks.GetOffsetAndLength(partition.Count).Length;
             var (localFirst, localCount) = piece.LocalBlocks.GetOffsetAndLength(shardBlockCount);
-            var request = new EStepRequest(recipe.Kind, recipe.Settings, flatTheta, flatEmpty, localFirst, localCount, partition.TargetRows, partition.RowsIn(shardBlocks), shardBlockCount, threads);
+            var request = new EStepRequest(shipped.Recipe.Kind, shipped.Recipe.Settings, shipped.Theta, shipped.EmptyStatistics, localFirst, localCount, partition.TargetRows, partition.RowsIn(shardBlocks), shardBlockCount, threads);
             calls[i] = CallWithRetries(piece.Group, request);
         }
 

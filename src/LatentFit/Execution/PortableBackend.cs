@@ -44,20 +44,14 @@ public sealed class PortableBackend(Func<ModelRecipe, IPortableEStep> rebuild) :
     public TStats EStep<TParams, TStats>(ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, BlockPartition partition, Range blocks, int threads, Func<TStats> create)
         where TStats : ISufficientStatistics<TStats>
     {
-        var portable = model as IPortableModel<TParams>
-            ?? throw new NotSupportedException($"the {model.GetType().Name} cannot be rebuilt in another process (it is not an IPortableModel), so the {BackendName} backend cannot run its E-step");
-        var (first, count) = ExecutionBackends.Resolve(data, partition, blocks);
-        if (count == 0)
+        if (PortableCall.Prepare(BackendName, model, theta, data, partition, blocks, create) is not { } call)
         {
             return create();
         }
 
         EStepCount++;
-        var empty = create();
-        var emptyFlat = new double[empty.FlatLength];
-        empty.WriteFlat(emptyFlat);
-        var request = PortableWire.EncodeRequest(portable.Recipe, portable.WriteParameters(theta), emptyFlat);
-        var pieces = Pieces(partition, first..(first + count));
+        var request = PortableWire.EncodeRequest(call.Recipe, call.Theta, call.EmptyStatistics);
+        var pieces = call.Pieces;
         var replies = new double[pieces.Count][];
         for (int i = 0; i < pieces.Count; i++)
         {
@@ -149,6 +143,45 @@ public sealed class PortableBackend(Func<ModelRecipe, IPortableEStep> rebuild) :
         }
 
         return total;
+    }
+}
+
+/// <summary>
+/// What a backend that ships E-steps sends for blocks of a partition (<see cref="PortableBackend"/>, and the Orleans
+/// backend): the model's recipe, θ's exact flat form, the flat form of the empty statistics (which carries the
+/// coordinates of anchored statistics) and the groups the blocks touch, each with its blocks counted within the group.
+/// </summary>
+/// <param name="Recipe">What rebuilds the model.</param>
+/// <param name="Theta">θ, as <see cref="IPortableModel{TParams}.WriteParameters"/> wrote it.</param>
+/// <param name="EmptyStatistics">The flat form of the caller's empty statistics.</param>
+/// <param name="Pieces">The groups' shares of the blocks, in group order (<see cref="PortableBackend.Pieces"/>).</param>
+public sealed record PortableCall(ModelRecipe Recipe, double[] Theta, double[] EmptyStatistics, IReadOnlyList<GroupPiece> Pieces)
+{
+    /// <summary>The call for the E-step of <paramref name="model"/> at θ over blocks <paramref name="blocks"/> of <paramref name="partition"/>; null when the range is empty.</summary>
+    /// <param name="backend">The backend's name, for the message when the model cannot be rebuilt.</param>
+    /// <param name="model">The model whose E-step is shipped.</param>
+    /// <param name="theta">θ, the parameters of the E-step.</param>
+    /// <param name="data">The data the partition cuts.</param>
+    /// <param name="partition">The blocks.</param>
+    /// <param name="blocks">The range of blocks to run.</param>
+    /// <param name="create">Makes the empty statistics each block's accumulator starts as.</param>
+    /// <exception cref="NotSupportedException">The model is not an <see cref="IPortableModel{TParams}"/>.</exception>
+    /// <exception cref="ArgumentException">The partition does not cut <paramref name="data"/>'s rows.</exception>
+    public static PortableCall? Prepare<TParams, TStats>(string backend, ILatentVariableModel<TParams, TStats> model, TParams theta, DataSet data, BlockPartition partition, Range blocks, Func<TStats> create)
+        where TStats : ISufficientStatistics<TStats>
+    {
+        var portable = model as IPortableModel<TParams>
+            ?? throw new NotSupportedException($"the {model.GetType().Name} cannot be rebuilt in another process (it is not an IPortableModel), so the {backend} backend cannot run its E-step");
+        var (first, count) = ExecutionBackends.Resolve(data, partition, blocks);
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var empty = create();
+        var emptyFlat = new double[empty.FlatLength];
+        empty.WriteFlat(emptyFlat);
+        return new PortableCall(portable.Recipe, portable.WriteParameters(theta), emptyFlat, PortableBackend.Pieces(partition, first..(first + count)));
     }
 }
 
