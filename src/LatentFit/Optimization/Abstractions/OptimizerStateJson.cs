@@ -27,27 +27,19 @@ public static class OptimizerStateJson
             json.WriteNull("termination");
         }
 
-        json.WritePropertyName("logLikelihood");
-        WriteDouble(json, state.LogLikelihood);
-        json.WritePropertyName("passes");
-        WriteDouble(json, state.Passes);
-        json.WritePropertyName("seconds");
-        WriteDouble(json, state.Seconds);
+        WriteDouble(json, "logLikelihood", state.LogLikelihood);
+        WriteDouble(json, "passes", state.Passes);
+        WriteDouble(json, "seconds", state.Seconds);
         json.WritePropertyName("point");
         WriteVector(json, state.Point);
         var memory = state.Stopping;
         json.WriteStartObject("stopping");
-        json.WritePropertyName("beforeLast");
-        WriteDouble(json, memory.BeforeLast);
-        json.WritePropertyName("last");
-        WriteDouble(json, memory.Last);
+        WriteDouble(json, "beforeLast", memory.BeforeLast);
+        WriteDouble(json, "last", memory.Last);
         json.WriteBoolean("hasLast", memory.HasLast);
-        json.WritePropertyName("rate");
-        WriteDouble(json, memory.Rate);
-        json.WritePropertyName("rateBefore");
-        WriteDouble(json, memory.RateBefore);
-        json.WritePropertyName("gap");
-        WriteDouble(json, memory.Gap);
+        WriteDouble(json, "rate", memory.Rate);
+        WriteDouble(json, "rateBefore", memory.RateBefore);
+        WriteDouble(json, "gap", memory.Gap);
         json.WriteNumber("heldInARow", memory.HeldInARow);
         json.WriteEndObject();
         json.WriteStartObject("history");
@@ -63,14 +55,10 @@ public static class OptimizerStateJson
         {
             json.WriteStartObject();
             json.WriteNumber("iteration", record.Iteration);
-            json.WritePropertyName("logLikelihood");
-            WriteDouble(json, record.LogLikelihood);
-            json.WritePropertyName("gradientNorm");
-            WriteDouble(json, record.GradientNorm);
-            json.WritePropertyName("passes");
-            WriteDouble(json, record.Passes);
-            json.WritePropertyName("seconds");
-            WriteDouble(json, record.Seconds);
+            WriteDouble(json, "logLikelihood", record.LogLikelihood);
+            WriteDouble(json, "gradientNorm", record.GradientNorm);
+            WriteDouble(json, "passes", record.Passes);
+            WriteDouble(json, "seconds", record.Seconds);
             if (record.Note is not null)
             {
                 json.WriteString("note", record.Note);
@@ -138,6 +126,13 @@ public static class OptimizerStateJson
         };
     }
 
+    /// <summary>Writes property <paramref name="name"/> with <paramref name="value"/> as <see cref="WriteDouble(Utf8JsonWriter, double)"/> writes values.</summary>
+    public static void WriteDouble(Utf8JsonWriter json, string name, double value)
+    {
+        json.WritePropertyName(name);
+        WriteDouble(json, value);
+    }
+
     /// <summary>Writes <paramref name="value"/> so that <see cref="ReadDouble"/> gives back its bits.</summary>
     public static void WriteDouble(Utf8JsonWriter json, double value)
     {
@@ -156,7 +151,7 @@ public static class OptimizerStateJson
         }
     }
 
-    /// <summary>A double <see cref="WriteDouble"/> wrote.</summary>
+    /// <summary>A double <see cref="WriteDouble(Utf8JsonWriter, double)"/> wrote.</summary>
     /// <exception cref="FormatException">Neither a number nor NaN/Infinity/-Infinity; the message names <paramref name="field"/>.</exception>
     public static double ReadDouble(JsonElement element, string field) => element.ValueKind switch
     {

@@ -55,12 +55,10 @@ public sealed class LbfgsOptimizer : IResumableOptimizer
     private FitResult Resume(FitProblem problem, OptimizerState state, ICheckpointSink? checkpoints, FitOptions options, ITraceSink? sink, CancellationToken cancellationToken)
     {
         problem.RequireGradient(Name);
-        state.RequireFor(Name, problem);
-        var recorder = new RunRecorder(Name, problem, options, sink) { Checkpoints = checkpoints };
-        if (state.Finished)
+        var recorder = RunRecorder.Resumable(Name, problem, options, sink, state, checkpoints, out var finished);
+        if (finished is not null)
         {
-            recorder.RestoreBookkeeping(state);
-            return recorder.FinishFrom(state);
+            return finished;
         }
 
         var x = state.Point.ToArray();
