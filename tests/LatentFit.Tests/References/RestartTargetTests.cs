@@ -31,9 +31,11 @@ public sealed class RestartTargetTests(ITestOutputHelper output)
         "diabetes/3/full", "thyroid/5/full", "ex4_4_2/5/diag", "ex4_4_2/5/spherical", "wreath/8/tied", "wreath/8/full",
     ];
 
-    // Not met by 10 restarts; run with LATENTFIT_RESTART_TARGETS=all. scikit-learn's n_init = 10 (random_state 0)
-    // finds a higher maximum (by 5.4) from one of its k-means starts that none of LatentFit's reaches.
-    // Move a case to DefaultCases once it passes.
+    // Not met by 10 restarts from seed 0; run with LATENTFIT_RESTART_TARGETS=all. scikit-learn's n_init = 10
+    // (random_state 0) finds a higher maximum (by 5.4) from one of its k-means starts that none of LatentFit's 100 short
+    // runs from seeds 0..99 reaches. About one k-means start in 80 leads there, in scikit-learn and in LatentFit alike
+    // (restart_seeds.json), so a fixed seed makes this a draw: RareMaximum_FoundAtLeastAsOftenAsScikitLearn compares
+    // the chances instead. Move a case to DefaultCases once it passes.
     public static readonly string[] KnownShortfalls = ["diabetes/5/tied"];
     private static readonly Lazy<JsonElement[]> References = new(() =>
     {
@@ -56,6 +58,38 @@ public sealed class RestartTargetTests(ITestOutputHelper output)
         }
 
         return data;
+    }
+
+    /// <summary>
+    /// The known shortfall as a chance: over 40 seeds, `--restarts 10` reaches the diabetes G=5 EEE maximum that
+    /// scikit-learn's n_init = 10 finds from random_state 0 at least as often as scikit-learn does over its
+    /// random_state 0..39 (8 of 40, restart_seeds.json). LatentFit's seeds are 100 apart, since restart r of seed s
+    /// draws from seed s + r and small EM makes 100 starts: no two fits share a start.
+    /// </summary>
+    [Fact]
+    public void RareMaximum_FoundAtLeastAsOftenAsScikitLearn()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "References", "restart_seeds.json")));
+        var reference = document.RootElement;
+        int seeds = reference.GetProperty("seeds").GetInt32(), sklearnHits = reference.GetProperty("hits").GetInt32();
+        double best = reference.GetProperty("best").GetDouble();
+        Assert.True(CovarianceStructure.TryParse(reference.GetProperty("covariance").GetString()!, out var structure));
+        var data = ReferenceData.Load(reference.GetProperty("dataset").GetString()!);
+        var options = new FitOptions { RelativeTolerance = 1e-10, MaxIterations = 100_000 };
+
+        int hits = 0;
+        double highest = double.NegativeInfinity;
+        for (int i = 0; i < seeds; i++)
+        {
+            var settings = new GaussianMixtureFitSettings { Data = data, Components = reference.GetProperty("k").GetInt32(), Structure = structure, Restarts = 10, Seed = 100 * i };
+            double loglik = GaussianMixtureFitter.Fit(settings, new ExpectationMaximizationOptimizer(), options).Result.LogLikelihood;
+            hits += loglik >= best - Slack ? 1 : 0;
+            highest = Math.Max(highest, loglik);
+        }
+
+        output.WriteLine($"LatentFit reached {best:F4} from {hits} of {seeds} seeds, scikit-learn from {sklearnHits} of {seeds}; LatentFit's highest {highest:F4}");
+        Assert.True(highest <= best + Slack, $"LatentFit found {highest:R}, above every scikit-learn run's {best:R}: the reference needs a look");
+        Assert.True(hits >= sklearnHits, $"LatentFit reached the maximum from {hits} of {seeds} seeds, scikit-learn from {sklearnHits}");
     }
 
     [Theory]
