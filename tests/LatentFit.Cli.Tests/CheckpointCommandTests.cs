@@ -44,7 +44,7 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
         {
             File.Delete(checkpoint);
             File.Delete(resumedPath);
-            using (var child = StartCli([.. common, "-o", resumedPath, "--checkpoint", checkpoint, "--checkpoint-every", "0"]))
+            using (var child = CliRunner.Start([.. common, "-o", resumedPath, "--checkpoint", checkpoint, "--checkpoint-every", "0"]))
             {
                 var clock = Stopwatch.StartNew();
                 while (!File.Exists(checkpoint) && !child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(30))
@@ -210,7 +210,7 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
 
         // A child with AVX-512 switched off computes on the 256-bit path; on a machine without AVX-512 both paths are
         // the same and there is nothing to refuse.
-        using (var child = StartCli([.. IrisShortFit, "--checkpoint", checkpoint], ("DOTNET_EnableAVX512", "0")))
+        using (var child = CliRunner.Start([.. IrisShortFit, "--checkpoint", checkpoint], ("DOTNET_EnableAVX512", "0")))
         {
             child.WaitForExit();
             Assert.Equal(0, child.ExitCode);
@@ -227,31 +227,6 @@ public sealed class CheckpointCommandTests(ITestOutputHelper output)
         (code, _, error) = CliRunner.Run([.. IrisShortFit, "--resume", checkpoint]);
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains($"its E-step kernel path (the machine's SIMD width, on which the last bits of ℓ depend) is \"{theirs}\", this run's is \"{ours}\"", error, StringComparison.Ordinal);
-    }
-
-    private static Process StartCli(string[] args, params (string Name, string Value)[] environment)
-    {
-        // The CLI built beside the tests, run by the same dotnet host as a separate process, so that it can be killed.
-        string cli = Path.Combine(AppContext.BaseDirectory, "LatentFit.Cli.dll");
-        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
-        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(cli);
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 
     private static JsonObject ReadFit(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LatentFit.Cli;
 using Spectre.Console;
 
@@ -20,6 +21,50 @@ internal static class CliRunner
         var error = new StringWriter();
         int code = CliApplication.Run(args, console, error);
         return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>
+    /// The CLI as a separate process (output read and dropped), with extra environment variables: for what needs a
+    /// process of its own (a kill, a memory limit, the instruction sets).
+    /// </summary>
+    public static Process Start(string[] args, params (string Name, string Value)[] environment)
+    {
+        var process = Process.Start(StartInfo(args, environment))!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>The CLI as a separate process with extra environment variables, to its end: its exit code and output.</summary>
+    public static (int Code, string Out, string Err) RunProcess(string[] args, params (string Name, string Value)[] environment)
+    {
+        using var process = Process.Start(StartInfo(args, environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        string error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output.Result, error);
+    }
+
+    private static ProcessStartInfo StartInfo(string[] args, (string Name, string Value)[] environment)
+    {
+        // The CLI built beside the tests, run by the same dotnet host.
+        string cli = Path.Combine(AppContext.BaseDirectory, "LatentFit.Cli.dll");
+        string host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path ? path : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(cli);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return start;
     }
 }
 

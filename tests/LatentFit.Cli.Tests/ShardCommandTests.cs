@@ -103,6 +103,38 @@ public sealed class ShardCommandTests
         Assert.Contains("(1 shards)", Run("shard", "--data", directory, "--shards", "1", "--output", temp.File("again")));
     }
 
+    /// <summary>
+    /// Under a memory limit (a 32 MiB heap, <c>DOTNET_GCHeapHardLimit</c>, as a container's limit would set it), shards of
+    /// 63 MiB fit out of core in double precision, while single precision, which would convert them into a float32 array
+    /// of 32 MiB (without the check the process aborts with "Out of memory.", exit 134), is refused at once with the
+    /// reason and what to do instead.
+    /// </summary>
+    [Fact]
+    public void MemoryLimit_DoublePrecisionFitsOutOfCore_SinglePrecisionCopyRefusedAtOnce()
+    {
+        using var temp = new TempDirectory();
+        const int rows = 520_000, dimension = 16;
+        var random = new Random(5);
+        var values = new double[rows * dimension];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i / dimension % 2 * 6) + random.NextDouble();
+        }
+
+        string directory = temp.File("shards");
+        LatentFit.Data.Shards.ShardWriter.Write(new LatentFit.Data.DataSet("generated", [.. Enumerable.Range(1, dimension).Select(c => $"x{c}")], values, rows), 2, directory);
+        (string, string) limit = ("DOTNET_GCHeapHardLimit", "0x2000000");
+        string[] fit = ["fit", "--data", directory, "-k", "2", "--max-iter", "2", "--standard-errors", "no", "--init-method", "random"];
+
+        var single = CliRunner.RunProcess([.. fit, "--precision", "single"], limit);
+        Assert.Equal(ExitCodes.BadInput, single.Code);
+        Assert.Contains($"{directory}: single precision converts the shards' 520,000 × 16 values into a float32 array in memory (32 MiB), more than three quarters of the 32 MiB this process may use; leave out --precision single", single.Err, StringComparison.Ordinal);
+
+        var twice = CliRunner.RunProcess(fit, limit);
+        Assert.True(twice.Code == 0, twice.Err);
+        Assert.Contains("log-likelihood", twice.Out, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DataDirectory_ColumnsOrRolesOtherThanTheShards_RefusedNamingTheFolder()
     {

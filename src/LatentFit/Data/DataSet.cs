@@ -304,6 +304,10 @@ public sealed class DataSet
 
     private double[] CopyMappedValues()
     {
+        _mapped!.RequireRoomFor(
+            (long)Rows * Dimension * sizeof(double),
+            $"this command copies all {Rows:N0} × {Dimension} of the shards' values into memory",
+            "run it on fewer rows, or on a machine with more memory");
         var all = new double[Rows * Dimension];
         _mapped!.CopyTo(0, Rows, all);
         return all;
@@ -604,13 +608,23 @@ public sealed class DataSet
     /// The same data in single precision: float32 offsets from the column means (computed in float64), so a large
     /// common offset costs no digits. Each value then carries a relative error of about 6e-8 of its distance from the mean.
     /// </summary>
-    /// <remarks>Values mapped from shard files are converted into a float32 array in memory (half their size on disk).</remarks>
+    /// <remarks>
+    /// Values mapped from shard files are converted into a float32 array in memory (half their size on disk), refused
+    /// when that is more than three quarters of the memory this process may use.
+    /// </remarks>
+    /// <exception cref="DataFormatException">The data are mapped from shards too large to convert in memory.</exception>
     public DataSet ToSinglePrecision()
     {
         if (_singleValues is not null)
         {
             return this;
         }
+
+        // Before the pass for the means: refused at once, not after reading every shard.
+        _mapped?.RequireRoomFor(
+            (long)Rows * Dimension * sizeof(float),
+            $"single precision converts the shards' {Rows:N0} × {Dimension} values into a float32 array in memory",
+            "leave out --precision single: in double precision the shards are read where they lie (memory-mapped), however large");
 
         // The mean of each column's present cells (all rows when none is missing, summed in the same order).
         var origin = new double[Dimension];

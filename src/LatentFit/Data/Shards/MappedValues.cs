@@ -18,14 +18,42 @@ internal sealed unsafe class MappedValues
     private readonly ShardMapping[] _shards;
     private readonly int[] _starts;
 
-    /// <summary>Values of <paramref name="shards"/> in order, shard s holding rows <paramref name="starts"/>[s] onwards.</summary>
-    public MappedValues(ShardMapping[] shards, int[] starts, int rows, int dimension)
+    /// <summary>Values of <paramref name="shards"/> in order, shard s holding rows <paramref name="starts"/>[s] onwards, read from <paramref name="source"/> (named in messages).</summary>
+    public MappedValues(ShardMapping[] shards, int[] starts, int rows, int dimension, string source)
     {
         _shards = shards;
         _starts = starts;
         Rows = rows;
         Dimension = dimension;
+        Source = source;
     }
+
+    /// <summary>The shard directory or file, named in messages.</summary>
+    public string Source { get; }
+
+    /// <summary>
+    /// Refuses to copy <paramref name="bytes"/> of these values into memory when that is more than three quarters of
+    /// what this process may use: the runtime's <see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>, which is the
+    /// container's or cgroup's memory limit (or <c>DOTNET_GCHeapHardLimit</c>) where there is one, else the machine's
+    /// memory. Shards are mapped so that data larger than memory can be fitted (their pages are the file's, not the
+    /// heap's); a copy of all of them would instead end in an out-of-memory failure that names nothing. A copy that
+    /// leaves a quarter for the rest of the fit goes ahead.
+    /// </summary>
+    /// <param name="bytes">The copy's size.</param>
+    /// <param name="what">What makes the copy, as the start of a sentence ("single precision converts …").</param>
+    /// <param name="advice">What the user can do instead.</param>
+    /// <exception cref="DataFormatException">The copy would take more than three quarters of the memory available.</exception>
+    public void RequireRoomFor(long bytes, string what, string advice)
+    {
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available / 4 * 3)
+        {
+            throw new DataFormatException(
+                $"{Source}: {what} ({MiB(bytes)}), more than three quarters of the {MiB(available)} this process may use; {advice}", Source);
+        }
+    }
+
+    private static string MiB(long bytes) => $"{bytes / 1048576.0:N0} MiB";
 
     /// <summary>Number of rows N.</summary>
     public int Rows { get; }
@@ -62,6 +90,10 @@ internal sealed unsafe class MappedValues
             return new ReadOnlySpan<double>(_shards[shard].Values + ((long)(start - _starts[shard]) * Dimension), count * Dimension);
         }
 
+        RequireRoomFor(
+            (long)count * Dimension * sizeof(double),
+            $"rows {start + 1}–{start + count}, which span shards, would be copied into memory as one block",
+            "a pass that cuts its blocks at the shards' boundaries copies nothing (write the data as fewer shards, or in one, for a command that reads them as one block)");
         var copy = new double[count * Dimension];
         CopyTo(start, count, copy);
         Interlocked.Add(ref _copiedRows, count);

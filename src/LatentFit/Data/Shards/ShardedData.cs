@@ -45,7 +45,7 @@ public static class ShardedData
         }
 
         var starts = manifest.Shards.Select(e => e.FirstRow).ToArray();
-        var values = new MappedValues([.. shards.Select(s => s.Mapping)], starts, manifest.Rows, d);
+        var values = new MappedValues([.. shards.Select(s => s.Mapping)], starts, manifest.Rows, d, directory);
         return new DataSet(directory, manifest.ColumnNames, values, weights, Layout(manifest, missing, sequenceStarts.ToArray(), ids?.ToArray()) with { ShardStarts = starts });
     }
 
@@ -108,7 +108,7 @@ public static class ShardedData
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(shard, manifest.Shards.Count);
         var entry = manifest.Shards[shard];
         var content = ReadShard(directory, manifest, entry);
-        var values = new MappedValues([content.Mapping], [0], entry.Rows, manifest.Dimension);
+        var values = new MappedValues([content.Mapping], [0], entry.Rows, manifest.Dimension, Path.Combine(directory, entry.File));
         return new DataSet(Path.Combine(directory, entry.File), manifest.ColumnNames, values, content.Weights, Layout(manifest, content.Missing, content.SequenceStarts, content.SequenceIds));
     }
 
