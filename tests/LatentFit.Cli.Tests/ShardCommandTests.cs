@@ -107,7 +107,7 @@ public sealed class ShardCommandTests
     /// Under a memory limit (a 32 MiB heap, <c>DOTNET_GCHeapHardLimit</c>, as a container's limit would set it), shards of
     /// 63 MiB fit out of core in double precision, while single precision, which would convert them into a float32 array
     /// of 32 MiB (without the check the process aborts with "Out of memory.", exit 134), is refused at once with the
-    /// reason and what to do instead.
+    /// reason and what to do instead; so is an hmm's single sequence across the shards.
     /// </summary>
     [Fact]
     public void MemoryLimit_DoublePrecisionFitsOutOfCore_SinglePrecisionCopyRefusedAtOnce()
@@ -133,6 +133,11 @@ public sealed class ShardCommandTests
         var twice = CliRunner.RunProcess(fit, limit);
         Assert.True(twice.Code == 0, twice.Err);
         Assert.Contains("log-likelihood", twice.Out, StringComparison.Ordinal);
+
+        // An hmm without sequence ids reads all rows as one sequence, one block across both shards: a copy, refused too.
+        var oneSequence = CliRunner.RunProcess(["fit", "--data", directory, "--model", "hmm", "-k", "2", "--max-iter", "1", "--standard-errors", "no"], limit);
+        Assert.Equal(ExitCodes.BadInput, oneSequence.Code);
+        Assert.Contains($"{directory}: rows 1–520000, which span shards, would be copied into memory as one block (63 MiB)", oneSequence.Err, StringComparison.Ordinal);
     }
 
     [Fact]

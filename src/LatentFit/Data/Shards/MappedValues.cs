@@ -93,7 +93,7 @@ internal sealed unsafe class MappedValues
         RequireRoomFor(
             (long)count * Dimension * sizeof(double),
             $"rows {start + 1}–{start + count}, which span shards, would be copied into memory as one block",
-            "a pass that cuts its blocks at the shards' boundaries copies nothing (write the data as fewer shards, or in one, for a command that reads them as one block)");
+            "blocks within one shard are read where they lie (an hmm without --sequence-column reads all rows as one sequence, and decode all rows as one block: give them the data in one shard, `latentfit shard --shards 1`, or with sequence ids)");
         var copy = new double[count * Dimension];
         CopyTo(start, count, copy);
         Interlocked.Add(ref _copiedRows, count);
