@@ -45,6 +45,12 @@ internal sealed unsafe class MappedValues
     /// <exception cref="DataFormatException">The copy would take more than three quarters of the memory available.</exception>
     public void RequireRoomFor(long bytes, string what, string advice)
     {
+        // A block-sized copy (a pass's mini-batch across a shard boundary) is not worth asking the runtime about.
+        if (bytes <= 1 << 20)
+        {
+            return;
+        }
+
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available / 4 * 3)
         {
