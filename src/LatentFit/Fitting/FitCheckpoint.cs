@@ -133,11 +133,15 @@ public static class FitCheckpoint
 
         Mix((ulong)data.Rows);
         Mix((ulong)data.Dimension);
+        // Row by row (the values the indexer gives, a row's span at a time: for mapped shards one lookup of the shard a
+        // row instead of one a value).
+        var values = new double[data.Dimension];
         for (int row = 0; row < data.Rows; row++)
         {
-            for (int column = 0; column < data.Dimension; column++)
+            data.CopyRow(row, values);
+            foreach (double value in values)
             {
-                Mix((ulong)BitConverter.DoubleToInt64Bits(data[row, column]));
+                Mix((ulong)BitConverter.DoubleToInt64Bits(value));
             }
         }
 
