@@ -70,14 +70,18 @@ public abstract class CovarianceStructure
     internal abstract CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension);
 
     /// <summary>logp[k·B + n] = log N(xₙ | μₖ, Σₖ) for every row n of the block of B rows (component by component).</summary>
-    internal abstract void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities);
+    /// <remarks>In float64, or in float32 from a float32 block (<see cref="ColumnBlock.LogDensities{TOut}"/>).</remarks>
+    internal abstract void LogDensities<TOut>(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<TOut> logDensities)
+        where TOut : unmanaged;
 
     /// <summary>
     /// With responsibilities rₙₖ at [k·B + n] (component by component), adds the first moments Σₙ wₙrₙₖ(xₙ − cₖ) to
     /// <paramref name="firstMoments"/> (K×D) and the scatter
     /// Σₙ wₙrₙₖ(xₙ − cₖ)(xₙ − cₖ)ᵀ (or its diagonal or trace) to <paramref name="scatter"/>, about the centres cₖ.
     /// </summary>
-    internal abstract void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter);
+    /// <remarks>The responsibilities in float64, or in float32 for a float32 block.</remarks>
+    internal abstract void AccumulateMoments<TIn>(DataBlock rows, ColumnBlock block, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+        where TIn : unmanaged;
 
     /// <summary>
     /// M-step for the covariances. With <paramref name="centreAtNewMeans"/> (EM's usual update) the scatter is

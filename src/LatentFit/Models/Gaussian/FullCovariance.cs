@@ -51,7 +51,7 @@ public sealed class FullCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities)
+    internal override void LogDensities<TOut>(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<TOut> logDensities)
     {
         int dimension = block.Dimension;
         int size = dimension * dimension;
@@ -63,7 +63,7 @@ public sealed class FullCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+    internal override void AccumulateMoments<TIn>(DataBlock rows, ColumnBlock block, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
         int size = dimension * dimension;

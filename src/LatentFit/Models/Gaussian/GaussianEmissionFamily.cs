@@ -442,14 +442,29 @@ public sealed class GaussianEmissionFamily :
         CovarianceFactors factors,
         double[] centres,
         GaussianEmissionStatistics into,
-        ColumnBlock columns) : IEmissionWorkspace
+        ColumnBlock columns) : ISinglePrecisionEmissionWorkspace
     {
+        public bool ComputesInSingle => columns is ColumnBlock<float>;
+
         public void Load(DataBlock block) => columns.Load(block);
 
-        public void LogDensities(DataBlock block, Span<double> logDensities) =>
+        public void LogDensities(DataBlock block, Span<double> logDensities) => LogDensitiesIn(logDensities);
+
+        public void LogDensities(DataBlock block, Span<float> logDensities) => LogDensitiesIn(logDensities);
+
+        public void Accumulate(DataBlock block, ReadOnlySpan<double> posteriors) => AccumulateFrom(block, posteriors);
+
+        public void Accumulate(DataBlock block, ReadOnlySpan<float> posteriors) => AccumulateFrom(block, posteriors);
+
+        // The float32 kernels leave the normalisers out (ColumnBlock.LogDensities).
+        public void LogDensityConstants(Span<double> constants) => factors.LogNormalizers.CopyTo(constants);
+
+        private void LogDensitiesIn<TOut>(Span<TOut> logDensities)
+            where TOut : unmanaged =>
             family.Structure.LogDensities(factors, emission.Means, family.Components, columns, logDensities);
 
-        public void Accumulate(DataBlock block, ReadOnlySpan<double> posteriors) =>
+        private void AccumulateFrom<TIn>(DataBlock block, ReadOnlySpan<TIn> posteriors)
+            where TIn : unmanaged =>
             family.Structure.AccumulateMoments(block, columns, posteriors, centres, family.Components, into.FirstMoments, into.Scatter);
 
         public void Dispose() => columns.Dispose();

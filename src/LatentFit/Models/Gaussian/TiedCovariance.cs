@@ -46,7 +46,7 @@ public sealed class TiedCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void LogDensities(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<double> logDensities)
+    internal override void LogDensities<TOut>(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<TOut> logDensities)
     {
         int dimension = block.Dimension;
         for (int k = 0; k < components; k++)
@@ -57,7 +57,7 @@ public sealed class TiedCovariance : CovarianceStructure
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal override void AccumulateMoments(DataBlock rows, ColumnBlock block, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
+    internal override void AccumulateMoments<TIn>(DataBlock rows, ColumnBlock block, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
         for (int k = 0; k < components; k++)

@@ -62,11 +62,17 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         }
 
         int blockRows = Family.BlockRows(rows.Precision);
+        using var workspace = Family.CreateWorkspace(emission, into.Emission, Math.Min(blockRows, rows.Rows), rows.Precision);
+        if (observer is null && workspace is ISinglePrecisionEmissionWorkspace { ComputesInSingle: true } single)
+        {
+            AccumulateInSingle(single, logWeights, blockRows, rows, into);
+            return;
+        }
+
         var buffer = ArrayPool<double>.Shared.Rent(Math.Min(blockRows, rows.Rows) * k);
         var maxima = ArrayPool<double>.Shared.Rent(2 * blockRows);
         try
         {
-            using var workspace = Family.CreateWorkspace(emission, into.Emission, Math.Min(blockRows, rows.Rows), rows.Precision);
             for (int start = 0; start < rows.Rows; start += blockRows)
             {
                 int count = Math.Min(blockRows, rows.Rows - start);
@@ -83,6 +89,38 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         {
             ArrayPool<double>.Shared.Return(buffer);
             ArrayPool<double>.Shared.Return(maxima);
+        }
+    }
+
+    /// <summary>
+    /// The same in float32 for single-precision data: log-densities, posterior and responsibilities in float32 (see
+    /// <see cref="MixturePosterior.Responsibilities(DataBlock, Span{float}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{float}, IMixtureTotals)"/>);
+    /// not with an observer, which reads float64 responsibilities.
+    /// </summary>
+    private void AccumulateInSingle(ISinglePrecisionEmissionWorkspace workspace, ReadOnlySpan<double> logWeights, int blockRows, DataBlock rows, IMixtureTotals into)
+    {
+        int k = logWeights.Length;
+        var buffer = ArrayPool<float>.Shared.Rent(Math.Min(blockRows, rows.Rows) * k);
+        var scratch = ArrayPool<float>.Shared.Rent(3 * blockRows);
+        var constants = new double[k];
+        workspace.LogDensityConstants(constants);
+        try
+        {
+            for (int start = 0; start < rows.Rows; start += blockRows)
+            {
+                int count = Math.Min(blockRows, rows.Rows - start);
+                var block = rows.Slice(start, count);
+                var logDensities = buffer.AsSpan(0, count * k);
+                workspace.Load(block);
+                workspace.LogDensities(block, logDensities);
+                MixturePosterior.Responsibilities(block, logDensities, logWeights, constants, scratch.AsSpan(0, 3 * count), into);
+                workspace.Accumulate(block, logDensities);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 

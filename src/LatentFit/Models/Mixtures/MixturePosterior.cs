@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -40,6 +41,15 @@ internal static class MixturePosterior
     // exponential) are set to 0 (see ExpFlushingUnderflow).
     private const double ExpFloor = -700;
     private static readonly double FlushBelow = 2 * Math.Exp(ExpFloor);
+
+    // The float32 posterior's floor: e⁻⁸⁰ ≈ 1.8e-35, three orders of magnitude above float32's smallest normal number
+    // (1.2e-38), so that a responsibility times a centred value stays normal; at or below twice it a responsibility is 0
+    // (as ExpFloor and FlushBelow in float64).
+    private const float ExpFloorSingle = -80f;
+    private static readonly float FlushBelowSingle = 2 * MathF.Exp(ExpFloorSingle);
+
+    // 2⁷: the float32 posterior's constants are split into a multiple of 2⁻⁷ and a factor (see Responsibilities).
+    private const double CoarseGrid = 128;
 
     // Components whose per-lane sums of the fused responsibilities fit on the stack.
     private const int MaxRegisterComponents = 128;
@@ -116,6 +126,179 @@ internal static class MixturePosterior
         {
             componentWeights[j] += TLanes.Sum(componentSums[j]);
         }
+    }
+
+    /// <summary>
+    /// The posterior of a block of single-precision rows in float32 (issue 13): the log-densities come in float32
+    /// without their constants (<see cref="Emissions.ISinglePrecisionEmissionWorkspace"/>), the responsibilities go out
+    /// in float32 for the float32 moment kernels, and the exponentials and sums run on twice the lanes of float64.
+    /// <para>
+    /// ℓ is kept free of float32's systematic rounding. A value u + c on the grid of its
+    /// binade, with c a constant rounded to float32, rounds the same way for every row of the binade: summed over N rows
+    /// that is a bias, not noise (with the normaliser added in float32 by the kernels, ℓ moved by 4.4e-9 of itself at
+    /// the start of the D = 16, N = 200,000 benchmark, against 1.3e-10 for the float32 kernels' own rounding). So each
+    /// component's constant aₖ = log αₖ + its normaliser is split into ãₖ, a multiple of 2⁻⁷ (which a value below 2¹⁷
+    /// in size takes exactly, or rounding only its own random low bits), and a factor fₖ = exp(aₖ − ãₖ) on the
+    /// exponentials; each row's log marginal is v* + log Σₖ fₖ exp(vₖ − v*), with v* its largest coarse term, the two
+    /// parts summed in float64 (log Σ ≥ 0 is often below half an ulp of v*); and ℓ takes back
+    /// Σₖ (aₖ − ãₖ − log fₖ)nₖ, the first-order effect of fₖ's rounding to float32 (∂ℓ/∂ log fₖ = nₖ). nₖ is summed in
+    /// float32 within the block, as the float32 moments are. The responsibilities carry fₖ's rounding (6e-8 of each at
+    /// most) besides float32's own. Rows that no component explains, and NaN, are handled as in float64. Checked against
+    /// the float64 posterior on the same float32 log-densities in the tests.
+    /// </para>
+    /// </summary>
+    /// <param name="block">The block's rows (their count B and row weights).</param>
+    /// <param name="logDensities">log pₖ(xₙ) less its constant at [k·B + n] in, the responsibilities out.</param>
+    /// <param name="logWeights">log αₖ.</param>
+    /// <param name="constants">Each component's constant left out of <paramref name="logDensities"/> (<see cref="Emissions.ISinglePrecisionEmissionWorkspace.LogDensityConstants"/>).</param>
+    /// <param name="scratch">At least 3B floats: the row weights in float32 and the two parts of each row's term of ℓ.</param>
+    /// <param name="into">The statistics that take ℓ, the total weight and nₖ.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Responsibilities(DataBlock block, Span<float> logDensities, ReadOnlySpan<double> logWeights, ReadOnlySpan<double> constants, Span<float> scratch, IMixtureTotals into)
+    {
+        int k = logWeights.Length, b = block.Rows;
+        if (KernelPath.Bits > 0 && b % (KernelPath.Bits / 32) == 0 && k <= MaxRegisterComponents)
+        {
+            switch (KernelPath.Bits)
+            {
+                case 512:
+                    ResponsibilitiesSingleRegisters<Lanes512<float>, Vector512<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    break;
+                case 256:
+                    ResponsibilitiesSingleRegisters<Lanes256<float>, Vector256<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    break;
+                default:
+                    ResponsibilitiesSingleRegisters<Lanes128<float>, Vector128<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    break;
+            }
+
+            return;
+        }
+
+        // A block the registers do not take (rows not a whole number of vectors, or no SIMD): the float64 posterior on
+        // the widened values with their constants added in float64, narrowed after.
+        var wide = ArrayPool<double>.Shared.Rent(k * b);
+        var maxima = ArrayPool<double>.Shared.Rent(2 * b);
+        try
+        {
+            var values = wide.AsSpan(0, k * b);
+            TensorPrimitives.ConvertChecked<float, double>(logDensities[..(k * b)], values);
+            for (int j = 0; j < k; j++)
+            {
+                TensorPrimitives.Add(values.Slice(j * b, b), constants[j], values.Slice(j * b, b));
+            }
+
+            Responsibilities(block, values, logWeights, maxima.AsSpan(0, 2 * b), into);
+            TensorPrimitives.ConvertTruncating<double, float>(values, logDensities[..(k * b)]);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(wide);
+            ArrayPool<double>.Shared.Return(maxima);
+        }
+    }
+
+    /// <summary>The float32 posterior in one sweep over the block, a register's width of rows at a time (any width), as in float64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ResponsibilitiesSingleRegisters<TLanes, TVector>(DataBlock block, Span<float> logDensities, ReadOnlySpan<double> logWeights, ReadOnlySpan<double> constants, Span<float> scratch, IMixtureTotals into)
+        where TLanes : struct, ILanes<TVector, float>
+        where TVector : unmanaged
+    {
+        int k = logWeights.Length, b = block.Rows, width = TLanes.Count;
+        var smallest = TLanes.Broadcast(FlushBelowSingle);
+        var floor = TLanes.Broadcast(ExpFloorSingle);
+        var one = TLanes.Broadcast(1f);
+
+        // Each constant aₖ = log αₖ + its normaliser as a coarse part ãₖ on a grid of 2⁻⁷, which a float32 value below
+        // 2¹⁷ in size takes with no rounding or with the value's own (random) low bits rounded, and a factor
+        // fₖ = exp(aₖ − ãₖ) ∈ [e^−1/256, e^1/256] applied to the exponentials.
+        Span<float> rounded = stackalloc float[k];
+        Span<float> factors = stackalloc float[k];
+        for (int j = 0; j < k; j++)
+        {
+            double constant = logWeights[j] + constants[j];
+            rounded[j] = (float)(Math.Round(constant * CoarseGrid) / CoarseGrid);
+            factors[j] = (float)Math.Exp(constant - rounded[j]);
+        }
+
+        Span<TVector> componentSums = stackalloc TVector[k];
+        componentSums.Fill(TLanes.Zero);
+        var weights = block.RowWeights;
+        var rowWeights = scratch[..b];
+        var largest = scratch.Slice(b, b);
+        var logSum = scratch.Slice(2 * b, b);
+        if (!weights.IsEmpty)
+        {
+            TensorPrimitives.ConvertTruncating<double, float>(weights, rowWeights);
+        }
+
+        ref float p = ref MemoryMarshal.GetReference(logDensities);
+        ref float w = ref MemoryMarshal.GetReference(rowWeights);
+        for (int n = 0; n < b; n += width)
+        {
+            var max = TLanes.Broadcast(float.NegativeInfinity);
+            for (int j = 0; j < k; j++)
+            {
+                nuint at = (nuint)((j * b) + n);
+                var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(rounded[j]));
+                TLanes.Store(value, ref p, at);
+                max = TLanes.Max(max, value);
+            }
+
+            if (!TLanes.AllFinite(max))
+            {
+                into.LogLikelihood = double.NegativeInfinity;
+                logDensities[..(k * b)].Clear();
+                return;
+            }
+
+            var sum = TLanes.Zero;
+            for (int j = 0; j < k; j++)
+            {
+                nuint at = (nuint)((j * b) + n);
+                // eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential gives 1 + 2⁻²³ at d = 0 (every row's
+                // largest term): left so, ℓ would gain 1.2e-7 a row (0.025 at N = 200,000).
+                var e = TLanes.Exp(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
+                e = TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factors[j])), smallest);
+                TLanes.Store(e, ref p, at);
+                sum = TLanes.Add(sum, e);
+            }
+
+            var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1f) : TLanes.Load(ref w, (nuint)n);
+            var reciprocal = TLanes.Divide(TLanes.Broadcast(1f), sum);
+            for (int j = 0; j < k; j++)
+            {
+                nuint at = (nuint)((j * b) + n);
+                var r = TLanes.Multiply(TLanes.Load(ref p, at), reciprocal);
+                TLanes.Store(r, ref p, at);
+                componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
+            }
+
+            TLanes.Store(max, ref MemoryMarshal.GetReference(largest), (nuint)n);
+            TLanes.Store(TLanes.Log(sum), ref MemoryMarshal.GetReference(logSum), (nuint)n);
+        }
+
+        // ℓ in float64, row by row in order.
+        double logLikelihood = 0;
+        for (int n = 0; n < b; n++)
+        {
+            double term = (double)largest[n] + logSum[n];
+            logLikelihood += weights.IsEmpty ? term : term * weights[n];
+        }
+
+        var componentWeights = into.ComponentWeights;
+        for (int j = 0; j < k; j++)
+        {
+            double occupancy = TLanes.Sum(componentSums[j]);
+            componentWeights[j] += occupancy;
+
+            // The first-order correction for the factor's rounding to float32 (see Responsibilities).
+            logLikelihood += (logWeights[j] + constants[j] - rounded[j] - Math.Log(factors[j])) * occupancy;
+        }
+
+        into.LogLikelihood += logLikelihood;
+        into.Weight += weights.IsEmpty ? b : TensorPrimitives.Sum(weights);
     }
 
     /// <summary>

@@ -8,10 +8,20 @@ namespace LatentFit.Numerics.Kernels;
 /// <summary>The log-density kernels: ‖L⁻¹(x − μ)‖² for full and tied covariances, the scaled squares for diagonal and spherical ones.</summary>
 internal sealed partial class ColumnBlock<T>
 {
-    /// <summary>normalizer − ½ squared into <paramref name="logDensities"/>, from squared terms in T (the SIMD-library path).</summary>
-    private static void FinishLogDensities(ReadOnlySpan<T> squared, double normalizer, Span<double> logDensities)
+    /// <summary>
+    /// normalizer − ½ squared into <paramref name="logDensities"/>, from squared terms in T (the SIMD-library path): in
+    /// float64, or −½ squared alone when the output is float32 (see <see cref="ColumnBlock.LogDensities{TOut}"/>).
+    /// </summary>
+    private static void FinishLogDensities<TOut>(ReadOnlySpan<T> squared, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged
     {
-        var target = logDensities[..squared.Length];
+        if (typeof(TOut) != typeof(double))
+        {
+            TensorPrimitives.Multiply(squared, Of(-0.5), MemoryMarshal.Cast<TOut, T>(logDensities)[..squared.Length]);
+            return;
+        }
+
+        var target = MemoryMarshal.Cast<TOut, double>(logDensities)[..squared.Length];
         if (typeof(T) != typeof(double))
         {
             TensorPrimitives.ConvertTruncating<T, double>(squared, target);
@@ -21,9 +31,37 @@ internal sealed partial class ColumnBlock<T>
         TensorPrimitives.Add(target, normalizer, target);
     }
 
-    /// <summary>A B-long buffer for squared terms: the float64 output itself, or float32 scratch to be widened after.</summary>
-    private Span<T> SquaredBuffer(Span<double> logDensities) =>
-        typeof(T) == typeof(double) ? MemoryMarshal.Cast<double, T>(logDensities[..Rows]) : _sum.AsSpan(0, Rows);
+    /// <summary>A B-long buffer for squared terms: the output itself when it is in T, or scratch to be widened after.</summary>
+    private Span<T> SquaredBuffer<TOut>(Span<TOut> logDensities)
+        where TOut : unmanaged =>
+        typeof(TOut) == typeof(T) ? MemoryMarshal.Cast<TOut, T>(logDensities[..Rows]) : _sum.AsSpan(0, Rows);
+
+    /// <summary>Refuses float output from a float64 block: the log-densities are written in float64, or in the block's float32.</summary>
+    private static void RequireOutput<TOut>()
+        where TOut : unmanaged
+    {
+        if (typeof(TOut) != typeof(double) && typeof(TOut) != typeof(T))
+        {
+            throw new ArgumentException($"a {typeof(T).Name} block writes or reads double, or its own {typeof(T).Name}, not {typeof(TOut).Name}");
+        }
+    }
+
+    /// <summary>normalizer − ½·squared for one register of rows at target[offset..] in float64, or −½·squared alone in float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLogDensities<TLanes, TVector, TOut>(TVector squared, double normalizer, ref TOut target, nuint offset)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where TOut : unmanaged
+    {
+        if (typeof(TOut) == typeof(double))
+        {
+            TLanes.StoreLogDensities(squared, normalizer, ref Unsafe.As<TOut, double>(ref target), offset);
+        }
+        else
+        {
+            TLanes.Store(TLanes.Multiply(squared, TLanes.Broadcast(Of(-0.5))), ref Unsafe.As<TOut, T>(ref target), offset);
+        }
+    }
 
     /// <summary>The parameters in T: the same memory in float64, rounded into the block's buffer in float32.</summary>
     private ReadOnlySpan<T> InPrecision(ReadOnlySpan<double> values)
@@ -78,21 +116,22 @@ internal sealed partial class ColumnBlock<T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities)
+    public override void LogDensities<TOut>(ReadOnlySpan<double> inverseFactor, double normalizer, Span<TOut> logDensities)
     {
+        RequireOutput<TOut>();
         var factor = InPrecision(inverseFactor[..(Dimension * Dimension)]);
         if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {
                 case 512:
-                    LogDensitiesRegisters<Lanes512<T>, Vector512<T>>(factor, normalizer, logDensities);
+                    LogDensitiesRegisters<Lanes512<T>, Vector512<T>, TOut>(factor, normalizer, logDensities);
                     break;
                 case 256:
-                    LogDensitiesRegisters<Lanes256<T>, Vector256<T>>(factor, normalizer, logDensities);
+                    LogDensitiesRegisters<Lanes256<T>, Vector256<T>, TOut>(factor, normalizer, logDensities);
                     break;
                 default:
-                    LogDensitiesRegisters<Lanes128<T>, Vector128<T>>(factor, normalizer, logDensities);
+                    LogDensitiesRegisters<Lanes128<T>, Vector128<T>, TOut>(factor, normalizer, logDensities);
                     break;
             }
 
@@ -126,15 +165,16 @@ internal sealed partial class ColumnBlock<T>
     /// AVX-512 (a 4×4 tile spilled there); each row's sums run in the same order as in the straightforward loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void LogDensitiesRegisters<TLanes, TVector>(ReadOnlySpan<T> inverseFactor, double normalizer, Span<double> logDensities)
+    private void LogDensitiesRegisters<TLanes, TVector, TOut>(ReadOnlySpan<T> inverseFactor, double normalizer, Span<TOut> logDensities)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
+        where TOut : unmanaged
     {
         int d = Dimension, b = Rows, width = TLanes.Count, stride = _stride;
         ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref T centre = ref MemoryMarshal.GetArrayDataReference(_centre);
         ref T factor = ref MemoryMarshal.GetReference(inverseFactor);
-        ref double target = ref MemoryMarshal.GetReference(logDensities);
+        ref TOut target = ref MemoryMarshal.GetReference(logDensities);
         for (int n = 0; n < b; n += 2 * width)
         {
             var q0 = TLanes.Zero;
@@ -231,27 +271,28 @@ internal sealed partial class ColumnBlock<T>
                 q1 = TLanes.MultiplyAdd(z1, z1, q1);
             }
 
-            TLanes.StoreLogDensities(q0, normalizer, ref target, (nuint)n);
-            TLanes.StoreLogDensities(q1, normalizer, ref target, (nuint)(n + width));
+            StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, (nuint)n);
+            StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, (nuint)(n + width));
         }
     }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void DiagonalLogDensities(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities)
+    public override void DiagonalLogDensities<TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
     {
+        RequireOutput<TOut>();
         if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
             {
                 case 512:
-                    DiagonalLogDensitiesRegisters<Lanes512<T>, Vector512<T>>(mean, inverseScales, normalizer, logDensities);
+                    DiagonalLogDensitiesRegisters<Lanes512<T>, Vector512<T>, TOut>(mean, inverseScales, normalizer, logDensities);
                     break;
                 case 256:
-                    DiagonalLogDensitiesRegisters<Lanes256<T>, Vector256<T>>(mean, inverseScales, normalizer, logDensities);
+                    DiagonalLogDensitiesRegisters<Lanes256<T>, Vector256<T>, TOut>(mean, inverseScales, normalizer, logDensities);
                     break;
                 default:
-                    DiagonalLogDensitiesRegisters<Lanes128<T>, Vector128<T>>(mean, inverseScales, normalizer, logDensities);
+                    DiagonalLogDensitiesRegisters<Lanes128<T>, Vector128<T>, TOut>(mean, inverseScales, normalizer, logDensities);
                     break;
             }
 
@@ -274,9 +315,10 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>The diagonal log-densities with centring, scaling and squaring fused in one pass over each column, in registers of any width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DiagonalLogDensitiesRegisters<TLanes, TVector>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities)
+    private void DiagonalLogDensitiesRegisters<TLanes, TVector, TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
+        where TOut : unmanaged
     {
         int b = Rows, width = TLanes.Count, stride = _stride;
         var centre = Shifted(mean);
@@ -289,7 +331,7 @@ internal sealed partial class ColumnBlock<T>
         // Four register-widths of rows at a time: four independent sums, and each coordinate's centre and scale
         // broadcast once for all four.
         ref T column = ref MemoryMarshal.GetArrayDataReference(_columns);
-        ref double target = ref MemoryMarshal.GetReference(logDensities);
+        ref TOut target = ref MemoryMarshal.GetReference(logDensities);
         for (int n = 0; n < b; n += 4 * width)
         {
             var q0 = TLanes.Zero;
@@ -311,10 +353,10 @@ internal sealed partial class ColumnBlock<T>
                 q3 = TLanes.MultiplyAdd(z3, z3, q3);
             }
 
-            TLanes.StoreLogDensities(q0, normalizer, ref target, (nuint)n);
-            TLanes.StoreLogDensities(q1, normalizer, ref target, (nuint)(n + width));
-            TLanes.StoreLogDensities(q2, normalizer, ref target, (nuint)(n + (2 * width)));
-            TLanes.StoreLogDensities(q3, normalizer, ref target, (nuint)(n + (3 * width)));
+            StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, (nuint)n);
+            StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, (nuint)(n + width));
+            StoreLogDensities<TLanes, TVector, TOut>(q2, normalizer, ref target, (nuint)(n + (2 * width)));
+            StoreLogDensities<TLanes, TVector, TOut>(q3, normalizer, ref target, (nuint)(n + (3 * width)));
         }
     }
 }

@@ -9,10 +9,32 @@ namespace LatentFit.Numerics.Kernels;
 /// <summary>The moment kernels: Σₙ wₙ(xₙ − μ) and the scatter Σₙ wₙ(xₙ − μ)(xₙ − μ)ᵀ (or its diagonal) about given centres.</summary>
 internal sealed partial class ColumnBlock<T>
 {
-    /// <summary>wₙ = rₙ × the row weight, in T, into the block's weight buffer.</summary>
-    private Span<T> Weights(DataBlock rows, ReadOnlySpan<double> responsibilities)
+    /// <summary>
+    /// wₙ = rₙ × the row weight, in T, into the block's weight buffer; float32 responsibilities of a float32 block
+    /// without row weights are used as they are.
+    /// </summary>
+    private ReadOnlySpan<T> Weights<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilitiesIn)
+        where TIn : unmanaged
     {
+        RequireOutput<TIn>();
         var weights = _sum.AsSpan(0, Rows);
+        if (typeof(TIn) != typeof(double))
+        {
+            var own = MemoryMarshal.Cast<TIn, T>(responsibilitiesIn)[..Rows];
+            if (rows.RowWeights.IsEmpty)
+            {
+                return own;
+            }
+
+            for (int n = 0; n < Rows; n++)
+            {
+                weights[n] = own[n] * Of(rows.RowWeights[n]);
+            }
+
+            return weights;
+        }
+
+        var responsibilities = MemoryMarshal.Cast<TIn, double>(responsibilitiesIn);
         if (typeof(T) == typeof(double))
         {
             var products = MemoryMarshal.Cast<T, double>(weights);
@@ -42,7 +64,7 @@ internal sealed partial class ColumnBlock<T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter)
+    public override void AddMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
     {
         int d = Dimension;
         var weights = Weights(rows, responsibilities);
@@ -186,7 +208,7 @@ internal sealed partial class ColumnBlock<T>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    public override void AddDiagonalMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
     {
         var weights = Weights(rows, responsibilities);
         if (UsesRegisterKernels)

@@ -50,28 +50,38 @@ internal abstract class ColumnBlock : IDisposable
 
     /// <summary>
     /// After <see cref="Centre"/>: writes log N(xₙ | μ, Σ) = normalizer − ½‖L⁻¹(xₙ − μ)‖² to <paramref name="logDensities"/>[n]
-    /// (one component's column of the block), with L⁻¹ lower triangular (D×D, row-major).
+    /// (one component's column of the block), with L⁻¹ lower triangular (D×D, row-major). <typeparamref name="TOut"/> is
+    /// double, or float for a float32 block (the single-precision posterior, <see cref="Models.Mixtures.MixturePosterior"/>),
+    /// which gets −½‖L⁻¹(xₙ − μ)‖² alone, exact in float32: the normaliser is the caller's to add in float64, because a
+    /// constant added in float32 to values on their own grid rounds them all the same way and biases ℓ (by about 1e-8 of
+    /// it at N = 200,000, where the float32 kernels' own rounding costs 1e-10).
     /// </summary>
-    public abstract void LogDensities(ReadOnlySpan<double> inverseFactor, double normalizer, Span<double> logDensities);
+    /// <exception cref="ArgumentException">float output from a float64 block.</exception>
+    public abstract void LogDensities<TOut>(ReadOnlySpan<double> inverseFactor, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged;
 
     /// <summary>
     /// After <see cref="Centre"/>: adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ (xₙ − μ)(xₙ − μ)ᵀ to the
     /// upper triangle of <paramref name="scatter"/>, with wₙ = <paramref name="responsibilities"/>[n] (one component's
-    /// column) times the row weight.
+    /// column) times the row weight; the responsibilities in double, or in float for a float32 block.
     /// </summary>
-    public abstract void AddMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, Span<double> firstMoment, Span<double> scatter);
+    public abstract void AddMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
+        where TIn : unmanaged;
 
     /// <summary>
     /// log N(xₙ | μ, diag(σ²)) = normalizer − ½Σ_c ((xₙc − μc)/σc)², with <paramref name="inverseScales"/> = 1/σ per
-    /// coordinate (one value repeated for a spherical covariance).
+    /// coordinate (one value repeated for a spherical covariance); in float32 without the normaliser, as
+    /// <see cref="LogDensities{TOut}"/>.
     /// </summary>
-    public abstract void DiagonalLogDensities(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<double> logDensities);
+    public abstract void DiagonalLogDensities<TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged;
 
     /// <summary>
     /// Adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ(xₙc − μc)² to <paramref name="scatter"/>[c] (or,
     /// when it has length 1, their sum over c, for a spherical covariance).
     /// </summary>
-    public abstract void AddDiagonalMoments(DataBlock rows, ReadOnlySpan<double> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter);
+    public abstract void AddDiagonalMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+        where TIn : unmanaged;
 
     /// <summary>Returns the buffers to the pool.</summary>
     public abstract void Dispose();

@@ -66,6 +66,12 @@ internal interface ILanes<TVector, T>
     /// <summary>Lanes at or below <paramref name="threshold"/> set to 0.</summary>
     static abstract TVector ZeroAtOrBelow(TVector value, TVector threshold);
 
+    /// <summary>All ones in the lanes where <paramref name="left"/> &gt; <paramref name="right"/>, zeros elsewhere (false for NaN).</summary>
+    static abstract TVector GreaterThan(TVector left, TVector right);
+
+    /// <summary>The lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="ifFalse"/>.</summary>
+    static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
+
     /// <summary>Whether every lane is finite (x − x = 0 fails for ±∞ and NaN).</summary>
     static abstract bool AllFinite(TVector value);
 
@@ -149,6 +155,12 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Log(Vector128<T> value) =>
         typeof(T) == typeof(double) ? Vector128.Log(value.AsDouble()).As<double, T>() : Vector128.Log(value.AsSingle()).As<float, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> GreaterThan(Vector128<T> left, Vector128<T> right) => Vector128.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ZeroAtOrBelow(Vector128<T> value, Vector128<T> threshold) =>
@@ -278,6 +290,12 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Log(Vector256<T> value) =>
         typeof(T) == typeof(double) ? Vector256.Log(value.AsDouble()).As<double, T>() : Vector256.Log(value.AsSingle()).As<float, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> GreaterThan(Vector256<T> left, Vector256<T> right) => Vector256.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroAtOrBelow(Vector256<T> value, Vector256<T> threshold) =>
@@ -422,6 +440,12 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Log(Vector512<T> value) =>
         typeof(T) == typeof(double) ? Vector512.Log(value.AsDouble()).As<double, T>() : Vector512.Log(value.AsSingle()).As<float, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> GreaterThan(Vector512<T> left, Vector512<T> right) => Vector512.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroAtOrBelow(Vector512<T> value, Vector512<T> threshold) =>

@@ -196,7 +196,9 @@ public sealed class GaussianMixtureModelTests
         var stats = model.CreateStatistics();
         model.Accumulate(theta, stored.Block(0, stored.Rows), stats);
         double expected = ReferenceGaussianMixture.LogLikelihood(values, 1, [0.5, 0.5], [0.0, Math.Sqrt(1440)], [1.0, 1.0]);
-        Assert.Equal(expected, stats.LogLikelihood, 1e-12 * Math.Abs(expected));
+
+        // In single precision the posterior runs in float32 (to about 1e-8 of ℓ); the flush is exact in both.
+        Assert.Equal(expected, stats.LogLikelihood, (precision == Precision.Double ? 1e-12 : 1e-8) * Math.Abs(expected));
         Assert.Equal(0.0, stats.ComponentWeights[1]);
         Assert.Equal(0.0, stats.Scatter[1]);
         Assert.Equal(600.0, stats.ComponentWeights[0]);
