@@ -137,10 +137,12 @@ internal sealed partial class ColumnBlock<T>
             firstMoment[i] += ToDouble(TLanes.Sum(TLanes.Add(TLanes.Add(sum0, sum1), TLanes.Add(sum2, sum3))));
         }
 
+        // Column pairs up to D only: a pair that starts at D or beyond is all padding, whose sums are never written
+        // (at D = 50 one tile in fourteen).
         Span<T> sums = stackalloc T[8];
         for (int i0 = 0; i0 < _padded; i0 += 4)
         {
-            for (int j0 = i0; j0 < _padded; j0 += 2)
+            for (int j0 = i0; j0 < Dimension; j0 += 2)
             {
                 Tile<TLanes, TVector>(i0, j0, sums);
                 for (int t = 0; t < 4; t++)
