@@ -114,9 +114,10 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>See <see cref="ColumnBlock.LogDensities{TOut}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void LogDensities<TOut>(ReadOnlySpan<double> inverseFactor, double normalizer, Span<TOut> logDensities)
+    internal void LogDensitiesOf<TOut>(ReadOnlySpan<double> inverseFactor, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged
     {
         RequireOutput<TOut>();
         var factor = InPrecision(inverseFactor[..(Dimension * Dimension)]);
@@ -276,9 +277,10 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>See <see cref="ColumnBlock.DiagonalLogDensities{TOut}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void DiagonalLogDensities<TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
+    internal void DiagonalLogDensitiesOf<TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged
     {
         RequireOutput<TOut>();
         if (UsesRegisterKernels)

@@ -62,9 +62,10 @@ internal sealed partial class ColumnBlock<T>
         return weights;
     }
 
-    /// <inheritdoc/>
+    /// <summary>See <see cref="ColumnBlock.AddMoments{TIn}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void AddMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
+    internal void AddMomentsOf<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
+        where TIn : unmanaged
     {
         int d = Dimension;
         var weights = Weights(rows, responsibilities);
@@ -208,9 +209,10 @@ internal sealed partial class ColumnBlock<T>
         TLanes.SumEach(s00, s01, s10, s11, s20, s21, s30, s31, sums);
     }
 
-    /// <inheritdoc/>
+    /// <summary>See <see cref="ColumnBlock.AddDiagonalMoments{TIn}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void AddDiagonalMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    internal void AddDiagonalMomentsOf<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+        where TIn : unmanaged
     {
         var weights = Weights(rows, responsibilities);
         if (UsesRegisterKernels)
