@@ -63,22 +63,35 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
 
         int blockRows = Family.BlockRows(rows.Precision);
         using var workspace = Family.CreateWorkspace(emission, into.Emission, Math.Min(blockRows, rows.Rows), rows.Precision);
-        if (observer is null && workspace is ISinglePrecisionEmissionWorkspace { ComputesInSingle: true } single)
-        {
-            AccumulateInSingle(single, logWeights, blockRows, rows, into);
-            return;
-        }
 
-        var buffer = ArrayPool<double>.Shared.Rent(Math.Min(blockRows, rows.Rows) * k);
-        var maxima = ArrayPool<double>.Shared.Rent(2 * blockRows);
+        // Single-precision data through a workspace that can compute in float32 take the float32 posterior (see
+        // MixturePosterior.Responsibilities(…, Span<float>, …)); not with an observer, which reads float64
+        // responsibilities.
+        var single = observer is null && workspace is ISinglePrecisionEmissionWorkspace { ComputesInSingle: true } inSingle ? inSingle : null;
+        int capacity = Math.Min(blockRows, rows.Rows) * k;
+        var buffer = ArrayPool<double>.Shared.Rent(single is null ? capacity : 0);
+        var maxima = ArrayPool<double>.Shared.Rent(single is null ? 2 * blockRows : 0);
+        var singleBuffer = ArrayPool<float>.Shared.Rent(single is null ? 0 : capacity);
+        var scratch = ArrayPool<float>.Shared.Rent(single is null ? 0 : 3 * blockRows);
+        var constants = new double[single is null ? 0 : k];
+        single?.LogDensityConstants(constants);
         try
         {
             for (int start = 0; start < rows.Rows; start += blockRows)
             {
                 int count = Math.Min(blockRows, rows.Rows - start);
                 var block = rows.Slice(start, count);
-                var logDensities = buffer.AsSpan(0, count * k);
                 workspace.Load(block);
+                if (single is not null)
+                {
+                    var values = singleBuffer.AsSpan(0, count * k);
+                    single.LogDensities(block, values);
+                    MixturePosterior.Responsibilities(block, values, logWeights, constants, scratch.AsSpan(0, 3 * count), into);
+                    single.Accumulate(block, values);
+                    continue;
+                }
+
+                var logDensities = buffer.AsSpan(0, count * k);
                 workspace.LogDensities(block, logDensities);
                 MixturePosterior.Responsibilities(block, logDensities, logWeights, maxima.AsSpan(0, 2 * count), into);
                 workspace.Accumulate(block, logDensities);
@@ -89,37 +102,7 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         {
             ArrayPool<double>.Shared.Return(buffer);
             ArrayPool<double>.Shared.Return(maxima);
-        }
-    }
-
-    /// <summary>
-    /// The same in float32 for single-precision data: log-densities, posterior and responsibilities in float32 (see
-    /// <see cref="MixturePosterior.Responsibilities(DataBlock, Span{float}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{float}, IMixtureTotals)"/>);
-    /// not with an observer, which reads float64 responsibilities.
-    /// </summary>
-    private void AccumulateInSingle(ISinglePrecisionEmissionWorkspace workspace, ReadOnlySpan<double> logWeights, int blockRows, DataBlock rows, IMixtureTotals into)
-    {
-        int k = logWeights.Length;
-        var buffer = ArrayPool<float>.Shared.Rent(Math.Min(blockRows, rows.Rows) * k);
-        var scratch = ArrayPool<float>.Shared.Rent(3 * blockRows);
-        var constants = new double[k];
-        workspace.LogDensityConstants(constants);
-        try
-        {
-            for (int start = 0; start < rows.Rows; start += blockRows)
-            {
-                int count = Math.Min(blockRows, rows.Rows - start);
-                var block = rows.Slice(start, count);
-                var logDensities = buffer.AsSpan(0, count * k);
-                workspace.Load(block);
-                workspace.LogDensities(block, logDensities);
-                MixturePosterior.Responsibilities(block, logDensities, logWeights, constants, scratch.AsSpan(0, 3 * count), into);
-                workspace.Accumulate(block, logDensities);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(singleBuffer);
             ArrayPool<float>.Shared.Return(scratch);
         }
     }

@@ -76,21 +76,10 @@ internal static class MixturePosterior
         ref double w = ref MemoryMarshal.GetReference(weights);
         for (int n = 0; n < b; n += width)
         {
-            var max = TLanes.Broadcast(double.NegativeInfinity);
-            for (int j = 0; j < k; j++)
-            {
-                nuint at = (nuint)((j * b) + n);
-                var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(logWeights[j]));
-                TLanes.Store(value, ref p, at);
-                max = TLanes.Max(max, value);
-            }
-
+            var max = ShiftAndMax<TLanes, TVector, double>(ref p, logWeights, b, n);
             if (!TLanes.AllFinite(max))
             {
-                // Every component density underflowed for some row (absurd parameters, e.g. a line-search probe):
-                // ℓ is −∞; the statistics are not used.
-                into.LogLikelihood = double.NegativeInfinity;
-                logDensities[..(k * b)].Clear();
+                NoComponentExplains(into, logDensities[..(k * b)]);
                 return;
             }
 
@@ -104,18 +93,8 @@ internal static class MixturePosterior
                 sum = TLanes.Add(sum, e);
             }
 
-            // One division per row instead of K: the responsibilities are eₖ × (1/Σ), within an ulp of eₖ/Σ (and
-            // summing to 1 as closely); a 512-bit division costs as much as a dozen multiplications.
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1.0) : TLanes.Load(ref w, (nuint)n);
-            var reciprocal = TLanes.Divide(TLanes.Broadcast(1.0), sum);
-            for (int j = 0; j < k; j++)
-            {
-                nuint at = (nuint)((j * b) + n);
-                var r = TLanes.Multiply(TLanes.Load(ref p, at), reciprocal);
-                TLanes.Store(r, ref p, at);
-                componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
-            }
-
+            Normalize<TLanes, TVector, double>(ref p, sum, rowWeight, componentSums, b, n);
             logLikelihood = TLanes.MultiplyAdd(TLanes.Add(max, TLanes.Log(sum)), rowWeight, logLikelihood);
         }
 
@@ -125,6 +104,60 @@ internal static class MixturePosterior
         for (int j = 0; j < k; j++)
         {
             componentWeights[j] += TLanes.Sum(componentSums[j]);
+        }
+    }
+
+    /// <summary>
+    /// Every component density underflowed for some row, or one is NaN (absurd parameters, e.g. a line-search probe):
+    /// ℓ is −∞, and the statistics are not used.
+    /// </summary>
+    private static void NoComponentExplains<T>(IMixtureTotals into, Span<T> values)
+    {
+        into.LogLikelihood = double.NegativeInfinity;
+        values.Clear();
+    }
+
+    /// <summary>
+    /// The first pass over one register of rows (at column n of the K×B values): each component's shift added in place,
+    /// and the rows' maximum (IEEE: NaN propagates, as the finiteness check after it needs).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ShiftAndMax<TLanes, TVector, T>(ref T p, ReadOnlySpan<T> shifts, int b, int n)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var max = TLanes.Broadcast(T.NegativeInfinity);
+        for (int j = 0; j < shifts.Length; j++)
+        {
+            nuint at = (nuint)((j * b) + n);
+            var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(shifts[j]));
+            TLanes.Store(value, ref p, at);
+            max = TLanes.Max(max, value);
+        }
+
+        return max;
+    }
+
+    /// <summary>
+    /// The last pass over one register of rows: the exponentials divided by their sum, and each component's
+    /// responsibilities times the row weights added to its lanes' sums. One division per row instead of K: eₖ × (1/Σ)
+    /// is within an ulp of eₖ/Σ (and sums to 1 as closely), and a 512-bit division costs as much as a dozen
+    /// multiplications.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Normalize<TLanes, TVector, T>(ref T p, TVector sum, TVector rowWeight, Span<TVector> componentSums, int b, int n)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var reciprocal = TLanes.Divide(TLanes.Broadcast(T.One), sum);
+        for (int j = 0; j < componentSums.Length; j++)
+        {
+            nuint at = (nuint)((j * b) + n);
+            var r = TLanes.Multiply(TLanes.Load(ref p, at), reciprocal);
+            TLanes.Store(r, ref p, at);
+            componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
         }
     }
 
@@ -236,19 +269,10 @@ internal static class MixturePosterior
         ref float w = ref MemoryMarshal.GetReference(rowWeights);
         for (int n = 0; n < b; n += width)
         {
-            var max = TLanes.Broadcast(float.NegativeInfinity);
-            for (int j = 0; j < k; j++)
-            {
-                nuint at = (nuint)((j * b) + n);
-                var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(rounded[j]));
-                TLanes.Store(value, ref p, at);
-                max = TLanes.Max(max, value);
-            }
-
+            var max = ShiftAndMax<TLanes, TVector, float>(ref p, rounded, b, n);
             if (!TLanes.AllFinite(max))
             {
-                into.LogLikelihood = double.NegativeInfinity;
-                logDensities[..(k * b)].Clear();
+                NoComponentExplains(into, logDensities[..(k * b)]);
                 return;
             }
 
@@ -266,14 +290,7 @@ internal static class MixturePosterior
             }
 
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1f) : TLanes.Load(ref w, (nuint)n);
-            var reciprocal = TLanes.Divide(TLanes.Broadcast(1f), sum);
-            for (int j = 0; j < k; j++)
-            {
-                nuint at = (nuint)((j * b) + n);
-                var r = TLanes.Multiply(TLanes.Load(ref p, at), reciprocal);
-                TLanes.Store(r, ref p, at);
-                componentSums[j] = TLanes.MultiplyAdd(r, rowWeight, componentSums[j]);
-            }
+            Normalize<TLanes, TVector, float>(ref p, sum, rowWeight, componentSums, b, n);
 
             TLanes.Store(max, ref MemoryMarshal.GetReference(largest), (nuint)n);
             TLanes.Store(TLanes.Log(sum), ref MemoryMarshal.GetReference(logSum), (nuint)n);
