@@ -87,7 +87,7 @@ internal static class MixturePosterior
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var e = TLanes.Exp(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                var e = VectorExp.OfNonPositive<TLanes, TVector>(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
                 e = TLanes.ZeroAtOrBelow(e, smallest);
                 TLanes.Store(e, ref p, at);
                 sum = TLanes.Add(sum, e);

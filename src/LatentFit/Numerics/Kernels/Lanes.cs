@@ -80,6 +80,12 @@ internal interface ILanes<TVector, T>
     /// vector widens into two).
     /// </summary>
     static abstract void StoreLogDensities(TVector squared, double normalizer, ref double target, nuint offset);
+
+    /// <summary>
+    /// 2ᵏ per float64 lane, from t = x·log₂e + <see cref="VectorExp.Shifter"/> whose low mantissa bits hold the integer
+    /// k (−1022 ≤ k ≤ 0): the exponent field built from k's bits (float64 only).
+    /// </summary>
+    static abstract TVector PowerOfTwo(TVector shifted);
 }
 
 /// <summary>128-bit vectors: SSE/AVX on x86 without AVX2, and NEON on ARM64.</summary>
@@ -168,6 +174,12 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector128<T> value) => Vector128.EqualsAll(value - value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> PowerOfTwo(Vector128<T> shifted) =>
+        typeof(T) == typeof(double)
+            ? ((shifted.AsInt64() - Vector128.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
+            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector128<T> squared, double normalizer, ref double target, nuint offset)
@@ -303,6 +315,12 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector256<T> value) => Vector256.EqualsAll(value - value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> PowerOfTwo(Vector256<T> shifted) =>
+        typeof(T) == typeof(double)
+            ? ((shifted.AsInt64() - Vector256.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
+            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector256<T> squared, double normalizer, ref double target, nuint offset)
@@ -453,6 +471,12 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector512<T> value) => Vector512.EqualsAll(value - value, Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> PowerOfTwo(Vector512<T> shifted) =>
+        typeof(T) == typeof(double)
+            ? ((shifted.AsInt64() - Vector512.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
+            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector512<T> squared, double normalizer, ref double target, nuint offset)

@@ -1,0 +1,61 @@
+using System.Runtime.CompilerServices;
+
+namespace LatentFit.Numerics.Kernels;
+
+/// <summary>
+/// eˣ for float64 lanes with x in [−708, 0], inlined: the mixture posterior's exponentials of log-densities less their
+/// row's maximum (clamped at −700). The runtime's <c>Vector256.Exp</c> is a call that handles every input (overflow,
+/// subnormal results, NaN), across which every vector register is saved; this one needs none of that on its domain,
+/// and with it the diagonal benchmark's E-step took 43.7–44.3 ms per iteration instead of 46.3–47.6 (the 2-D one
+/// 11.9–12.6 instead of 13.8–14.5). Written here because no library offers an inlinable vector exponential.
+/// <para>
+/// The usual reduction (Cody and Waite; e.g. Muller, <i>Elementary Functions</i>, 3rd ed., § 11.1): k = round(x·log₂e),
+/// r = x − k·ln 2 in two parts (ln 2's high part has 32 significant bits, so k·high is exact for |k| &lt; 2²¹),
+/// eʳ by its Taylor polynomial of degree 13 on |r| ≤ ½ln 2 (truncation below 4e-18), and 2ᵏ built in the exponent
+/// field. k comes from adding 1.5·2⁵² (which leaves round(x·log₂e) in the low mantissa bits, with no float-to-integer
+/// conversion, which AVX2 lacks for 64-bit integers). Within one ulp of <see cref="Math.Exp"/> with fused
+/// multiply-adds, and unbiased (tested; the 128-bit x86 path without FMA within two).
+/// </para>
+/// </summary>
+internal static class VectorExp
+{
+    /// <summary>1.5·2⁵²: added to x·log₂e, rounds it to an integer held in the low bits of the mantissa.</summary>
+    public const double Shifter = 6755399441055744.0;
+
+    /// <summary>The bits of <see cref="Shifter"/> as an integer.</summary>
+    public const long ShifterBits = 0x4338000000000000;
+
+    private const double Log2E = 1.4426950408889634;
+    private const double Ln2High = 6.93147180369123816490e-01;
+    private const double Ln2Low = 1.90821492927058770002e-10;
+
+    /// <summary>eˣ per lane for −708 ≤ x ≤ 0 (outside it, wrong: no overflow, underflow or NaN handling).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector OfNonPositive<TLanes, TVector>(TVector x)
+        where TLanes : struct, ILanes<TVector, double>
+        where TVector : unmanaged
+    {
+        var shifter = TLanes.Broadcast(Shifter);
+        var shifted = TLanes.MultiplyAdd(x, TLanes.Broadcast(Log2E), shifter);
+        var k = TLanes.Subtract(shifted, shifter);
+        var r = TLanes.MultiplyAdd(k, TLanes.Broadcast(-Ln2High), x);
+        r = TLanes.MultiplyAdd(k, TLanes.Broadcast(-Ln2Low), r);
+
+        // Horner from 1/13! down to 1.
+        var p = TLanes.Broadcast(1.0 / 6227020800.0);
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 479001600.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 39916800.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 3628800.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 362880.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 40320.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 5040.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 720.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 120.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 24.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0 / 6.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(0.5));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0));
+        p = TLanes.MultiplyAdd(p, r, TLanes.Broadcast(1.0));
+        return TLanes.Multiply(p, TLanes.PowerOfTwo(shifted));
+    }
+}
