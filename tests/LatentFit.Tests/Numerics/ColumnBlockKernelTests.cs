@@ -403,7 +403,7 @@ public sealed class ColumnBlockKernelTests
 
             var weights = weighted ? Enumerable.Range(0, rows).Select(_ => (double)random.Next(1, 4)).ToArray() : [];
             var inputs = (float[])logDensities.Clone();
-            MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1, weights), logDensities, logWeights, constants, scratch, totals);
+            MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1, weights), logDensities, new MixturePosterior.SinglePrecisionShifts(logWeights, constants), scratch, totals);
             for (int n = 0; n < rows; n++)
             {
                 double max = double.NegativeInfinity;
@@ -460,7 +460,7 @@ public sealed class ColumnBlockKernelTests
         }
 
         var totals = new Totals(k);
-        MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), logDensities, [-1.0, -1.5, -0.9], [-2.0, -2.5, -3.0], new float[3 * rows], totals);
+        MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), logDensities, new MixturePosterior.SinglePrecisionShifts([-1.0, -1.5, -0.9], [-2.0, -2.5, -3.0]), new float[3 * rows], totals);
         Assert.Equal(double.NegativeInfinity, totals.LogLikelihood);
     }
 
@@ -492,7 +492,7 @@ public sealed class ColumnBlockKernelTests
         {
             var logDensities = Enumerable.Range(0, rows).Select(_ => -(float)random.NextDouble()).ToArray();
             expected += logDensities.Sum(u => u + constant);
-            MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), logDensities, [0.0], [constant], new float[3 * rows], totals);
+            MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), logDensities, new MixturePosterior.SinglePrecisionShifts([0.0], [constant]), new float[3 * rows], totals);
         }
 
         Assert.True(worst > 4e-8, $"the worst factor rounding found is {worst:E2}");

@@ -73,8 +73,14 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         var maxima = ArrayPool<double>.Shared.Rent(single is null ? 2 * blockRows : 0);
         var singleBuffer = ArrayPool<float>.Shared.Rent(single is null ? 0 : capacity);
         var scratch = ArrayPool<float>.Shared.Rent(single is null ? 0 : 3 * blockRows);
-        var constants = new double[single is null ? 0 : k];
-        single?.LogDensityConstants(constants);
+        MixturePosterior.SinglePrecisionShifts? shifts = null;
+        if (single is not null)
+        {
+            var constants = new double[k];
+            single.LogDensityConstants(constants);
+            shifts = new MixturePosterior.SinglePrecisionShifts(logWeights, constants);
+        }
+
         try
         {
             for (int start = 0; start < rows.Rows; start += blockRows)
@@ -82,11 +88,11 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
                 int count = Math.Min(blockRows, rows.Rows - start);
                 var block = rows.Slice(start, count);
                 workspace.Load(block);
-                if (single is not null)
+                if (single is not null && shifts is not null)
                 {
                     var values = singleBuffer.AsSpan(0, count * k);
                     single.LogDensities(block, values);
-                    MixturePosterior.Responsibilities(block, values, logWeights, constants, scratch.AsSpan(0, 3 * count), into);
+                    MixturePosterior.Responsibilities(block, values, shifts, scratch.AsSpan(0, 3 * count), into);
                     single.Accumulate(block, values);
                     continue;
                 }

@@ -48,7 +48,7 @@ internal static class MixturePosterior
     private const float ExpFloorSingle = -80f;
     private static readonly float FlushBelowSingle = 2 * MathF.Exp(ExpFloorSingle);
 
-    // 2⁷: the float32 posterior's constants are split into a multiple of 2⁻⁷ and a factor (see Responsibilities).
+    // 2⁷: the float32 posterior's constants are split into a multiple of 2⁻⁷ and a factor (see SinglePrecisionShifts).
     private const double CoarseGrid = 128;
 
     // Components whose per-lane sums of the fused responsibilities fit on the stack.
@@ -162,6 +162,48 @@ internal static class MixturePosterior
     }
 
     /// <summary>
+    /// The float32 posterior's constants for one θ, computed once for all the blocks of a chunk: each component's
+    /// aₖ = log αₖ + the constant its float32 log-densities leave out, split into <see cref="Coarse"/> ãₖ on a grid of
+    /// 2⁻⁷ (which a float32 value below 2¹⁷ in size takes with no rounding, or with its own random low bits rounded) and
+    /// a factor <see cref="Factors"/> fₖ = exp(aₖ − ãₖ) ∈ [e^−1/256, e^1/256] on the exponentials; and
+    /// <see cref="Residuals"/> aₖ − ãₖ − log fₖ, what fₖ's rounding to float32 leaves out.
+    /// </summary>
+    internal sealed class SinglePrecisionShifts
+    {
+        /// <summary>Splits log αₖ + constantₖ for every component.</summary>
+        public SinglePrecisionShifts(ReadOnlySpan<double> logWeights, ReadOnlySpan<double> constants)
+        {
+            LogWeights = logWeights.ToArray();
+            Constants = constants.ToArray();
+            Coarse = new float[logWeights.Length];
+            Factors = new float[logWeights.Length];
+            Residuals = new double[logWeights.Length];
+            for (int j = 0; j < logWeights.Length; j++)
+            {
+                double constant = logWeights[j] + constants[j];
+                Coarse[j] = (float)(Math.Round(constant * CoarseGrid) / CoarseGrid);
+                Factors[j] = (float)Math.Exp(constant - Coarse[j]);
+                Residuals[j] = logWeights[j] + constants[j] - Coarse[j] - Math.Log(Factors[j]);
+            }
+        }
+
+        /// <summary>log αₖ.</summary>
+        public double[] LogWeights { get; }
+
+        /// <summary>The constants the float32 log-densities leave out (<see cref="Emissions.ISinglePrecisionEmissionWorkspace.LogDensityConstants"/>).</summary>
+        public double[] Constants { get; }
+
+        /// <summary>ãₖ.</summary>
+        public float[] Coarse { get; }
+
+        /// <summary>fₖ.</summary>
+        public float[] Factors { get; }
+
+        /// <summary>aₖ − ãₖ − log fₖ.</summary>
+        public double[] Residuals { get; }
+    }
+
+    /// <summary>
     /// The posterior of a block of single-precision rows in float32 (issue 13): the log-densities come in float32
     /// without their constants (<see cref="Emissions.ISinglePrecisionEmissionWorkspace"/>), the responsibilities go out
     /// in float32 for the float32 moment kernels, and the exponentials and sums run on twice the lanes of float64.
@@ -182,26 +224,25 @@ internal static class MixturePosterior
     /// </summary>
     /// <param name="block">The block's rows (their count B and row weights).</param>
     /// <param name="logDensities">log pₖ(xₙ) less its constant at [k·B + n] in, the responsibilities out.</param>
-    /// <param name="logWeights">log αₖ.</param>
-    /// <param name="constants">Each component's constant left out of <paramref name="logDensities"/> (<see cref="Emissions.ISinglePrecisionEmissionWorkspace.LogDensityConstants"/>).</param>
+    /// <param name="shifts">log αₖ and each component's constant left out of <paramref name="logDensities"/>, split.</param>
     /// <param name="scratch">At least 3B floats: the row weights in float32 and the two parts of each row's term of ℓ.</param>
     /// <param name="into">The statistics that take ℓ, the total weight and nₖ.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Responsibilities(DataBlock block, Span<float> logDensities, ReadOnlySpan<double> logWeights, ReadOnlySpan<double> constants, Span<float> scratch, IMixtureTotals into)
+    public static void Responsibilities(DataBlock block, Span<float> logDensities, SinglePrecisionShifts shifts, Span<float> scratch, IMixtureTotals into)
     {
-        int k = logWeights.Length, b = block.Rows;
+        int k = shifts.LogWeights.Length, b = block.Rows;
         if (KernelPath.Bits > 0 && b % (KernelPath.Bits / 32) == 0 && k <= MaxRegisterComponents)
         {
             switch (KernelPath.Bits)
             {
                 case 512:
-                    ResponsibilitiesSingleRegisters<Lanes512<float>, Vector512<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    ResponsibilitiesSingleRegisters<Lanes512<float>, Vector512<float>>(block, logDensities, shifts, scratch, into);
                     break;
                 case 256:
-                    ResponsibilitiesSingleRegisters<Lanes256<float>, Vector256<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    ResponsibilitiesSingleRegisters<Lanes256<float>, Vector256<float>>(block, logDensities, shifts, scratch, into);
                     break;
                 default:
-                    ResponsibilitiesSingleRegisters<Lanes128<float>, Vector128<float>>(block, logDensities, logWeights, constants, scratch, into);
+                    ResponsibilitiesSingleRegisters<Lanes128<float>, Vector128<float>>(block, logDensities, shifts, scratch, into);
                     break;
             }
 
@@ -218,10 +259,10 @@ internal static class MixturePosterior
             TensorPrimitives.ConvertChecked<float, double>(logDensities[..(k * b)], values);
             for (int j = 0; j < k; j++)
             {
-                TensorPrimitives.Add(values.Slice(j * b, b), constants[j], values.Slice(j * b, b));
+                TensorPrimitives.Add(values.Slice(j * b, b), shifts.Constants[j], values.Slice(j * b, b));
             }
 
-            Responsibilities(block, values, logWeights, maxima.AsSpan(0, 2 * b), into);
+            Responsibilities(block, values, shifts.LogWeights, maxima.AsSpan(0, 2 * b), into);
             TensorPrimitives.ConvertTruncating<double, float>(values, logDensities[..(k * b)]);
         }
         finally
@@ -233,27 +274,15 @@ internal static class MixturePosterior
 
     /// <summary>The float32 posterior in one sweep over the block, a register's width of rows at a time (any width), as in float64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ResponsibilitiesSingleRegisters<TLanes, TVector>(DataBlock block, Span<float> logDensities, ReadOnlySpan<double> logWeights, ReadOnlySpan<double> constants, Span<float> scratch, IMixtureTotals into)
+    private static void ResponsibilitiesSingleRegisters<TLanes, TVector>(DataBlock block, Span<float> logDensities, SinglePrecisionShifts shifts, Span<float> scratch, IMixtureTotals into)
         where TLanes : struct, ILanes<TVector, float>
         where TVector : unmanaged
     {
-        int k = logWeights.Length, b = block.Rows, width = TLanes.Count;
+        int k = shifts.LogWeights.Length, b = block.Rows, width = TLanes.Count;
         var smallest = TLanes.Broadcast(FlushBelowSingle);
         var floor = TLanes.Broadcast(ExpFloorSingle);
         var one = TLanes.Broadcast(1f);
-
-        // Each constant aₖ = log αₖ + its normaliser as a coarse part ãₖ on a grid of 2⁻⁷, which a float32 value below
-        // 2¹⁷ in size takes with no rounding or with the value's own (random) low bits rounded, and a factor
-        // fₖ = exp(aₖ − ãₖ) ∈ [e^−1/256, e^1/256] applied to the exponentials.
-        Span<float> rounded = stackalloc float[k];
-        Span<float> factors = stackalloc float[k];
-        for (int j = 0; j < k; j++)
-        {
-            double constant = logWeights[j] + constants[j];
-            rounded[j] = (float)(Math.Round(constant * CoarseGrid) / CoarseGrid);
-            factors[j] = (float)Math.Exp(constant - rounded[j]);
-        }
-
+        var factors = shifts.Factors;
         Span<TVector> componentSums = stackalloc TVector[k];
         componentSums.Fill(TLanes.Zero);
         var weights = block.RowWeights;
@@ -269,7 +298,7 @@ internal static class MixturePosterior
         ref float w = ref MemoryMarshal.GetReference(rowWeights);
         for (int n = 0; n < b; n += width)
         {
-            var max = ShiftAndMax<TLanes, TVector, float>(ref p, rounded, b, n);
+            var max = ShiftAndMax<TLanes, TVector, float>(ref p, shifts.Coarse, b, n);
             if (!TLanes.AllFinite(max))
             {
                 NoComponentExplains(into, logDensities[..(k * b)]);
@@ -310,8 +339,8 @@ internal static class MixturePosterior
             double occupancy = TLanes.Sum(componentSums[j]);
             componentWeights[j] += occupancy;
 
-            // The first-order correction for the factor's rounding to float32 (see Responsibilities).
-            logLikelihood += (logWeights[j] + constants[j] - rounded[j] - Math.Log(factors[j])) * occupancy;
+            // The first-order correction for the factor's rounding to float32 (see SinglePrecisionShifts and Responsibilities).
+            logLikelihood += shifts.Residuals[j] * occupancy;
         }
 
         into.LogLikelihood += logLikelihood;
