@@ -330,35 +330,53 @@ internal sealed partial class ColumnBlock<T>
             scales[c] = Of(inverseScales[inverseScales.Length == 1 ? 0 : c]);
         }
 
-        // Four register-widths of rows at a time: four independent sums, and each coordinate's centre and scale
-        // broadcast once for all four.
+        // Eight register-widths of rows at a time: eight independent sums, and each coordinate's centre and scale
+        // broadcast once for all eight. With four (one multiply-add chain a width, each step waiting on the one before)
+        // the kernel alone took 1,036 against 931 ns a 256-row block at D = 32 on a Zen 3 (a scratch harness). B is a
+        // multiple of four widths (see Load): where eight do not fit, the second half takes the first half's rows again
+        // and stores the same values.
         ref T column = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref TOut target = ref MemoryMarshal.GetReference(logDensities);
-        for (int n = 0; n < b; n += 4 * width)
+        for (int n = 0; n < b; n += 8 * width)
         {
-            var q0 = TLanes.Zero;
-            var q1 = TLanes.Zero;
-            var q2 = TLanes.Zero;
-            var q3 = TLanes.Zero;
+            nuint second = n + (8 * width) <= b ? (nuint)(4 * width) : 0;
+            TVector q0 = TLanes.Zero, q1 = TLanes.Zero, q2 = TLanes.Zero, q3 = TLanes.Zero;
+            TVector q4 = TLanes.Zero, q5 = TLanes.Zero, q6 = TLanes.Zero, q7 = TLanes.Zero;
+            ref T slice = ref Unsafe.Add(ref column, n);
             for (int c = 0; c < Dimension; c++)
             {
                 var m = TLanes.Broadcast(centre[c]);
                 var s = TLanes.Broadcast(scales[c]);
-                nuint at = (nuint)((c * stride) + n);
-                var z0 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref column, at), m), s);
-                var z1 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref column, at + (nuint)width), m), s);
-                var z2 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref column, at + (nuint)(2 * width)), m), s);
-                var z3 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref column, at + (nuint)(3 * width)), m), s);
-                q0 = TLanes.MultiplyAdd(z0, z0, q0);
-                q1 = TLanes.MultiplyAdd(z1, z1, q1);
-                q2 = TLanes.MultiplyAdd(z2, z2, q2);
-                q3 = TLanes.MultiplyAdd(z3, z3, q3);
+                q0 = AddScaledSquare<TLanes, TVector>(ref slice, 0, m, s, q0);
+                q1 = AddScaledSquare<TLanes, TVector>(ref slice, (nuint)width, m, s, q1);
+                q2 = AddScaledSquare<TLanes, TVector>(ref slice, (nuint)(2 * width), m, s, q2);
+                q3 = AddScaledSquare<TLanes, TVector>(ref slice, (nuint)(3 * width), m, s, q3);
+                q4 = AddScaledSquare<TLanes, TVector>(ref slice, second, m, s, q4);
+                q5 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)width, m, s, q5);
+                q6 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)(2 * width), m, s, q6);
+                q7 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)(3 * width), m, s, q7);
+                slice = ref Unsafe.Add(ref slice, stride);
             }
 
-            StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, (nuint)n);
-            StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, (nuint)(n + width));
-            StoreLogDensities<TLanes, TVector, TOut>(q2, normalizer, ref target, (nuint)(n + (2 * width)));
-            StoreLogDensities<TLanes, TVector, TOut>(q3, normalizer, ref target, (nuint)(n + (3 * width)));
+            nuint at = (nuint)n;
+            StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, at);
+            StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, at + (nuint)width);
+            StoreLogDensities<TLanes, TVector, TOut>(q2, normalizer, ref target, at + (nuint)(2 * width));
+            StoreLogDensities<TLanes, TVector, TOut>(q3, normalizer, ref target, at + (nuint)(3 * width));
+            StoreLogDensities<TLanes, TVector, TOut>(q4, normalizer, ref target, at + second);
+            StoreLogDensities<TLanes, TVector, TOut>(q5, normalizer, ref target, at + second + (nuint)width);
+            StoreLogDensities<TLanes, TVector, TOut>(q6, normalizer, ref target, at + second + (nuint)(2 * width));
+            StoreLogDensities<TLanes, TVector, TOut>(q7, normalizer, ref target, at + second + (nuint)(3 * width));
         }
+    }
+
+    /// <summary>q + ((x − m)·s)² for the register of rows at slice[offset..].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector AddScaledSquare<TLanes, TVector>(ref T slice, nuint offset, TVector m, TVector s, TVector q)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var z = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref slice, offset), m), s);
+        return TLanes.MultiplyAdd(z, z, q);
     }
 }
