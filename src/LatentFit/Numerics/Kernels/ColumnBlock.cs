@@ -239,11 +239,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         ref double source = ref MemoryMarshal.GetReference(values);
         ref double target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride;
-        for (int g = 0; g < groups; g++)
+        for (int n = 0; n < Rows; n += 8)
         {
-            int c = g * 8;
-            for (int n = 0; n < Rows; n += 8)
+            for (int g = 0; g < groups; g++)
             {
+                int c = g * 8;
                 Transpose8x8(ref source, (nuint)((n * d) + c), (nuint)d, out var c0, out var c1, out var c2, out var c3, out var c4, out var c5, out var c6, out var c7);
                 nuint to = (nuint)((c * _stride) + n);
                 c0.StoreUnsafe(ref target, to);
@@ -262,7 +262,10 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
     /// <summary>
     /// The same four by four with AVX from column <paramref name="from"/> on (the 256-bit path, and the columns left
-    /// over by the 8×8 tiles): unpack pairs of rows, then swap 128-bit halves; returns the columns done.
+    /// over by the 8×8 tiles): unpack pairs of rows, then swap 128-bit halves; returns the columns done. Like the other
+    /// transpositions it takes the rows in order, all their column groups at once, so that the row-major data stream in
+    /// once: with the column groups outer, each group walked the block at a stride of D values, and the diagonal fit at
+    /// N = 500k, D = 32, K = 10 took 40.7–41.0 ms per iteration against 38.5–39.4 (Zen 3).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int TransposeDouble256(ReadOnlySpan<double> values, Span<double> columns, int from)
@@ -271,11 +274,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         ref double source = ref MemoryMarshal.GetReference(values);
         ref double target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride;
-        for (int g = 0; g < groups; g++)
+        for (int n = 0; n < Rows; n += 4)
         {
-            int c = from + (g * 4);
-            for (int n = 0; n < Rows; n += 4)
+            for (int g = 0; g < groups; g++)
             {
+                int c = from + (g * 4);
                 nuint at = (nuint)((n * d) + c);
                 var r0 = Vector256.LoadUnsafe(ref source, at);
                 var r1 = Vector256.LoadUnsafe(ref source, at + (nuint)d);
@@ -311,11 +314,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         ref float source = ref MemoryMarshal.GetReference(values);
         ref float target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride, step = (nuint)d;
-        for (int g = 0; g < groups; g++)
+        for (int n = 0; n < Rows; n += 8)
         {
-            int c = from + (g * 8);
-            for (int n = 0; n < Rows; n += 8)
+            for (int g = 0; g < groups; g++)
             {
+                int c = from + (g * 8);
                 nuint at = (nuint)((n * d) + c);
                 var r0 = Vector256.LoadUnsafe(ref source, at);
                 var r1 = Vector256.LoadUnsafe(ref source, at + step);
@@ -377,11 +380,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         var odd = even + Vector512<int>.One;
         nuint column = (nuint)_stride;
         Span<Vector512<double>> halves = stackalloc Vector512<double>[16];
-        for (int g = 0; g < groups; g++)
+        for (int n = 0; n < Rows; n += 16)
         {
-            int c = g * 16;
-            for (int n = 0; n < Rows; n += 16)
+            for (int g = 0; g < groups; g++)
             {
+                int c = g * 16;
                 // In units of float64 pairs: a row is d/2 pairs long and the group starts c/2 pairs in.
                 nuint at = (nuint)(((n * d) + c) / 2), step = (nuint)(d / 2);
                 Transpose8x8(ref source, at, step, out halves[0], out halves[1], out halves[2], out halves[3], out halves[4], out halves[5], out halves[6], out halves[7]);
