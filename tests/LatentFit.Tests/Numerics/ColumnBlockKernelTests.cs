@@ -283,6 +283,66 @@ public sealed class ColumnBlockKernelTests
         }
     }
 
+    /// <summary>
+    /// Three components in one call (the kernels' loop over components inside the loop over rows or columns): each
+    /// component's log-densities and moments against plain sums with its own mean, scales, normaliser and
+    /// responsibilities, diagonal and spherical, in every case of block and precision.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void DiagonalKernels_ManyComponentsAtOnce_MatchPlainSums(int d, int rows, Precision precision, bool weighted)
+    {
+        const int k = 3;
+        var problem = new Problem(rows, d, precision, weighted, seed: 7 * d + rows);
+        var random = new Random(d + rows);
+        var means = Enumerable.Range(0, k * d).Select(i => problem.Mean[i % d] + (0.4 * (i / d)) - 0.3).ToArray();
+        double[] normalizers = [0.75, -1.5, 2.25];
+        var responsibilities = Enumerable.Range(0, k * rows).Select(_ => random.NextDouble()).ToArray();
+        using var block = ColumnBlock.Create(problem.Block());
+        foreach (bool spherical in new[] { false, true })
+        {
+            var scales = Enumerable.Range(0, spherical ? k : k * d).Select(_ => 0.5 + random.NextDouble()).ToArray();
+            int scalesEach = spherical ? 1 : d;
+            var actual = new double[k * rows];
+            block.DiagonalLogDensities(means, scales, normalizers, actual);
+            var first = new double[k * d];
+            var scatter = new double[k * scalesEach];
+            block.AddDiagonalMoments(problem.Block(), responsibilities, means, first, scatter);
+            for (int j = 0; j < k; j++)
+            {
+                var expectedFirst = new double[d];
+                var expectedScatter = new double[scalesEach];
+                for (int n = 0; n < rows; n++)
+                {
+                    double squared = 0, weight = responsibilities[(j * rows) + n] * (problem.Weights.Length == 0 ? 1 : problem.Weights[n]);
+                    for (int c = 0; c < d; c++)
+                    {
+                        double centred = problem.Values[(n * d) + c] - means[(j * d) + c];
+                        double z = centred * scales[(j * scalesEach) + (spherical ? 0 : c)];
+                        squared += z * z;
+                        expectedFirst[c] += weight * centred;
+                        expectedScatter[spherical ? 0 : c] += weight * centred * centred;
+                    }
+
+                    AssertClose(normalizers[j] - (0.5 * squared), actual[(j * rows) + n], Tolerance(precision), $"component {j}'s log-density of row {n} (spherical {spherical}), D = {d}, B = {rows}");
+                }
+
+                for (int c = 0; c < d; c++)
+                {
+                    AssertClose(expectedFirst[c], first[(j * d) + c], 10 * Tolerance(precision), $"component {j}'s first moment {c} (spherical {spherical}), D = {d}, B = {rows}");
+                }
+
+                for (int c = 0; c < scalesEach; c++)
+                {
+                    AssertClose(expectedScatter[c], scatter[(j * scalesEach) + c], 10 * Tolerance(precision), $"component {j}'s scatter {c} (spherical {spherical}), D = {d}, B = {rows}");
+                }
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => block.DiagonalLogDensities(means, new double[2], normalizers, new double[k * rows]));
+        Assert.Throws<ArgumentException>(() => block.AddDiagonalMoments(problem.Block(), responsibilities, means, new double[k * d], new double[2]));
+    }
+
     private sealed class Totals(int components) : IMixtureTotals
     {
         public double LogLikelihood { get; set; }

@@ -59,21 +59,16 @@ public sealed class SphericalCovariance : CovarianceStructure
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void LogDensities<TOut>(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<TOut> logDensities)
     {
+        // All the components in one call: the kernel keeps each slice of the block in L1 for every component.
         int dimension = block.Dimension;
-        for (int k = 0; k < components; k++)
-        {
-            block.DiagonalLogDensities(means.Slice(k * dimension, dimension), factors.InverseFactors.AsSpan(k, 1), factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
-        }
+        block.DiagonalLogDensities(means[..(components * dimension)], factors.InverseFactors.AsSpan(0, components), factors.LogNormalizers.AsSpan(0, components), logDensities[..(components * block.Rows)]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override void AccumulateMoments<TIn>(DataBlock rows, ColumnBlock block, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> centres, int components, Span<double> firstMoments, Span<double> scatter)
     {
         int dimension = rows.Dimension;
-        for (int k = 0; k < components; k++)
-        {
-            block.AddDiagonalMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), centres.Slice(k * dimension, dimension), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k, 1));
-        }
+        block.AddDiagonalMoments(rows, responsibilities[..(components * rows.Rows)], centres[..(components * dimension)], firstMoments[..(components * dimension)], scatter[..(components)]);
     }
 
     internal override void Maximize(ReadOnlySpan<double> scatter, ReadOnlySpan<double> meanShifts, ReadOnlySpan<double> componentWeights, double totalWeight, int dimension, double regularization, bool centreAtNewMeans, Span<double> covariances)

@@ -10,56 +10,51 @@ namespace LatentFit.Numerics.Kernels;
 internal sealed partial class ColumnBlock<T>
 {
     /// <summary>
-    /// wₙ = rₙ × the row weight, in T, into the block's weight buffer; float32 responsibilities of a float32 block
-    /// without row weights are used as they are.
+    /// wₙ = rₙ × the row weight in T for each of <paramref name="components"/> columns of B responsibilities, into
+    /// <paramref name="scratch"/>; responsibilities already in T without row weights are used as they are.
     /// </summary>
-    private ReadOnlySpan<T> Weights<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilitiesIn)
+    private ReadOnlySpan<T> Weights<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilitiesIn, int components, Span<T> scratch)
         where TIn : unmanaged
     {
         RequireOutput<TIn>();
-        var weights = _sum.AsSpan(0, Rows);
-        if (typeof(TIn) != typeof(double))
+        int b = Rows;
+        var rowWeights = rows.RowWeights;
+        if (rowWeights.IsEmpty && typeof(TIn) == typeof(T))
         {
-            var own = MemoryMarshal.Cast<TIn, T>(responsibilitiesIn)[..Rows];
-            if (rows.RowWeights.IsEmpty)
-            {
-                return own;
-            }
-
-            for (int n = 0; n < Rows; n++)
-            {
-                weights[n] = own[n] * Of(rows.RowWeights[n]);
-            }
-
-            return weights;
+            return MemoryMarshal.Cast<TIn, T>(responsibilitiesIn)[..(components * b)];
         }
 
-        var responsibilities = MemoryMarshal.Cast<TIn, double>(responsibilitiesIn);
-        if (typeof(T) == typeof(double))
+        for (int j = 0; j < components; j++)
         {
-            var products = MemoryMarshal.Cast<T, double>(weights);
-            if (rows.RowWeights.IsEmpty)
+            var weights = scratch.Slice(j * b, b);
+            var from = responsibilitiesIn.Slice(j * b, b);
+            if (typeof(TIn) != typeof(double))
             {
-                responsibilities[..Rows].CopyTo(products);
+                var own = MemoryMarshal.Cast<TIn, T>(from);
+                for (int n = 0; n < b; n++)
+                {
+                    weights[n] = own[n] * Of(rowWeights[n]);
+                }
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                TensorPrimitives.Multiply(MemoryMarshal.Cast<TIn, double>(from), rowWeights, MemoryMarshal.Cast<T, double>(weights));
+            }
+            else if (rowWeights.IsEmpty)
+            {
+                TensorPrimitives.ConvertTruncating<double, T>(MemoryMarshal.Cast<TIn, double>(from), weights);
             }
             else
             {
-                TensorPrimitives.Multiply(responsibilities[..Rows], rows.RowWeights, products);
-            }
-        }
-        else if (rows.RowWeights.IsEmpty)
-        {
-            TensorPrimitives.ConvertTruncating<double, T>(responsibilities[..Rows], weights);
-        }
-        else
-        {
-            for (int n = 0; n < Rows; n++)
-            {
-                weights[n] = Of(responsibilities[n] * rows.RowWeights[n]);
+                var responsibilities = MemoryMarshal.Cast<TIn, double>(from);
+                for (int n = 0; n < b; n++)
+                {
+                    weights[n] = Of(responsibilities[n] * rowWeights[n]);
+                }
             }
         }
 
-        return weights;
+        return scratch[..(components * b)];
     }
 
     /// <summary>See <see cref="ColumnBlock.AddMoments{TIn}"/>.</summary>
@@ -68,7 +63,7 @@ internal sealed partial class ColumnBlock<T>
         where TIn : unmanaged
     {
         int d = Dimension;
-        var weights = Weights(rows, responsibilities);
+        var weights = Weights(rows, responsibilities, 1, _sum);
 
         // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
         if (UsesRegisterKernels)
@@ -211,90 +206,119 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>See <see cref="ColumnBlock.AddDiagonalMoments{TIn}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void AddDiagonalMomentsOf<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    internal void AddDiagonalMomentsOf<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> means, Span<double> firstMoments, Span<double> scatter)
         where TIn : unmanaged
     {
-        var weights = Weights(rows, responsibilities);
+        int d = Dimension, b = Rows, k = means.Length / d, scatterEach = scatter.Length / k;
         if (UsesRegisterKernels)
         {
+            // The weights (unless the responsibilities serve as they are), then each component's centre in T with
+            // zeros for the padding columns.
+            int padded = _padded;
+            var buffer = ComponentParameters(k * (b + padded));
+            var weights = Weights(rows, responsibilities, k, buffer[..(k * b)]);
+            var centres = buffer.Slice(k * b, k * padded);
+            for (int j = 0; j < k; j++)
+            {
+                for (int c = 0; c < padded; c++)
+                {
+                    centres[(j * padded) + c] = c < d ? Of(means[(j * d) + c] - _origin[c]) : T.Zero;
+                }
+            }
+
             switch (KernelPath.Bits)
             {
                 case 512:
-                    AddDiagonalMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, mean, firstMoment, scatter);
+                    AddDiagonalMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, centres, firstMoments, scatter);
                     break;
                 case 256:
-                    AddDiagonalMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, mean, firstMoment, scatter);
+                    AddDiagonalMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, centres, firstMoments, scatter);
                     break;
                 default:
-                    AddDiagonalMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, mean, firstMoment, scatter);
+                    AddDiagonalMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, centres, firstMoments, scatter);
                     break;
             }
 
             return;
         }
 
-        Centre(mean);
-        var weighted = _work.AsSpan(0, Rows);
-        for (int c = 0; c < Dimension; c++)
+        var allWeights = Weights(rows, responsibilities, k, ComponentParameters(k * b));
+        var weighted = _work.AsSpan(0, b);
+        for (int j = 0; j < k; j++)
         {
-            var column = Column(_centred, c);
-            TensorPrimitives.Multiply(column, weights, weighted);
-            firstMoment[c] += ToDouble(TensorPrimitives.Sum<T>(weighted));
-            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(TensorPrimitives.Dot<T>(weighted, column));
+            Centre(means.Slice(j * d, d));
+            var componentWeights = allWeights.Slice(j * b, b);
+            for (int c = 0; c < d; c++)
+            {
+                var column = Column(_centred, c);
+                TensorPrimitives.Multiply(column, componentWeights, weighted);
+                firstMoments[(j * d) + c] += ToDouble(TensorPrimitives.Sum<T>(weighted));
+                scatter[(j * scatterEach) + (scatterEach == 1 ? 0 : c)] += ToDouble(TensorPrimitives.Dot<T>(weighted, column));
+            }
         }
     }
 
-    /// <summary>The diagonal moments with centring fused into one pass over each column, sums in registers of any width.</summary>
+    /// <summary>
+    /// The diagonal moments of every component with centring fused into one pass over each column, sums in registers of
+    /// any width; <paramref name="centres"/> holds each component's centre over the padded columns.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddDiagonalMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    private void AddDiagonalMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, ReadOnlySpan<T> centres, Span<double> firstMoments, Span<double> scatter)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        int b = Rows, width = TLanes.Count, stride = _stride;
+        int b = Rows, width = TLanes.Count, stride = _stride, d = Dimension, padded = _padded, k = centres.Length / padded;
+        int scatterEach = scatter.Length / k;
         ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
-        ref T weight = ref MemoryMarshal.GetReference(weights);
+        ref T allWeights = ref MemoryMarshal.GetReference(weights);
 
         // Two columns at a time, each with two independent pairs of sums (one a register-width of rows), so that eight
         // chains of additions run side by side and each weight is loaded once for both columns: with one column at a
         // time the multiply-adds waited on each other, and the kernel alone took 1,315 against 1,083 ns a 256-row block
         // at D = 32 on a Zen 3 (a scratch harness). An odd D's last column pairs with a padding column of zeros (see
-        // Load), whose sums are not written. Each column's sums take the rows in the same order as one at a time.
-        for (int c = 0; c < Dimension; c += 2)
+        // Load), whose sums are not written. The components are the inner loop, so that the pair of columns stays in
+        // L1 for all K. Each column's sums take the rows in the same order as one column and component at a time.
+        for (int c = 0; c < d; c += 2)
         {
-            TVector first0 = TLanes.Zero, first1 = TLanes.Zero, second0 = TLanes.Zero, second1 = TLanes.Zero;
-            TVector nextFirst0 = TLanes.Zero, nextFirst1 = TLanes.Zero, nextSecond0 = TLanes.Zero, nextSecond1 = TLanes.Zero;
-            var centre = TLanes.Broadcast(Of(mean[c] - _origin[c]));
-            var nextCentre = c + 1 < Dimension ? TLanes.Broadcast(Of(mean[c + 1] - _origin[c + 1])) : TLanes.Zero;
             ref T column = ref Unsafe.Add(ref columns, c * stride);
             ref T next = ref Unsafe.Add(ref column, stride);
-            for (nuint n = 0; n < (nuint)b; n += (nuint)(2 * width))
+            for (int j = 0; j < k; j++)
             {
-                var w0 = TLanes.Load(ref weight, n);
-                var w1 = TLanes.Load(ref weight, n + (nuint)width);
-                var v0 = TLanes.Subtract(TLanes.Load(ref column, n), centre);
-                var v1 = TLanes.Subtract(TLanes.Load(ref column, n + (nuint)width), centre);
-                var wv0 = TLanes.Multiply(v0, w0);
-                var wv1 = TLanes.Multiply(v1, w1);
-                first0 = TLanes.Add(first0, wv0);
-                first1 = TLanes.Add(first1, wv1);
-                second0 = TLanes.MultiplyAdd(wv0, v0, second0);
-                second1 = TLanes.MultiplyAdd(wv1, v1, second1);
-                var u0 = TLanes.Subtract(TLanes.Load(ref next, n), nextCentre);
-                var u1 = TLanes.Subtract(TLanes.Load(ref next, n + (nuint)width), nextCentre);
-                var wu0 = TLanes.Multiply(u0, w0);
-                var wu1 = TLanes.Multiply(u1, w1);
-                nextFirst0 = TLanes.Add(nextFirst0, wu0);
-                nextFirst1 = TLanes.Add(nextFirst1, wu1);
-                nextSecond0 = TLanes.MultiplyAdd(wu0, u0, nextSecond0);
-                nextSecond1 = TLanes.MultiplyAdd(wu1, u1, nextSecond1);
-            }
+                TVector first0 = TLanes.Zero, first1 = TLanes.Zero, second0 = TLanes.Zero, second1 = TLanes.Zero;
+                TVector nextFirst0 = TLanes.Zero, nextFirst1 = TLanes.Zero, nextSecond0 = TLanes.Zero, nextSecond1 = TLanes.Zero;
+                var centre = TLanes.Broadcast(centres[(j * padded) + c]);
+                var nextCentre = TLanes.Broadcast(centres[(j * padded) + c + 1]);
+                ref T weight = ref Unsafe.Add(ref allWeights, j * b);
+                for (nuint n = 0; n < (nuint)b; n += (nuint)(2 * width))
+                {
+                    var w0 = TLanes.Load(ref weight, n);
+                    var w1 = TLanes.Load(ref weight, n + (nuint)width);
+                    var v0 = TLanes.Subtract(TLanes.Load(ref column, n), centre);
+                    var v1 = TLanes.Subtract(TLanes.Load(ref column, n + (nuint)width), centre);
+                    var wv0 = TLanes.Multiply(v0, w0);
+                    var wv1 = TLanes.Multiply(v1, w1);
+                    first0 = TLanes.Add(first0, wv0);
+                    first1 = TLanes.Add(first1, wv1);
+                    second0 = TLanes.MultiplyAdd(wv0, v0, second0);
+                    second1 = TLanes.MultiplyAdd(wv1, v1, second1);
+                    var u0 = TLanes.Subtract(TLanes.Load(ref next, n), nextCentre);
+                    var u1 = TLanes.Subtract(TLanes.Load(ref next, n + (nuint)width), nextCentre);
+                    var wu0 = TLanes.Multiply(u0, w0);
+                    var wu1 = TLanes.Multiply(u1, w1);
+                    nextFirst0 = TLanes.Add(nextFirst0, wu0);
+                    nextFirst1 = TLanes.Add(nextFirst1, wu1);
+                    nextSecond0 = TLanes.MultiplyAdd(wu0, u0, nextSecond0);
+                    nextSecond1 = TLanes.MultiplyAdd(wu1, u1, nextSecond1);
+                }
 
-            firstMoment[c] += ToDouble(TLanes.Sum(TLanes.Add(first0, first1)));
-            scatter[scatter.Length == 1 ? 0 : c] += ToDouble(TLanes.Sum(TLanes.Add(second0, second1)));
-            if (c + 1 < Dimension)
-            {
-                firstMoment[c + 1] += ToDouble(TLanes.Sum(TLanes.Add(nextFirst0, nextFirst1)));
-                scatter[scatter.Length == 1 ? 0 : c + 1] += ToDouble(TLanes.Sum(TLanes.Add(nextSecond0, nextSecond1)));
+                int at = j * scatterEach;
+                firstMoments[(j * d) + c] += ToDouble(TLanes.Sum(TLanes.Add(first0, first1)));
+                scatter[scatterEach == 1 ? at : at + c] += ToDouble(TLanes.Sum(TLanes.Add(second0, second1)));
+                if (c + 1 < d)
+                {
+                    firstMoments[(j * d) + c + 1] += ToDouble(TLanes.Sum(TLanes.Add(nextFirst0, nextFirst1)));
+                    scatter[scatterEach == 1 ? at : at + c + 1] += ToDouble(TLanes.Sum(TLanes.Add(nextSecond0, nextSecond1)));
+                }
             }
         }
     }

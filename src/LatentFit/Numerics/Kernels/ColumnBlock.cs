@@ -92,36 +92,61 @@ internal abstract class ColumnBlock : IDisposable
 
     /// <summary>
     /// log N(xₙ | μ, diag(σ²)) = normalizer − ½Σ_c ((xₙc − μc)/σc)², with <paramref name="inverseScales"/> = 1/σ per
-    /// coordinate (one value repeated for a spherical covariance); in float32 without the normaliser, as
-    /// <see cref="LogDensities{TOut}"/>.
+    /// coordinate (or one value, for a spherical covariance); in float32 without the normaliser, as
+    /// <see cref="LogDensities{TOut}"/>. One component: see the overload for K.
     /// </summary>
     public void DiagonalLogDensities<TOut>(ReadOnlySpan<double> mean, ReadOnlySpan<double> inverseScales, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged =>
+        DiagonalLogDensities(mean, inverseScales, [normalizer], logDensities);
+
+    /// <summary>
+    /// The diagonal log-densities of K = <paramref name="normalizers"/>.Length components at once: component k's mean at
+    /// <paramref name="means"/>[kD..], its inverse scales at <paramref name="inverseScales"/>[kD..] (or [k] alone, for
+    /// spherical covariances), its B log-densities into <paramref name="logDensities"/>[kB..].
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths do not fit K components of this block.</exception>
+    public void DiagonalLogDensities<TOut>(ReadOnlySpan<double> means, ReadOnlySpan<double> inverseScales, ReadOnlySpan<double> normalizers, Span<TOut> logDensities)
         where TOut : unmanaged
     {
+        int k = normalizers.Length;
+        if (k == 0 || means.Length != k * Dimension || (inverseScales.Length != k * Dimension && inverseScales.Length != k) || logDensities.Length < k * Rows)
+        {
+            throw new ArgumentException($"diagonal log-densities of {k} components of dimension {Dimension} over {Rows} rows: got {means.Length} mean values, {inverseScales.Length} scales and room for {logDensities.Length} results");
+        }
+
         if (this is ColumnBlock<double> wide)
         {
-            wide.DiagonalLogDensitiesOf(mean, inverseScales, normalizer, logDensities);
+            wide.DiagonalLogDensitiesOf(means, inverseScales, normalizers, logDensities);
         }
         else
         {
-            ((ColumnBlock<float>)this).DiagonalLogDensitiesOf(mean, inverseScales, normalizer, logDensities);
+            ((ColumnBlock<float>)this).DiagonalLogDensitiesOf(means, inverseScales, normalizers, logDensities);
         }
     }
 
     /// <summary>
-    /// Adds Σₙ wₙ(xₙ − μ) to <paramref name="firstMoment"/> and Σₙ wₙ(xₙc − μc)² to <paramref name="scatter"/>[c] (or,
-    /// when it has length 1, their sum over c, for a spherical covariance).
+    /// For K = <paramref name="means"/>.Length / D components at once: adds Σₙ wₙ(xₙ − μ) to each component's D values
+    /// of <paramref name="firstMoments"/> and Σₙ wₙ(xₙc − μc)² to its D values of <paramref name="scatter"/> (or, when
+    /// that has one value a component, their sum over c, for spherical covariances), with wₙ the component's column of
+    /// B <paramref name="responsibilities"/> times the row weight.
     /// </summary>
-    public void AddDiagonalMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> mean, Span<double> firstMoment, Span<double> scatter)
+    /// <exception cref="ArgumentException">The lengths do not fit K components of this block.</exception>
+    public void AddDiagonalMoments<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, ReadOnlySpan<double> means, Span<double> firstMoments, Span<double> scatter)
         where TIn : unmanaged
     {
+        int k = means.Length / Dimension;
+        if (k == 0 || means.Length != k * Dimension || firstMoments.Length != k * Dimension || (scatter.Length != k * Dimension && scatter.Length != k) || responsibilities.Length < k * Rows)
+        {
+            throw new ArgumentException($"diagonal moments of dimension {Dimension} over {Rows} rows: got {means.Length} mean values, {firstMoments.Length} first moments, {scatter.Length} scatter values and {responsibilities.Length} responsibilities");
+        }
+
         if (this is ColumnBlock<double> wide)
         {
-            wide.AddDiagonalMomentsOf(rows, responsibilities, mean, firstMoment, scatter);
+            wide.AddDiagonalMomentsOf(rows, responsibilities, means, firstMoments, scatter);
         }
         else
         {
-            ((ColumnBlock<float>)this).AddDiagonalMomentsOf(rows, responsibilities, mean, firstMoment, scatter);
+            ((ColumnBlock<float>)this).AddDiagonalMomentsOf(rows, responsibilities, means, firstMoments, scatter);
         }
     }
 
@@ -149,6 +174,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private readonly T[] _parameters;
     private readonly double[] _origin;
     private readonly int _capacity;
+    private T[] _components = [];
     private int _stride;
     private int _padded;
     private bool _registers;
@@ -490,6 +516,22 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
     private static T Of(double value) => T.CreateTruncating(value);
 
+    /// <summary>A buffer of at least <paramref name="length"/> values for all the components' parameters or weights, grown as needed.</summary>
+    private Span<T> ComponentParameters(int length)
+    {
+        if (_components.Length < length)
+        {
+            if (_components.Length > 0)
+            {
+                ArrayPool<T>.Shared.Return(_components);
+            }
+
+            _components = ArrayPool<T>.Shared.Rent(length);
+        }
+
+        return _components.AsSpan(0, length);
+    }
+
     private static double ToDouble(T value) => double.CreateTruncating(value);
 
     /// <inheritdoc/>
@@ -503,5 +545,10 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         ArrayPool<T>.Shared.Return(_sum);
         ArrayPool<T>.Shared.Return(_parameters);
         ArrayPool<double>.Shared.Return(_origin);
+        if (_components.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(_components);
+            _components = [];
+        }
     }
 }
