@@ -87,7 +87,8 @@ internal static class MixturePosterior
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                var e = VectorExp.OfNonPositive<TLanes, TVector>(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                // No NaN gets here (the row's maximum would be NaN), so the clamp takes the instruction's maximum.
+                var e = VectorExp.OfNonPositive<TLanes, TVector>(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
                 e = TLanes.ZeroAtOrBelow(e, smallest);
                 TLanes.Store(e, ref p, at);
                 sum = TLanes.Add(sum, e);
@@ -311,7 +312,7 @@ internal static class MixturePosterior
                 nuint at = (nuint)((j * b) + n);
                 // eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential gives 1 + 2⁻²³ at d = 0 (every row's
                 // largest term): left so, ℓ would gain 1.2e-7 a row (0.025 at N = 200,000).
-                var e = TLanes.Exp(TLanes.Max(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                var e = TLanes.Exp(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
                 e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
                 e = TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factors[j])), smallest);
                 TLanes.Store(e, ref p, at);

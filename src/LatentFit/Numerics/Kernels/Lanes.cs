@@ -46,6 +46,12 @@ internal interface ILanes<TVector, T>
     static abstract TVector Max(TVector left, TVector right);
 
     /// <summary>
+    /// The lanes' maximum for operands that are never NaN: the instruction's own (one, where <see cref="Max"/>'s IEEE
+    /// semantics for NaN and signed zeros take eight on x86).
+    /// </summary>
+    static abstract TVector MaxOfNumbers(TVector left, TVector right);
+
+    /// <summary>
     /// a·b + c, fused (one rounding) where the hardware has a fused multiply-add; x86 without FMA (the 128-bit path
     /// with AVX2 switched off) takes a multiply and an add instead of the runtime's slow software emulation.
     /// </summary>
@@ -121,6 +127,9 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Max(Vector128<T> left, Vector128<T> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MaxOfNumbers(Vector128<T> left, Vector128<T> right) => Vector128.MaxNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
@@ -231,6 +240,9 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MaxOfNumbers(Vector256<T> left, Vector256<T> right) => Vector256.MaxNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
@@ -372,6 +384,9 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Max(Vector512<T> left, Vector512<T> right) => Vector512.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MaxOfNumbers(Vector512<T> left, Vector512<T> right) => Vector512.MaxNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
