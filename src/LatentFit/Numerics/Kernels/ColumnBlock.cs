@@ -168,6 +168,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private readonly T[] _columns;
     private readonly T[] _centred;
     private readonly T[] _centre;
+    private readonly T[] _zeros;
     private readonly T[] _weighted;
     private readonly T[] _work;
     private readonly T[] _sum;
@@ -192,6 +193,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         // Only the fallback writes centred columns (the register kernels centre as they load), and it has no padding.
         _centred = ArrayPool<T>.Shared.Rent(stride * dimension);
         _centre = ArrayPool<T>.Shared.Rent(padded);
+        _zeros = new T[padded];
         _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
         _work = ArrayPool<T>.Shared.Rent(capacityRows);
         _sum = ArrayPool<T>.Shared.Rent(capacityRows);
