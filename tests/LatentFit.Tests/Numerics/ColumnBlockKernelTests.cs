@@ -536,6 +536,51 @@ public sealed class ColumnBlockKernelTests
     }
 
     /// <summary>
+    /// One NaN among finite log-densities (no row all −∞), anywhere in the block, makes ℓ −∞ in both posteriors; a
+    /// component at −∞ throughout (a weight of zero) does not. The register posteriors' maximum is the instruction's,
+    /// which can drop a NaN: the values' sum catches it.
+    /// </summary>
+    [Theory]
+    [InlineData(256)]
+    [InlineData(250)]
+    public void Responsibilities_OneNaN_NoComponentExplains_AComponentAtMinusInfinityDoesNot(int rows)
+    {
+        const int k = 3;
+        foreach (int at in new[] { 0, 5, rows + 3, (2 * rows) + 130, (3 * rows) - 1 })
+        {
+            foreach (bool nan in new[] { true, false })
+            {
+                var values = Enumerable.Range(0, k * rows).Select(i => -(double)(i % 7) - 0.25).ToArray();
+                for (int n = 0; n < rows; n++)
+                {
+                    values[(2 * rows) + n] = nan ? values[(2 * rows) + n] : double.NegativeInfinity;
+                }
+
+                if (nan)
+                {
+                    values[at] = double.NaN;
+                }
+
+                var wide = new Totals(k);
+                MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), values.ToArray(), [-1.0, -1.5, -0.9], new double[2 * rows], wide);
+                var single = new Totals(k);
+                MixturePosterior.Responsibilities(new DataBlock(new double[rows], rows, 1), values.Select(v => (float)v).ToArray(), new MixturePosterior.SinglePrecisionShifts([-1.0, -1.5, -0.9], [-2.0, -2.5, -3.0]), new float[3 * rows], single);
+                foreach (var (totals, precision) in new[] { (wide, "float64"), (single, "float32") })
+                {
+                    if (nan)
+                    {
+                        Assert.True(double.IsNegativeInfinity(totals.LogLikelihood), $"{precision}: a NaN at {at} gave ℓ = {totals.LogLikelihood:R} (B = {rows}, path {KernelPath.Current})");
+                    }
+                    else
+                    {
+                        Assert.True(double.IsFinite(totals.LogLikelihood), $"{precision}: a component at −∞ gave ℓ = {totals.LogLikelihood:R} (B = {rows}, path {KernelPath.Current})");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The float32 posterior splits each constant into a multiple of 2⁻⁷ and a factor fₖ rounded to float32, and takes
     /// the factor's rounding back from ℓ to first order. With one component (every responsibility 1) ℓ is exactly
     /// Σₙ (uₙ + a); for the constant below whose factor rounds worst (up to 6e-8 a row) the correction is 3e-3 over

@@ -76,8 +76,8 @@ internal static class MixturePosterior
         ref double w = ref MemoryMarshal.GetReference(weights);
         for (int n = 0; n < b; n += width)
         {
-            var max = ShiftAndMax<TLanes, TVector, double>(ref p, logWeights, b, n);
-            if (!TLanes.AllFinite(max))
+            var max = ShiftAndMax<TLanes, TVector, double>(ref p, logWeights, b, n, out var total);
+            if (!TLanes.AllFinite(max) || TLanes.AnyNaN(total))
             {
                 NoComponentExplains(into, logDensities[..(k * b)]);
                 return;
@@ -120,21 +120,26 @@ internal static class MixturePosterior
 
     /// <summary>
     /// The first pass over one register of rows (at column n of the K×B values): each component's shift added in place,
-    /// and the rows' maximum (IEEE: NaN propagates, as the finiteness check after it needs).
+    /// and the rows' maximum. The maximum is the instruction's own, which may drop a NaN, so the values' sum comes back
+    /// too: NaN exactly when a value is NaN (or +∞ meets −∞, when the maximum is +∞ and fails the finiteness check
+    /// anyway; no log-density is +∞ otherwise). IEEE's maximum took eight instructions a value on x86 where this takes
+    /// two (diag N = 1M, D = 16, K = 8: 34.5–35.2 against 35.3–35.9 ms per iteration on a Zen 3, alternating runs).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ShiftAndMax<TLanes, TVector, T>(ref T p, ReadOnlySpan<T> shifts, int b, int n)
+    private static TVector ShiftAndMax<TLanes, TVector, T>(ref T p, ReadOnlySpan<T> shifts, int b, int n, out TVector total)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var max = TLanes.Broadcast(T.NegativeInfinity);
+        total = TLanes.Zero;
         for (int j = 0; j < shifts.Length; j++)
         {
             nuint at = (nuint)((j * b) + n);
             var value = TLanes.Add(TLanes.Load(ref p, at), TLanes.Broadcast(shifts[j]));
             TLanes.Store(value, ref p, at);
-            max = TLanes.Max(max, value);
+            max = TLanes.MaxOfNumbers(max, value);
+            total = TLanes.Add(total, value);
         }
 
         return max;
@@ -299,8 +304,8 @@ internal static class MixturePosterior
         ref float w = ref MemoryMarshal.GetReference(rowWeights);
         for (int n = 0; n < b; n += width)
         {
-            var max = ShiftAndMax<TLanes, TVector, float>(ref p, shifts.Coarse, b, n);
-            if (!TLanes.AllFinite(max))
+            var max = ShiftAndMax<TLanes, TVector, float>(ref p, shifts.Coarse, b, n, out var total);
+            if (!TLanes.AllFinite(max) || TLanes.AnyNaN(total))
             {
                 NoComponentExplains(into, logDensities[..(k * b)]);
                 return;

@@ -81,6 +81,9 @@ internal interface ILanes<TVector, T>
     /// <summary>Whether every lane is finite (x − x = 0 fails for ±∞ and NaN).</summary>
     static abstract bool AllFinite(TVector value);
 
+    /// <summary>Whether some lane is NaN (x = x fails for NaN alone).</summary>
+    static abstract bool AnyNaN(TVector value);
+
     /// <summary>
     /// Writes normalizer − ½·squared for the <see cref="Count"/> lanes to target[offset..] in float64 (a float32
     /// vector widens into two).
@@ -183,6 +186,9 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector128<T> value) => Vector128.EqualsAll(value - value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyNaN(Vector128<T> value) => !Vector128.EqualsAll(value, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> PowerOfTwo(Vector128<T> shifted) =>
@@ -327,6 +333,9 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector256<T> value) => Vector256.EqualsAll(value - value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyNaN(Vector256<T> value) => !Vector256.EqualsAll(value, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> PowerOfTwo(Vector256<T> shifted) =>
@@ -486,6 +495,9 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AllFinite(Vector512<T> value) => Vector512.EqualsAll(value - value, Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyNaN(Vector512<T> value) => !Vector512.EqualsAll(value, value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> PowerOfTwo(Vector512<T> shifted) =>
