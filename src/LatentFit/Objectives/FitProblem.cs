@@ -28,6 +28,16 @@ public abstract class FitProblem
     public abstract int Rows { get; }
 
     /// <summary>
+    /// One unit of rounding of ℓ relative to |ℓ|: 2⁻⁵² when ℓ is computed in float64; 2⁻²³/√rows when the model
+    /// computes in float32 (single-precision data; <see cref="ISinglePrecisionRounding"/>), whose roundings of each
+    /// row's log-densities add up like a random walk over the rows.
+    /// </summary>
+    internal virtual double LogLikelihoodRoundingUnit => DoubleRoundingUnit;
+
+    /// <summary>The spacing of doubles at 1, 2⁻⁵².</summary>
+    internal const double DoubleRoundingUnit = 2.220446049250313e-16;
+
+    /// <summary>
     /// E-step evaluations over the data so far (each full pass yields ℓ, the statistics and the gradient at one η),
     /// counted in rows visited over <see cref="Rows"/>: an E-step over a tenth of the rows is 0.1 pass. Whole passes are
     /// exact integers (a multiple of N over N rounds to itself).
@@ -228,6 +238,15 @@ public sealed class FitProblem<TParams, TStats> : FitProblem
 
     /// <inheritdoc/>
     public override int Rows => Data.Rows;
+
+    /// <inheritdoc/>
+    internal override double LogLikelihoodRoundingUnit =>
+        Model is ISinglePrecisionRounding rounding && rounding.RoundsInSingle(Data.Precision)
+            ? SingleRoundingUnit / Math.Sqrt(Math.Max(1, Data.Rows))
+            : DoubleRoundingUnit;
+
+    /// <summary>The spacing of floats at 1, 2⁻²³.</summary>
+    private const double SingleRoundingUnit = 1.1920928955078125e-7;
 
     /// <summary>θ for η.</summary>
     public TParams ToParameters(ReadOnlySpan<double> eta) => Model.FromUnconstrained(eta);

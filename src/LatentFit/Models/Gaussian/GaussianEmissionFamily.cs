@@ -19,7 +19,8 @@ namespace LatentFit.Models.Gaussian;
 public sealed class GaussianEmissionFamily :
     IEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>,
     IRecentringEmissionFamily<GaussianEmissionParameters, GaussianEmissionStatistics>,
-    IPortableEmissionFamily<GaussianEmissionParameters>
+    IPortableEmissionFamily<GaussianEmissionParameters>,
+    ISinglePrecisionRounding
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. Fewer rows spend
     // more on each block's fixed costs (the scatter's horizontal sums), more rows push the columns of a D = 50 block
@@ -147,6 +148,9 @@ public sealed class GaussianEmissionFamily :
 
     /// <inheritdoc/>
     public int BlockRows(Precision precision) => Rows;
+
+    /// <summary>Single-precision data are held and computed in float32 (<see cref="ColumnBlock"/>): ℓ carries float32 roundings.</summary>
+    bool ISinglePrecisionRounding.RoundsInSingle(Precision precision) => precision == Precision.Single;
 
     /// <inheritdoc/>
     /// <exception cref="SingularCovarianceException">A covariance is not positive definite, or a conditional variance is below the regularisation.</exception>

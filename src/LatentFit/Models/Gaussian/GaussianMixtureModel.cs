@@ -21,7 +21,8 @@ public sealed class GaussianMixtureModel :
     IRecentringModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
     IAnchoredStatisticsModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
     ICompleteDataModel<GaussianMixtureParameters, GaussianMixtureStatistics>,
-    IPortableModel<GaussianMixtureParameters>
+    IPortableModel<GaussianMixtureParameters>,
+    ISinglePrecisionRounding
 {
     private readonly MixtureOfEmissions<GaussianEmissionParameters, GaussianEmissionStatistics> _mixture;
 
@@ -59,6 +60,9 @@ public sealed class GaussianMixtureModel :
 
     /// <inheritdoc/>
     public int ParameterCount => _mixture.ParameterCount;
+
+    /// <inheritdoc/>
+    bool ISinglePrecisionRounding.RoundsInSingle(Precision precision) => ((ISinglePrecisionRounding)Emission).RoundsInSingle(precision);
 
     /// <inheritdoc/>
     public GradientSupport GradientSupport => GradientSupport.Exact;

@@ -44,7 +44,8 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     IAnchoredStatisticsModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     ICompleteDataModel<HmmParameters<TEmission>, HmmStatistics<TStatistics>>,
     ISequenceModel,
-    IPortableModel<HmmParameters<TEmission>>
+    IPortableModel<HmmParameters<TEmission>>,
+    ISinglePrecisionRounding
     where TStatistics : IEmissionStatistics<TStatistics>
 {
     /// <summary>The log-ratio that stands for a zero probability in η (see remarks): the simplex transform's.</summary>
@@ -66,6 +67,9 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
 
     /// <summary>The emission family.</summary>
     public IEmissionFamily<TEmission, TStatistics> Family { get; }
+
+    /// <inheritdoc/>
+    bool ISinglePrecisionRounding.RoundsInSingle(Precision precision) => Family is ISinglePrecisionRounding family && family.RoundsInSingle(precision);
 
     /// <summary>K.</summary>
     public int States => Family.Components;
