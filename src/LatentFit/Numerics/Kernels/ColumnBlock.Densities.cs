@@ -282,13 +282,22 @@ internal sealed partial class ColumnBlock<T>
         {
             // Each component's centre (μ − origin) and scales in T, side by side.
             var parameters = ComponentParameters(2 * k * d);
-            for (int j = 0; j < k; j++)
+            ComponentCentres(means, d, parameters[..(k * d)]);
+            var scales = parameters.Slice(k * d, k * d);
+            if (scalesEach == 1)
             {
-                for (int c = 0; c < d; c++)
+                for (int j = 0; j < k; j++)
                 {
-                    parameters[(j * d) + c] = Of(means[(j * d) + c] - _origin[c]);
-                    parameters[((k + j) * d) + c] = Of(inverseScales[(j * scalesEach) + (scalesEach == 1 ? 0 : c)]);
+                    scales.Slice(j * d, d).Fill(Of(inverseScales[j]));
                 }
+            }
+            else if (typeof(T) == typeof(double))
+            {
+                inverseScales.CopyTo(MemoryMarshal.Cast<T, double>(scales));
+            }
+            else
+            {
+                TensorPrimitives.ConvertTruncating(inverseScales, scales);
             }
 
             switch (KernelPath.Bits)

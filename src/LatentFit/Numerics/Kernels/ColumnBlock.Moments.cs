@@ -218,13 +218,7 @@ internal sealed partial class ColumnBlock<T>
             var buffer = ComponentParameters(k * (b + padded));
             var weights = Weights(rows, responsibilities, k, buffer[..(k * b)]);
             var centres = buffer.Slice(k * b, k * padded);
-            for (int j = 0; j < k; j++)
-            {
-                for (int c = 0; c < padded; c++)
-                {
-                    centres[(j * padded) + c] = c < d ? Of(means[(j * d) + c] - _origin[c]) : T.Zero;
-                }
-            }
+            ComponentCentres(means, padded, centres);
 
             switch (KernelPath.Bits)
             {
