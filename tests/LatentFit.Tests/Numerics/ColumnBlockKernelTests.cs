@@ -134,14 +134,25 @@ public sealed class ColumnBlockKernelTests
 
         // A float32 block also writes float32, without the normaliser (the single-precision posterior adds it in
         // float64); a float64 block refuses float32 output.
+        // With L⁻¹ rounded to float32 beforehand (as the covariance factors keep it for single-precision data), a float32
+        // block gives the same bits as rounding it itself; a float64 block refuses it.
         var single = new float[rows];
+        var roundedFactor = problem.InverseFactor.Select(v => (float)v).ToArray();
+        Assert.Equal(precision == Precision.Single, block.ComputesInSingle);
         if (precision == Precision.Single)
         {
             block.LogDensities(problem.InverseFactor, -1.25, single);
+            var fromRounded = new double[rows];
+            var singleFromRounded = new float[rows];
+            block.LogDensities(roundedFactor, -1.25, fromRounded);
+            block.LogDensities(roundedFactor, -1.25, singleFromRounded);
+            Assert.Equal(actual, fromRounded);
+            Assert.Equal(single, singleFromRounded);
         }
         else
         {
             Assert.Throws<ArgumentException>(() => block.LogDensities(problem.InverseFactor, -1.25, new float[rows]));
+            Assert.Throws<ArgumentException>(() => block.LogDensities(roundedFactor, -1.25, new double[rows]));
         }
 
         for (int n = 0; n < rows; n++)

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using LatentFit.Data;
 using LatentFit.Numerics.Kernels;
 
@@ -70,7 +71,7 @@ public abstract class CovarianceStructure
     internal abstract CovarianceFactors Factorize(ReadOnlySpan<double> covariances, int components, int dimension);
 
     /// <summary>logp[k·B + n] = log N(xₙ | μₖ, Σₖ) for every row n of the block of B rows (component by component).</summary>
-    /// <remarks>In float64, or in float32 from a float32 block (<see cref="ColumnBlock.LogDensities{TOut}"/>).</remarks>
+    /// <remarks>In float64, or in float32 from a float32 block (<see cref="ColumnBlock.LogDensities{TOut}(ReadOnlySpan{double}, double, Span{TOut})"/>).</remarks>
     internal abstract void LogDensities<TOut>(CovarianceFactors factors, ReadOnlySpan<double> means, int components, ColumnBlock block, Span<TOut> logDensities)
         where TOut : unmanaged;
 
@@ -174,6 +175,19 @@ internal sealed class CovarianceFactors(double[] inverseFactors, double[] logNor
     /// Mahalanobis term; diagonal: 1/σ per variance; spherical: 1/σ per component.
     /// </summary>
     public double[] InverseFactors { get; } = inverseFactors;
+
+    /// <summary>
+    /// <see cref="InverseFactors"/> rounded to float32, made once on first use, for the float32 kernels of
+    /// single-precision data (the same values as rounding them at every block).
+    /// </summary>
+    public float[] SingleInverseFactors => LazyInitializer.EnsureInitialized(ref _single, () =>
+    {
+        var single = new float[InverseFactors.Length];
+        TensorPrimitives.ConvertTruncating<double, float>(InverseFactors, single);
+        return single;
+    });
+
+    private float[]? _single;
 
     /// <summary>Per component: −½D log 2π − ½ log det Σₖ.</summary>
     public double[] LogNormalizers { get; } = logNormalizers;

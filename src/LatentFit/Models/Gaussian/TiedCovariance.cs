@@ -52,7 +52,15 @@ public sealed class TiedCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
+            var target = logDensities.Slice(k * block.Rows, block.Rows);
+            if (block.ComputesInSingle)
+            {
+                block.LogDensities(factors.SingleInverseFactors, factors.LogNormalizers[k], target);
+            }
+            else
+            {
+                block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], target);
+            }
         }
     }
 

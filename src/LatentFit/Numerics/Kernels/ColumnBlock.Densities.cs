@@ -10,7 +10,7 @@ internal sealed partial class ColumnBlock<T>
 {
     /// <summary>
     /// normalizer − ½ squared into <paramref name="logDensities"/>, from squared terms in T (the SIMD-library path): in
-    /// float64, or −½ squared alone when the output is float32 (see <see cref="ColumnBlock.LogDensities{TOut}"/>).
+    /// float64, or −½ squared alone when the output is float32 (see <see cref="ColumnBlock.LogDensities{TOut}(ReadOnlySpan{double}, double, Span{TOut})"/>).
     /// </summary>
     private static void FinishLogDensities<TOut>(ReadOnlySpan<T> squared, double normalizer, Span<TOut> logDensities)
         where TOut : unmanaged
@@ -102,13 +102,19 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <summary>See <see cref="ColumnBlock.LogDensities{TOut}"/>.</summary>
+    /// <summary>See <see cref="ColumnBlock.LogDensities{TOut}(ReadOnlySpan{double}, double, Span{TOut})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void LogDensitiesOf<TOut>(ReadOnlySpan<double> inverseFactor, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged =>
+        LogDensitiesWith(InPrecision(inverseFactor[..(Dimension * Dimension)]), normalizer, logDensities);
+
+    /// <summary>The same with L⁻¹ already in T (see <see cref="ColumnBlock.LogDensities{TOut}(ReadOnlySpan{float}, double, Span{TOut})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void LogDensitiesWith<TOut>(ReadOnlySpan<T> factor, double normalizer, Span<TOut> logDensities)
         where TOut : unmanaged
     {
         RequireOutput<TOut>();
-        var factor = InPrecision(inverseFactor[..(Dimension * Dimension)]);
+        factor = factor[..(Dimension * Dimension)];
         if (UsesRegisterKernels)
         {
             switch (KernelPath.Bits)
