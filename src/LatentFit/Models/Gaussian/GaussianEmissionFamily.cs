@@ -448,7 +448,7 @@ public sealed class GaussianEmissionFamily :
         GaussianEmissionStatistics into,
         ColumnBlock columns) : ISinglePrecisionEmissionWorkspace
     {
-        public bool ComputesInSingle => columns is ColumnBlock<float>;
+        public bool ComputesInSingle => columns.ComputesInSingle;
 
         public void Load(DataBlock block) => columns.Load(block);
 

@@ -189,7 +189,7 @@ internal static class MixturePosterior
                 double constant = logWeights[j] + constants[j];
                 Coarse[j] = (float)(Math.Round(constant * CoarseGrid) / CoarseGrid);
                 Factors[j] = (float)Math.Exp(constant - Coarse[j]);
-                Residuals[j] = logWeights[j] + constants[j] - Coarse[j] - Math.Log(Factors[j]);
+                Residuals[j] = constant - Coarse[j] - Math.Log(Factors[j]);
             }
         }
 
