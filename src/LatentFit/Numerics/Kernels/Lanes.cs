@@ -196,6 +196,41 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
             ? ((shifted.AsInt64() - Vector128.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
             : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
 
+    /// <summary>
+    /// The low halves of two vectors interleaved, (a₀ b₀ a₁ b₁ …): one instruction on x86 (unpcklps/unpcklpd) and on
+    /// ARM64 (zip1), the step of the 128-bit transpositions (ColumnBlock.Load) on machines without AVX.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> InterleaveLow(Vector128<T> a, Vector128<T> b)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return (Sse2.IsSupported ? Sse2.UnpackLow(a.AsDouble(), b.AsDouble())
+                : AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipLow(a.AsDouble(), b.AsDouble())
+                : Vector128.Create(a.AsDouble()[0], b.AsDouble()[0])).As<double, T>();
+        }
+
+        return (Sse.IsSupported ? Sse.UnpackLow(a.AsSingle(), b.AsSingle())
+            : AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipLow(a.AsSingle(), b.AsSingle())
+            : Vector128.Create(a.AsSingle()[0], b.AsSingle()[0], a.AsSingle()[1], b.AsSingle()[1])).As<float, T>();
+    }
+
+    /// <summary>The high halves of two vectors interleaved, (aₘ bₘ aₘ₊₁ bₘ₊₁ …) with m half the count (unpckhps/unpckhpd, zip2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> InterleaveHigh(Vector128<T> a, Vector128<T> b)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return (Sse2.IsSupported ? Sse2.UnpackHigh(a.AsDouble(), b.AsDouble())
+                : AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipHigh(a.AsDouble(), b.AsDouble())
+                : Vector128.Create(a.AsDouble()[1], b.AsDouble()[1])).As<double, T>();
+        }
+
+        return (Sse.IsSupported ? Sse.UnpackHigh(a.AsSingle(), b.AsSingle())
+            : AdvSimd.Arm64.IsSupported ? AdvSimd.Arm64.ZipHigh(a.AsSingle(), b.AsSingle())
+            : Vector128.Create(a.AsSingle()[2], b.AsSingle()[2], a.AsSingle()[3], b.AsSingle()[3])).As<float, T>();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector128<T> squared, double normalizer, ref double target, nuint offset)
     {
