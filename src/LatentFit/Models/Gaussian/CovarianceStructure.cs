@@ -189,6 +189,25 @@ internal sealed class CovarianceFactors(double[] inverseFactors, double[] logNor
 
     private float[]? _single;
 
+    /// <summary>
+    /// The block's log-densities about its centre (<see cref="ColumnBlock.Centre"/>) for the L⁻¹ held at
+    /// <paramref name="offset"/> (D×D values): from <see cref="SingleInverseFactors"/> when the block computes in float32,
+    /// else from <see cref="InverseFactors"/>.
+    /// </summary>
+    public void LogDensities<TOut>(ColumnBlock block, int offset, double normalizer, Span<TOut> logDensities)
+        where TOut : unmanaged
+    {
+        int size = block.Dimension * block.Dimension;
+        if (block.ComputesInSingle)
+        {
+            block.LogDensities(SingleInverseFactors.AsSpan(offset, size), normalizer, logDensities);
+        }
+        else
+        {
+            block.LogDensities(InverseFactors.AsSpan(offset, size), normalizer, logDensities);
+        }
+    }
+
     /// <summary>Per component: −½D log 2π − ½ log det Σₖ.</summary>
     public double[] LogNormalizers { get; } = logNormalizers;
 }

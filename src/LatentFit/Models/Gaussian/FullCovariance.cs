@@ -58,15 +58,7 @@ public sealed class FullCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            var target = logDensities.Slice(k * block.Rows, block.Rows);
-            if (block.ComputesInSingle)
-            {
-                block.LogDensities(factors.SingleInverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], target);
-            }
-            else
-            {
-                block.LogDensities(factors.InverseFactors.AsSpan(k * size, size), factors.LogNormalizers[k], target);
-            }
+            factors.LogDensities(block, k * size, factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
         }
     }
 

@@ -52,15 +52,7 @@ public sealed class TiedCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(means.Slice(k * dimension, dimension));
-            var target = logDensities.Slice(k * block.Rows, block.Rows);
-            if (block.ComputesInSingle)
-            {
-                block.LogDensities(factors.SingleInverseFactors, factors.LogNormalizers[k], target);
-            }
-            else
-            {
-                block.LogDensities(factors.InverseFactors, factors.LogNormalizers[k], target);
-            }
+            factors.LogDensities(block, 0, factors.LogNormalizers[k], logDensities.Slice(k * block.Rows, block.Rows));
         }
     }
 
