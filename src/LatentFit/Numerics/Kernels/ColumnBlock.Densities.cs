@@ -164,6 +164,7 @@ internal sealed partial class ColumnBlock<T>
         where TOut : unmanaged
     {
         int d = Dimension, b = Rows, width = TLanes.Count, stride = _stride;
+        nint step = stride;
         ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
         ref T centre = ref MemoryMarshal.GetArrayDataReference(_centre);
         ref T factor = ref MemoryMarshal.GetReference(inverseFactor);
@@ -190,12 +191,13 @@ internal sealed partial class ColumnBlock<T>
                 ref T row2 = ref i0 + 2 < d ? ref Unsafe.Add(ref row1, d) : ref zeros;
                 ref T row3 = ref i0 + 3 < d ? ref Unsafe.Add(ref row2, d) : ref zeros;
                 ref T slice = ref Unsafe.Add(ref columns, n);
-                for (nuint j = 0; j <= (nuint)i0; j++)
+                nuint last = (nuint)i0;
+                for (nuint j = 0; j <= last; j++)
                 {
                     var m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
                     var c0 = TLanes.Subtract(TLanes.Load(ref slice, 0), m);
                     var c1 = TLanes.Subtract(TLanes.Load(ref slice, (nuint)width), m);
-                    slice = ref Unsafe.Add(ref slice, stride);
+                    slice = ref Unsafe.Add(ref slice, step);
                     var f = TLanes.Broadcast(Unsafe.Add(ref row0, j));
                     z00 = TLanes.MultiplyAdd(c0, f, z00);
                     z01 = TLanes.MultiplyAdd(c1, f, z01);
