@@ -164,8 +164,8 @@ internal sealed partial class ColumnBlock<T>
     /// <summary>
     /// A tile wholly above the diagonal added into the scatter, pair by pair in float64 vectors:
     /// <paramref name="corner"/> starts at the tile's first entry and runs three scatter rows and two entries on. The
-    /// entry-by-entry loop, with its tests and scalar conversions (each <c>vcvtss2sd</c> waiting on the one before
-    /// through its merged register), took half of the moment kernel's own samples in a float32 fit at D = 50 (perf).
+    /// entry-by-entry loop, with its tests and scalar conversions (each <c>vcvtss2sd</c> merging into the register the
+    /// one before wrote, a false dependency), took half of the moment kernel's own samples in a float32 fit at D = 50 (perf).
     /// Each entry gets the same sum, widened the same way, as in that loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
