@@ -195,6 +195,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private readonly T[] _sum;
     private readonly T[] _parameters;
     private readonly double[] _origin;
+    private readonly double[] _difference;
     private readonly int _capacity;
     private T[] _components = [];
     private int _stride;
@@ -220,6 +221,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         _sum = ArrayPool<T>.Shared.Rent(capacityRows);
         _parameters = ArrayPool<T>.Shared.Rent(dimension * dimension);
         _origin = ArrayPool<double>.Shared.Rent(dimension);
+        _difference = ArrayPool<double>.Shared.Rent(dimension);
     }
 
     /// <inheritdoc/>
@@ -612,11 +614,11 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             }
             else
             {
-                var mean = means.Slice(j * d, d);
-                for (int c = 0; c < d; c++)
-                {
-                    target[c] = Of(mean[c] - origin[c]);
-                }
+                // The difference in float64, rounded once, by vector operations: the scalar loop was 0.9 % of the
+                // samples of a float32 fit at D = 16 (perf), as the full structure centres once per block and component.
+                var difference = _difference.AsSpan(0, d);
+                TensorPrimitives.Subtract(means.Slice(j * d, d), origin, difference);
+                TensorPrimitives.ConvertTruncating<double, T>(difference, target[..d]);
             }
 
             target[d..].Clear();
@@ -652,6 +654,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         ArrayPool<T>.Shared.Return(_sum);
         ArrayPool<T>.Shared.Return(_parameters);
         ArrayPool<double>.Shared.Return(_origin);
+        ArrayPool<double>.Shared.Return(_difference);
         if (_components.Length > 0)
         {
             ArrayPool<T>.Shared.Return(_components);
