@@ -315,9 +315,10 @@ internal static class MixturePosterior
             for (int j = 0; j < k; j++)
             {
                 nuint at = (nuint)((j * b) + n);
-                // eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential gives 1 + 2⁻²³ at d = 0 (every row's
-                // largest term): left so, ℓ would gain 1.2e-7 a row (0.025 at N = 200,000).
-                var e = TLanes.Exp(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
+                // eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential (x86 without FMA; elsewhere the inlined
+                // one, which gives e⁰ = 1) gives 1 + 2⁻²³ at d = 0 (every row's largest term): left so, ℓ would gain
+                // 1.2e-7 a row (0.025 at N = 200,000).
+                var e = VectorExp.OfNonPositiveSingle<TLanes, TVector>(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
                 e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
                 e = TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factors[j])), smallest);
                 TLanes.Store(e, ref p, at);

@@ -91,8 +91,9 @@ internal interface ILanes<TVector, T>
     static abstract void StoreLogDensities(TVector squared, double normalizer, ref double target, nuint offset);
 
     /// <summary>
-    /// 2ᵏ per float64 lane, from t = x·log₂e + <see cref="VectorExp.Shifter"/> whose low mantissa bits hold the integer
-    /// k (−1022 ≤ k ≤ 0): the exponent field built from k's bits (float64 only).
+    /// 2ᵏ per lane, from t = x·log₂e + <see cref="VectorExp.Shifter"/> (float64) or <see cref="VectorExp.ShifterSingle"/>
+    /// (float32) whose low mantissa bits hold the integer k (−1022 ≤ k ≤ 0, or −126 ≤ k ≤ 0): the exponent field built
+    /// from k's bits.
     /// </summary>
     static abstract TVector PowerOfTwo(TVector shifted);
 }
@@ -194,7 +195,7 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
     public static Vector128<T> PowerOfTwo(Vector128<T> shifted) =>
         typeof(T) == typeof(double)
             ? ((shifted.AsInt64() - Vector128.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
-            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
+            : ((shifted.AsInt32() - Vector128.Create(VectorExp.ShifterBitsSingle - 127)) << 23).As<int, T>();
 
     /// <summary>
     /// The low halves of two vectors interleaved, (a₀ b₀ a₁ b₁ …): one instruction on x86 (unpcklps/unpcklpd) and on
@@ -376,7 +377,7 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
     public static Vector256<T> PowerOfTwo(Vector256<T> shifted) =>
         typeof(T) == typeof(double)
             ? ((shifted.AsInt64() - Vector256.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
-            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
+            : ((shifted.AsInt32() - Vector256.Create(VectorExp.ShifterBitsSingle - 127)) << 23).As<int, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector256<T> squared, double normalizer, ref double target, nuint offset)
@@ -538,7 +539,7 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
     public static Vector512<T> PowerOfTwo(Vector512<T> shifted) =>
         typeof(T) == typeof(double)
             ? ((shifted.AsInt64() - Vector512.Create(VectorExp.ShifterBits - 1023L)) << 52).As<long, T>()
-            : throw new NotSupportedException("PowerOfTwo is for float64 lanes");
+            : ((shifted.AsInt32() - Vector512.Create(VectorExp.ShifterBitsSingle - 127)) << 23).As<int, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreLogDensities(Vector512<T> squared, double normalizer, ref double target, nuint offset)
