@@ -269,7 +269,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             // The columns the 16×16 tiles left (all of them without AVX-512), eight at a time.
             transposed = TransposeSingle256(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<T, float>(_columns.AsSpan()), transposed);
         }
-        else if (Vector128.IsHardwareAccelerated && Rows % (16 / Unsafe.SizeOf<T>()) == 0)
+        else if (Vector128.IsHardwareAccelerated && Rows % Vector128<T>.Count == 0)
         {
             // Without AVX (ARM NEON, x86 with SSE only): 128-bit tiles, 2×2 in float64 and 4×4 in float32.
             transposed = Transpose128(values, transposed);
