@@ -216,7 +216,8 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         _centred = ArrayPool<T>.Shared.Rent(stride * dimension);
         _centre = ArrayPool<T>.Shared.Rent(padded);
         _zeros = new T[padded];
-        _weighted = ArrayPool<T>.Shared.Rent(stride * padded);
+        // The weighted columns of one group of four at a time (see AddMomentsRegisters), so that they stay in L1.
+        _weighted = ArrayPool<T>.Shared.Rent(4 * stride);
         _work = ArrayPool<T>.Shared.Rent(capacityRows);
         _sum = ArrayPool<T>.Shared.Rent(capacityRows);
         _parameters = ArrayPool<T>.Shared.Rent(dimension * dimension);
@@ -241,7 +242,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         // columns of zeros (whose sums are never written) instead of finishing the edge with short calls.
         _padded = _registers ? (Dimension + 3) / 4 * 4 : Dimension;
         _columns.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
-        _weighted.AsSpan(_stride * Dimension, _stride * (_padded - Dimension)).Clear();
         _origin.AsSpan(0, Dimension).Clear();
         rows.Origin.CopyTo(_origin);
         ReadOnlySpan<T> values = typeof(T) == typeof(double) && rows.Precision == Precision.Double
