@@ -191,32 +191,36 @@ internal sealed partial class ColumnBlock<T>
                 ref T row2 = ref i0 + 2 < d ? ref Unsafe.Add(ref row1, d) : ref zeros;
                 ref T row3 = ref i0 + 3 < d ? ref Unsafe.Add(ref row2, d) : ref zeros;
                 ref T slice = ref Unsafe.Add(ref columns, n);
-                nuint last = (nuint)i0;
-                for (nuint j = 0; j <= last; j++)
+                // Columns 0..i0 two at a time, then the last (a group has i0 + 1 of them, an odd number): a step is 8
+                // multiply-adds among some 20 instructions, 4 of them the loop's own (index, compare, branch, address),
+                // and fewer instructions, not fewer multiply-adds, made it faster. With the corner's addresses taken
+                // from the slice as well (no multiplication, no spilled stride), the log-densities' samples against the
+                // other kernels' fell from 0.66–0.70 to 0.61–0.62 (perf, full D = 16, float64, 256-bit path, Zen 3).
+                nuint last = (nuint)i0, j = 0;
+                for (; j < last; j += 2)
                 {
-                    var m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
-                    var c0 = TLanes.Subtract(TLanes.Load(ref slice, 0), m);
-                    var c1 = TLanes.Subtract(TLanes.Load(ref slice, (nuint)width), m);
-                    slice = ref Unsafe.Add(ref slice, step);
-                    var f = TLanes.Broadcast(Unsafe.Add(ref row0, j));
-                    z00 = TLanes.MultiplyAdd(c0, f, z00);
-                    z01 = TLanes.MultiplyAdd(c1, f, z01);
-                    f = TLanes.Broadcast(Unsafe.Add(ref row1, j));
-                    z10 = TLanes.MultiplyAdd(c0, f, z10);
-                    z11 = TLanes.MultiplyAdd(c1, f, z11);
-                    f = TLanes.Broadcast(Unsafe.Add(ref row2, j));
-                    z20 = TLanes.MultiplyAdd(c0, f, z20);
-                    z21 = TLanes.MultiplyAdd(c1, f, z21);
-                    f = TLanes.Broadcast(Unsafe.Add(ref row3, j));
-                    z30 = TLanes.MultiplyAdd(c0, f, z30);
-                    z31 = TLanes.MultiplyAdd(c1, f, z31);
+                    AddColumn<TLanes, TVector>(
+                        ref slice, ref Unsafe.Add(ref centre, j),
+                        ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
+                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                    AddColumn<TLanes, TVector>(
+                        ref Unsafe.Add(ref slice, step), ref Unsafe.Add(ref centre, j + 1),
+                        ref Unsafe.Add(ref row0, j + 1), ref Unsafe.Add(ref row1, j + 1), ref Unsafe.Add(ref row2, j + 1), ref Unsafe.Add(ref row3, j + 1),
+                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                    slice = ref Unsafe.Add(ref slice, 2 * step);
                 }
+
+                AddColumn<TLanes, TVector>(
+                    ref slice, ref Unsafe.Add(ref centre, j),
+                    ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
+                    ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                slice = ref Unsafe.Add(ref slice, step);
 
                 // The triangle's corner: column i0+1 reaches rows i0+1..i0+3, i0+2 the last two, i0+3 the last. Written
                 // out: as a loop over the three columns with a test per row, the JIT kept the loop and its tests, and
                 // the corner took a quarter of the kernel's samples at D = 16 for a sixth of its multiply-adds (perf).
-                // Each row's sums take the columns in the same order as the loop did.
-                ref T corner = ref Unsafe.Add(ref columns, ((i0 + 1) * stride) + n);
+                // Each row's sums take the columns in the same order as the loop did. The slice is now at column i0 + 1.
+                ref T corner = ref slice;
                 var cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 1));
                 var centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
                 var centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
@@ -230,7 +234,7 @@ internal sealed partial class ColumnBlock<T>
                 z30 = TLanes.MultiplyAdd(centred0, entry, z30);
                 z31 = TLanes.MultiplyAdd(centred1, entry, z31);
 
-                corner = ref Unsafe.Add(ref corner, stride);
+                corner = ref Unsafe.Add(ref corner, step);
                 cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 2));
                 centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
                 centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
@@ -241,7 +245,7 @@ internal sealed partial class ColumnBlock<T>
                 z30 = TLanes.MultiplyAdd(centred0, entry, z30);
                 z31 = TLanes.MultiplyAdd(centred1, entry, z31);
 
-                corner = ref Unsafe.Add(ref corner, stride);
+                corner = ref Unsafe.Add(ref corner, step);
                 cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 3));
                 centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
                 centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
@@ -283,6 +287,32 @@ internal sealed partial class ColumnBlock<T>
             StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, (nuint)n);
             StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, (nuint)(n + width));
         }
+    }
+
+    /// <summary>
+    /// One step of a group of four rows of L⁻¹: column j's slice of two register-widths of rows, centred as it is loaded, times
+    /// the four rows' entries in column j, added to their sums (the JIT keeps the sums in registers once this is inlined).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddColumn<TLanes, TVector>(ref T slice, ref T centre, ref T entry0, ref T entry1, ref T entry2, ref T entry3, ref TVector z00, ref TVector z01, ref TVector z10, ref TVector z11, ref TVector z20, ref TVector z21, ref TVector z30, ref TVector z31)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var m = TLanes.Broadcast(centre);
+        var c0 = TLanes.Subtract(TLanes.Load(ref slice, 0), m);
+        var c1 = TLanes.Subtract(TLanes.Load(ref slice, (nuint)TLanes.Count), m);
+        var f = TLanes.Broadcast(entry0);
+        z00 = TLanes.MultiplyAdd(c0, f, z00);
+        z01 = TLanes.MultiplyAdd(c1, f, z01);
+        f = TLanes.Broadcast(entry1);
+        z10 = TLanes.MultiplyAdd(c0, f, z10);
+        z11 = TLanes.MultiplyAdd(c1, f, z11);
+        f = TLanes.Broadcast(entry2);
+        z20 = TLanes.MultiplyAdd(c0, f, z20);
+        z21 = TLanes.MultiplyAdd(c1, f, z21);
+        f = TLanes.Broadcast(entry3);
+        z30 = TLanes.MultiplyAdd(c0, f, z30);
+        z31 = TLanes.MultiplyAdd(c1, f, z31);
     }
 
     /// <summary>See <see cref="ColumnBlock.DiagonalLogDensities{TOut}(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{TOut})"/>.</summary>
