@@ -3,7 +3,8 @@
 # problems, same data, same start, same iteration count, in one run.
 # Needs: apt-get install -y python3-sklearn libopenblas0-pthread r-base-core r-cran-mclust (mclust is skipped without R).
 #
-# Usage: bash bench/compare-peers.sh [native|256|128|all]
+# Usage: [COMPARE_PEERS_REPEATS=R] bash bench/compare-peers.sh [native|256|128|all]
+#   COMPARE_PEERS_REPEATS=R: each timing R times in turn, the best of each kept (see compare_peers.py); default 1.
 #   native (default): every instruction set the machine has; OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this
 #                     command alone, so numpy runs its fastest kernel.
 #   256:  LatentFit without AVX-512 (DOTNET_EnableAVX512=0; .NET 10 ignores .NET 8's DOTNET_EnableAVX512F, both are set) beside OpenBLAS's AVX2 kernels (OPENBLAS_CORETYPE=Haswell).
