@@ -253,29 +253,30 @@ internal sealed partial class ColumnBlock<T>
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
             var w = TLanes.Load(ref weight, n);
-            var c = TLanes.Subtract(TLanes.Load(ref x0, n), m0);
-            var a = TLanes.Multiply(c, w);
-            TLanes.Store(a, ref a0, n);
-            f0 = TLanes.Add(f0, a);
-            s0 = TLanes.MultiplyAdd(a, c, s0);
-            c = TLanes.Subtract(TLanes.Load(ref x1, n), m1);
-            a = TLanes.Multiply(c, w);
-            TLanes.Store(a, ref a1, n);
-            f1 = TLanes.Add(f1, a);
-            s1 = TLanes.MultiplyAdd(a, c, s1);
-            c = TLanes.Subtract(TLanes.Load(ref x2, n), m2);
-            a = TLanes.Multiply(c, w);
-            TLanes.Store(a, ref a2, n);
-            f2 = TLanes.Add(f2, a);
-            s2 = TLanes.MultiplyAdd(a, c, s2);
-            c = TLanes.Subtract(TLanes.Load(ref x3, n), m3);
-            a = TLanes.Multiply(c, w);
-            TLanes.Store(a, ref a3, n);
-            f3 = TLanes.Add(f3, a);
-            s3 = TLanes.MultiplyAdd(a, c, s3);
+            WeighColumn<TLanes, TVector>(ref x0, ref a0, n, m0, w, ref f0, ref s0);
+            WeighColumn<TLanes, TVector>(ref x1, ref a1, n, m1, w, ref f1, ref s1);
+            WeighColumn<TLanes, TVector>(ref x2, ref a2, n, m2, w, ref f2, ref s2);
+            WeighColumn<TLanes, TVector>(ref x3, ref a3, n, m3, w, ref f3, ref s3);
         }
 
         TLanes.SumEach(f0, f1, f2, f3, s0, s1, s2, s3, sums);
+    }
+
+    /// <summary>
+    /// One column's step of <see cref="WeightGroup{TLanes, TVector}"/>: a register-width of rows at n centred, weighted,
+    /// stored into its slot of the scratch, and added to the column's first moment and diagonal entry (the JIT keeps the
+    /// sums in registers once this is inlined).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeighColumn<TLanes, TVector>(ref T column, ref T slot, nuint n, TVector centre, TVector weight, ref TVector first, ref TVector diagonal)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var c = TLanes.Subtract(TLanes.Load(ref column, n), centre);
+        var a = TLanes.Multiply(c, weight);
+        TLanes.Store(a, ref slot, n);
+        first = TLanes.Add(first, a);
+        diagonal = TLanes.MultiplyAdd(a, c, diagonal);
     }
 
     /// <summary>
