@@ -15,7 +15,7 @@ namespace LatentFit.Tests.Numerics;
 /// </summary>
 public sealed class ColumnBlockKernelTests
 {
-    private static readonly int[] Dimensions = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17];
+    private static readonly int[] Dimensions = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17, 50];
 
     public static TheoryData<int, int, Precision, bool> Cases()
     {

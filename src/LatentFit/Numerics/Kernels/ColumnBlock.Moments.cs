@@ -110,7 +110,7 @@ internal sealed partial class ColumnBlock<T>
     /// log-densities' fell from 1.45–1.50 to 1.28–1.29 with the fused pass and to 1.01–1.19 with the scratch as well
     /// at D = 16 in float64 (1.55–1.76 to 1.30–1.33 in float32 with the fused pass), and from 1.10–1.18 to 1.07–1.14
     /// at D = 50 (perf, 256-bit path, Zen 3). The sums of each scatter entry are the same as before; the first
-    /// moments take one register-width of rows a step instead of four, so their last bits differ.
+    /// moments of whole groups take one register-width of rows a step instead of four, so their last bits differ.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, Span<double> firstMoment, Span<double> scatter)
