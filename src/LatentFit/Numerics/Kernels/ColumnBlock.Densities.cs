@@ -401,6 +401,7 @@ internal sealed partial class ColumnBlock<T>
         ref T centres = ref MemoryMarshal.GetReference(parameters);
         ref T scales = ref Unsafe.Add(ref centres, k * d);
         ref TOut target = ref MemoryMarshal.GetReference(logDensities);
+        nuint step = (nuint)stride;
         for (int n = 0; n < b; n += 8 * width)
         {
             nuint second = n + (8 * width) <= b ? (nuint)(4 * width) : 0;
@@ -408,11 +409,14 @@ internal sealed partial class ColumnBlock<T>
             {
                 TVector q0 = TLanes.Zero, q1 = TLanes.Zero, q2 = TLanes.Zero, q3 = TLanes.Zero;
                 TVector q4 = TLanes.Zero, q5 = TLanes.Zero, q6 = TLanes.Zero, q7 = TLanes.Zero;
-                ref T slice = ref Unsafe.Add(ref column, n);
+                // Column c's slice at an offset stepped by the stride (a reference stepped past the last column would
+                // point beyond the array, where a garbage collection must never find one).
+                nuint offset = (nuint)n;
                 ref T centre = ref Unsafe.Add(ref centres, j * d);
                 ref T scale = ref Unsafe.Add(ref scales, j * d);
                 for (nuint c = 0; c < (nuint)d; c++)
                 {
+                    ref T slice = ref Unsafe.Add(ref column, offset);
                     var m = TLanes.Broadcast(Unsafe.Add(ref centre, c));
                     var s = TLanes.Broadcast(Unsafe.Add(ref scale, c));
                     q0 = AddScaledSquare<TLanes, TVector>(ref slice, 0, m, s, q0);
@@ -423,7 +427,7 @@ internal sealed partial class ColumnBlock<T>
                     q5 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)width, m, s, q5);
                     q6 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)(2 * width), m, s, q6);
                     q7 = AddScaledSquare<TLanes, TVector>(ref slice, second + (nuint)(3 * width), m, s, q7);
-                    slice = ref Unsafe.Add(ref slice, stride);
+                    offset += step;
                 }
 
                 double normalizer = normalizers[j];
