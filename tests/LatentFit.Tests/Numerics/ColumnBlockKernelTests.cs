@@ -366,7 +366,8 @@ public sealed class ColumnBlockKernelTests
     public static TheoryData<int, int, bool> PosteriorCases()
     {
         var cases = new TheoryData<int, int, bool>();
-        foreach (int k in new[] { 1, 3, 8, 129 })
+        // K = 1, 2, 3 leave one to three components after the exponentials' whole steps of four (129 leaves one).
+        foreach (int k in new[] { 1, 2, 3, 8, 129 })
         {
             // 256 rows fill whole groups of four vectors at every width and precision, 250 at none; 40, 48, 96 and 192
             // are an odd number of such groups on one path or another (eight lanes of float32 at 128 bits and so on),
@@ -435,7 +436,8 @@ public sealed class ColumnBlockKernelTests
     public static TheoryData<int, int, bool> SinglePosteriorCases()
     {
         var cases = new TheoryData<int, int, bool>();
-        foreach (int k in new[] { 1, 4, 16, 129 })
+        // K = 1, 6, 3 leave one to three components after the exponentials' whole steps of four.
+        foreach (int k in new[] { 1, 3, 4, 6, 16, 129 })
         {
             // 256 rows fill whole groups of four vectors at every width and precision, 250 at none; 40, 48, 96 and 192
             // are an odd number of such groups on one path or another (eight lanes of float32 at 128 bits and so on),
@@ -665,20 +667,12 @@ public sealed class ColumnBlockKernelTests
 
         static double[] Apply<TLanes, TVector>(double[] values)
             where TLanes : struct, ILanes<TVector, double>
-            where TVector : unmanaged
-        {
-            var results = new double[values.Length];
-            for (int i = 0; i < values.Length; i += TLanes.Count)
-            {
-                TLanes.Store(VectorExp.OfNonPositive<TLanes, TVector>(TLanes.Load(ref values[i], 0)), ref results[i], 0);
-            }
-
-            return results;
-        }
+            where TVector : unmanaged =>
+            ApplyFour<TLanes, TVector, double>(values, -700);
     }
 
     /// <summary>
-    /// The float32 posterior's inlined exponential (<see cref="VectorExp.OfNonPositiveSingle{TLanes, TVector}"/>) against
+    /// The float32 posterior's inlined exponential (<see cref="VectorExp.OfNonPositive{TLanes, TVector, T}"/>) against
     /// <see cref="Math.Exp"/> in float64 on its domain [−87, 0], at this process's vector width: within one float32 ulp
     /// of the exact value (two on x86 without FMA, where it is the runtime's), unbiased (mean signed error below 0.05
     /// ulp over 200,000 values), with e⁰ = 1 exactly where it is the inlined one.
@@ -724,15 +718,42 @@ public sealed class ColumnBlockKernelTests
 
         static float[] Apply<TLanes, TVector>(float[] values)
             where TLanes : struct, ILanes<TVector, float>
-            where TVector : unmanaged
-        {
-            var results = new float[values.Length];
-            for (int i = 0; i < values.Length; i += TLanes.Count)
-            {
-                TLanes.Store(VectorExp.OfNonPositiveSingle<TLanes, TVector>(TLanes.Load(ref values[i], 0)), ref results[i], 0);
-            }
+            where TVector : unmanaged =>
+            ApplyFour<TLanes, TVector, float>(values, -80f);
+    }
 
-            return results;
+    /// <summary>
+    /// <see cref="VectorExp.OfNonPositive{TLanes, TVector, T}"/> over <paramref name="values"/>, four vectors a step
+    /// (each value in the slot its position gives), and checks that every value gets the same bits alone in the first
+    /// slot with <paramref name="filler"/> in the other three, as the posterior's last one to three components do.
+    /// </summary>
+    private static T[] ApplyFour<TLanes, TVector, T>(T[] values, T filler)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        int width = TLanes.Count;
+        Assert.Equal(0, values.Length % (4 * width));
+        var results = new T[values.Length];
+        var alone = new T[width];
+        var fill = TLanes.Broadcast(filler);
+        for (int i = 0; i < values.Length; i += 4 * width)
+        {
+            VectorExp.OfNonPositive<TLanes, TVector, T>(
+                TLanes.Load(ref values[i], 0), TLanes.Load(ref values[i + width], 0), TLanes.Load(ref values[i + (2 * width)], 0), TLanes.Load(ref values[i + (3 * width)], 0),
+                out var e0, out var e1, out var e2, out var e3);
+            TLanes.Store(e0, ref results[i], 0);
+            TLanes.Store(e1, ref results[i + width], 0);
+            TLanes.Store(e2, ref results[i + (2 * width)], 0);
+            TLanes.Store(e3, ref results[i + (3 * width)], 0);
+            for (int slot = 0; slot < 4; slot++)
+            {
+                VectorExp.OfNonPositive<TLanes, TVector, T>(TLanes.Load(ref values[i + (slot * width)], 0), fill, fill, fill, out var first, out _, out _, out _);
+                TLanes.Store(first, ref alone[0], 0);
+                Assert.Equal(results.AsSpan(i + (slot * width), width).ToArray(), alone);
+            }
         }
+
+        return results;
     }
 }

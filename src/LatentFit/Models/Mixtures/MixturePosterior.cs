@@ -89,16 +89,37 @@ internal static class MixturePosterior
                 return;
             }
 
+            // Four components a step, their exponentials interleaved (see VectorExp.OfNonPositive); the last one to
+            // three with the floor in the unused slots, whose results are dropped. The sum takes the components in
+            // order, as one at a time. No NaN gets here (the row's maximum would be NaN), so the clamp takes the
+            // instruction's maximum.
             var sum = TLanes.Zero;
             nuint at = (nuint)n;
-            for (int j = 0; j < k; j++)
+            for (int j = 0; j < k; j += 4)
             {
-                // No NaN gets here (the row's maximum would be NaN), so the clamp takes the instruction's maximum.
-                var e = VectorExp.OfNonPositive<TLanes, TVector>(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
-                e = TLanes.ZeroAtOrBelow(e, smallest);
-                TLanes.Store(e, ref p, at);
-                sum = TLanes.Add(sum, e);
-                at += step;
+                int left = k - j;
+                var x0 = TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor);
+                var x1 = left > 1 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + step), max), floor) : floor;
+                var x2 = left > 2 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (2 * step)), max), floor) : floor;
+                var x3 = left > 3 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (3 * step)), max), floor) : floor;
+                VectorExp.OfNonPositive<TLanes, TVector, double>(x0, x1, x2, x3, out var e0, out var e1, out var e2, out var e3);
+                sum = StoreExponential<TLanes, TVector, double>(ref p, at, TLanes.ZeroAtOrBelow(e0, smallest), sum);
+                if (left > 1)
+                {
+                    sum = StoreExponential<TLanes, TVector, double>(ref p, at + step, TLanes.ZeroAtOrBelow(e1, smallest), sum);
+                }
+
+                if (left > 2)
+                {
+                    sum = StoreExponential<TLanes, TVector, double>(ref p, at + (2 * step), TLanes.ZeroAtOrBelow(e2, smallest), sum);
+                }
+
+                if (left > 3)
+                {
+                    sum = StoreExponential<TLanes, TVector, double>(ref p, at + (3 * step), TLanes.ZeroAtOrBelow(e3, smallest), sum);
+                }
+
+                at += 4 * step;
             }
 
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1.0) : TLanes.Load(ref w, (nuint)n);
@@ -113,6 +134,30 @@ internal static class MixturePosterior
         {
             componentWeights[j] += TLanes.Sum(componentSums[j]);
         }
+    }
+
+    /// <summary>
+    /// A float32 exponential clamped at 1, times its component's factor fₖ (see <see cref="SinglePrecisionShifts"/>),
+    /// with values at or below <paramref name="smallest"/> set to 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Scale<TLanes, TVector>(TVector e, float factor, TVector one, TVector smallest)
+        where TLanes : struct, ILanes<TVector, float>
+        where TVector : unmanaged
+    {
+        e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
+        return TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factor)), smallest);
+    }
+
+    /// <summary>An exponential stored in place of its value and added to the row's sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector StoreExponential<TLanes, TVector, T>(ref T p, nuint at, TVector e, TVector sum)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TLanes.Store(e, ref p, at);
+        return TLanes.Add(sum, e);
     }
 
     /// <summary>
@@ -323,19 +368,36 @@ internal static class MixturePosterior
                 return;
             }
 
+            // Four components a step, as in float64. eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential (x86
+            // without FMA; elsewhere the inlined one, which gives e⁰ = 1) gives 1 + 2⁻²³ at d = 0 (every row's largest
+            // term): left so, ℓ would gain 1.2e-7 a row (0.025 at N = 200,000); see Scale for the rest.
             var sum = TLanes.Zero;
             nuint at = (nuint)n;
-            for (int j = 0; j < k; j++)
+            for (int j = 0; j < k; j += 4)
             {
-                // eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential (x86 without FMA; elsewhere the inlined
-                // one, which gives e⁰ = 1) gives 1 + 2⁻²³ at d = 0 (every row's largest term): left so, ℓ would gain
-                // 1.2e-7 a row (0.025 at N = 200,000).
-                var e = VectorExp.OfNonPositiveSingle<TLanes, TVector>(TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor));
-                e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
-                e = TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(Unsafe.Add(ref factor, j))), smallest);
-                TLanes.Store(e, ref p, at);
-                sum = TLanes.Add(sum, e);
-                at += step;
+                int left = k - j;
+                var x0 = TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor);
+                var x1 = left > 1 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + step), max), floor) : floor;
+                var x2 = left > 2 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (2 * step)), max), floor) : floor;
+                var x3 = left > 3 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (3 * step)), max), floor) : floor;
+                VectorExp.OfNonPositive<TLanes, TVector, float>(x0, x1, x2, x3, out var e0, out var e1, out var e2, out var e3);
+                sum = StoreExponential<TLanes, TVector, float>(ref p, at, Scale<TLanes, TVector>(e0, Unsafe.Add(ref factor, j), one, smallest), sum);
+                if (left > 1)
+                {
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + step, Scale<TLanes, TVector>(e1, Unsafe.Add(ref factor, j + 1), one, smallest), sum);
+                }
+
+                if (left > 2)
+                {
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (2 * step), Scale<TLanes, TVector>(e2, Unsafe.Add(ref factor, j + 2), one, smallest), sum);
+                }
+
+                if (left > 3)
+                {
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (3 * step), Scale<TLanes, TVector>(e3, Unsafe.Add(ref factor, j + 3), one, smallest), sum);
+                }
+
+                at += 4 * step;
             }
 
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1f) : TLanes.Load(ref w, (nuint)n);
