@@ -98,11 +98,7 @@ internal static class MixturePosterior
             for (int j = 0; j < k; j += 4)
             {
                 int left = k - j;
-                var x0 = TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor);
-                var x1 = left > 1 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + step), max), floor) : floor;
-                var x2 = left > 2 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (2 * step)), max), floor) : floor;
-                var x3 = left > 3 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (3 * step)), max), floor) : floor;
-                VectorExp.OfNonPositive<TLanes, TVector, double>(x0, x1, x2, x3, out var e0, out var e1, out var e2, out var e3);
+                ExponentialsOfFour<TLanes, TVector, double>(ref p, at, step, left, max, floor, out var e0, out var e1, out var e2, out var e3);
                 sum = StoreExponential<TLanes, TVector, double>(ref p, at, TLanes.ZeroAtOrBelow(e0, smallest), sum);
                 if (left > 1)
                 {
@@ -147,6 +143,24 @@ internal static class MixturePosterior
     {
         e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
         return TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factor)), smallest);
+    }
+
+    /// <summary>
+    /// exp(max(v − max, floor)) of the values of up to four components from p[at], <paramref name="step"/> apart, as four
+    /// interleaved exponentials (see <see cref="VectorExp"/>); slots from <paramref name="left"/> on take the floor, and
+    /// their results are the caller's to drop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExponentialsOfFour<TLanes, TVector, T>(ref T p, nuint at, nuint step, int left, TVector max, TVector floor, out TVector e0, out TVector e1, out TVector e2, out TVector e3)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var x0 = TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor);
+        var x1 = left > 1 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + step), max), floor) : floor;
+        var x2 = left > 2 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (2 * step)), max), floor) : floor;
+        var x3 = left > 3 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (3 * step)), max), floor) : floor;
+        VectorExp.OfNonPositive<TLanes, TVector, T>(x0, x1, x2, x3, out e0, out e1, out e2, out e3);
     }
 
     /// <summary>An exponential stored in place of its value and added to the row's sum.</summary>
@@ -376,11 +390,7 @@ internal static class MixturePosterior
             for (int j = 0; j < k; j += 4)
             {
                 int left = k - j;
-                var x0 = TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at), max), floor);
-                var x1 = left > 1 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + step), max), floor) : floor;
-                var x2 = left > 2 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (2 * step)), max), floor) : floor;
-                var x3 = left > 3 ? TLanes.MaxOfNumbers(TLanes.Subtract(TLanes.Load(ref p, at + (3 * step)), max), floor) : floor;
-                VectorExp.OfNonPositive<TLanes, TVector, float>(x0, x1, x2, x3, out var e0, out var e1, out var e2, out var e3);
+                ExponentialsOfFour<TLanes, TVector, float>(ref p, at, step, left, max, floor, out var e0, out var e1, out var e2, out var e3);
                 sum = StoreExponential<TLanes, TVector, float>(ref p, at, Scale<TLanes, TVector>(e0, Unsafe.Add(ref factor, j), one, smallest), sum);
                 if (left > 1)
                 {
