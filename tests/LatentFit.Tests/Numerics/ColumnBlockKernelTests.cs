@@ -366,7 +366,7 @@ public sealed class ColumnBlockKernelTests
     public static TheoryData<int, int, bool> PosteriorCases()
     {
         var cases = new TheoryData<int, int, bool>();
-        // K = 1, 2, 3 leave one to three components after the exponentials' whole steps of four (129 leaves one).
+        // K = 1 and 129, 2, and 3 leave one, two and three components after the exponentials' whole steps of four.
         foreach (int k in new[] { 1, 2, 3, 8, 129 })
         {
             // 256 rows fill whole groups of four vectors at every width and precision, 250 at none; 40, 48, 96 and 192
@@ -436,7 +436,7 @@ public sealed class ColumnBlockKernelTests
     public static TheoryData<int, int, bool> SinglePosteriorCases()
     {
         var cases = new TheoryData<int, int, bool>();
-        // K = 1, 6, 3 leave one to three components after the exponentials' whole steps of four.
+        // K = 1 and 129, 6, and 3 leave one, two and three components after the exponentials' whole steps of four.
         foreach (int k in new[] { 1, 3, 4, 6, 16, 129 })
         {
             // 256 rows fill whole groups of four vectors at every width and precision, 250 at none; 40, 48, 96 and 192
