@@ -70,7 +70,7 @@ public sealed class FullCovariance : CovarianceStructure
         for (int k = 0; k < components; k++)
         {
             block.Centre(centres.Slice(k * dimension, dimension));
-            block.AddMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * size, size));
+            block.AddMoments(in rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter.Slice(k * size, size));
         }
     }
 

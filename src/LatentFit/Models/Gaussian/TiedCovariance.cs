@@ -64,7 +64,7 @@ public sealed class TiedCovariance : CovarianceStructure
         {
             // Pooled over components, each centred at its own current mean: still additive over chunks.
             block.Centre(centres.Slice(k * dimension, dimension));
-            block.AddMoments(rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter);
+            block.AddMoments(in rows, responsibilities.Slice(k * rows.Rows, rows.Rows), firstMoments.Slice(k * dimension, dimension), scatter);
         }
     }
 

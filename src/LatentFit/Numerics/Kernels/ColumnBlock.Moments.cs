@@ -13,7 +13,7 @@ internal sealed partial class ColumnBlock<T>
     /// wₙ = rₙ × the row weight in T for each of <paramref name="components"/> columns of B responsibilities, into
     /// <paramref name="scratch"/>; responsibilities already in T without row weights are used as they are.
     /// </summary>
-    private ReadOnlySpan<T> Weights<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilitiesIn, int components, Span<T> scratch)
+    private ReadOnlySpan<T> Weights<TIn>(in DataBlock rows, ReadOnlySpan<TIn> responsibilitiesIn, int components, Span<T> scratch)
         where TIn : unmanaged
     {
         RequireOutput<TIn>();
@@ -59,11 +59,11 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>See <see cref="ColumnBlock.AddMoments{TIn}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void AddMomentsOf<TIn>(DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
+    internal void AddMomentsOf<TIn>(in DataBlock rows, ReadOnlySpan<TIn> responsibilities, Span<double> firstMoment, Span<double> scatter)
         where TIn : unmanaged
     {
         int d = Dimension;
-        var weights = Weights(rows, responsibilities, 1, _sum);
+        var weights = Weights(in rows, responsibilities, 1, _sum);
 
         // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
         if (UsesRegisterKernels)
