@@ -24,10 +24,21 @@ public sealed class GaussianEmissionFamily :
 {
     // Rows per inner block of the E-step: bounds the K-wide log-density buffer and keeps it in cache. Fewer rows spend
     // more on each block's fixed costs (the scatter's horizontal sums), more rows push the columns of a D = 50 block
-    // out of the cache. float32 blocks take the same 256 rows: with 512 the posterior's float64 buffer (K × 512 values,
+    // out of the cache. float32 blocks take 256 rows: with 512 the posterior's float64 buffer (K × 512 values,
     // 64 KiB at K = 16) left L1 and the posterior ran slower than in double precision (perf, issue 13; 38–40 → 33–36 ms
     // per iteration at N = 200k, D = 16, K = 16 on the 256-bit path, 31–33 → 29–31 on the 512-bit path).
-    private const int Rows = 256;
+    private const int SingleRows = 256;
+
+    // float64 blocks take 288 rows, not 256: the posterior's values lie component by component, B apart
+    // ([k·B + n], see IEmissionWorkspace), and 256 float64 values are 2 KiB, so a row's K values fell into two of
+    // the L1's 64 sets (of eight ways: K = 16 filled them) and evicted each other between the posterior's three
+    // passes. 288 values are 36 cache lines, which spread sixteen components over sixteen sets. The posterior's
+    // share of a float64 fit fell from 9.1, 8.7 to 6.7, 7.0 % (full N = 200k, D = 16, K = 16, 256-bit path, Zen 3,
+    // perf, with the default chunks of 4,096 rows, whose last block has 64 rows); the other kernels' did not move,
+    // nor at D = 50. 288 is a whole number of four vectors on every path (32 float64 rows at 512 bits). float32
+    // blocks keep 256: their 1 KiB spreads a row's values over four sets, enough at K = 16, and a longer block
+    // would lengthen the float32 sums (see ColumnBlock).
+    private const int DoubleRows = 288;
 
     /// <summary>K emissions in D dimensions.</summary>
     /// <param name="components">K ≥ 1.</param>
@@ -147,7 +158,7 @@ public sealed class GaussianEmissionFamily :
     }
 
     /// <inheritdoc/>
-    public int BlockRows(Precision precision) => Rows;
+    public int BlockRows(Precision precision) => precision == Precision.Single ? SingleRows : DoubleRows;
 
     /// <summary>Single-precision data are held and computed in float32 (<see cref="ColumnBlock"/>): ℓ carries float32 roundings.</summary>
     bool ISinglePrecisionRounding.RoundsInSingle(Precision precision) => precision == Precision.Single;
