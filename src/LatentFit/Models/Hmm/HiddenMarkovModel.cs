@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
+using LatentFit.Numerics.Kernels;
 using LatentFit.Transforms;
 
 namespace LatentFit.Models.Hmm;
@@ -131,10 +132,11 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
         }
 
         int capacity = Math.Min(Family.BlockRows(rows.Precision), longest);
-        var densities = ArrayPool<double>.Shared.Rent(longest * k);
-        var forward = ArrayPool<double>.Shared.Rent(longest * k);
-        var normalisers = ArrayPool<double>.Shared.Rent(longest);
-        var classMajor = ArrayPool<double>.Shared.Rent(capacity * k);
+        // On cache lines, as the emission kernels' own buffers (see CacheLineBuffer).
+        var densities = CacheLineBuffer<double>.Rent(longest * k);
+        var forward = CacheLineBuffer<double>.Rent(longest * k);
+        var normalisers = CacheLineBuffer<double>.Rent(longest);
+        var classMajor = CacheLineBuffer<double>.Rent(capacity * k);
         var pairSums = new double[k * k];
         var transitions = new double[k * k];
         try
@@ -148,7 +150,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
                 var sequence = rows.Slice(range.Start, range.Count);
                 int length = sequence.Rows;
                 var logDensities = densities.AsSpan(0, length * k);
-                LogDensities(workspace, sequence, capacity, classMajor, logDensities);
+                LogDensities(workspace, sequence, capacity, classMajor.AsSpan(), logDensities);
                 double sequenceLogLikelihood = ForwardBackward.Run(
                     theta.Initial, theta.Transition, k, length, logDensities, forward.AsSpan(0, length * k), normalisers.AsSpan(0, length), transitions, pairSums);
                 logLikelihood += sequenceLogLikelihood;
@@ -166,7 +168,7 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
 
                 AddRows(logDensities, k, into.Occupancies);
 
-                AccumulateEmissions(workspace, sequence, capacity, classMajor, logDensities);
+                AccumulateEmissions(workspace, sequence, capacity, classMajor.AsSpan(), logDensities);
             }
 
             for (int i = 0; i < transitions.Length; i++)
@@ -180,10 +182,10 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(densities);
-            ArrayPool<double>.Shared.Return(forward);
-            ArrayPool<double>.Shared.Return(normalisers);
-            ArrayPool<double>.Shared.Return(classMajor);
+            densities.Return();
+            forward.Return();
+            normalisers.Return();
+            classMajor.Return();
         }
     }
 
@@ -249,14 +251,14 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     }
 
     /// <summary>log bₜ(k) of a sequence, time-major, through the family's workspace a chunk of rows at a time.</summary>
-    private void LogDensities(IEmissionWorkspace workspace, DataBlock sequence, int capacity, double[] classMajor, Span<double> logDensities)
+    private void LogDensities(IEmissionWorkspace workspace, DataBlock sequence, int capacity, Span<double> classMajor, Span<double> logDensities)
     {
         int k = States;
         for (int start = 0; start < sequence.Rows; start += capacity)
         {
             int count = Math.Min(capacity, sequence.Rows - start);
             var chunk = sequence.Slice(start, count);
-            var buffer = classMajor.AsSpan(0, count * k);
+            var buffer = classMajor[..(count * k)];
             workspace.Load(chunk);
             workspace.LogDensities(chunk, buffer);
             Transpose(buffer, k, count, logDensities.Slice(start * k, count * k));
@@ -264,14 +266,14 @@ public sealed class HiddenMarkovModel<TEmission, TStatistics> :
     }
 
     /// <summary>Adds the family's statistics of a sequence weighted by γₜ(k) (time-major), a chunk of rows at a time.</summary>
-    private void AccumulateEmissions(IEmissionWorkspace workspace, DataBlock sequence, int capacity, double[] classMajor, ReadOnlySpan<double> posteriors)
+    private void AccumulateEmissions(IEmissionWorkspace workspace, DataBlock sequence, int capacity, Span<double> classMajor, ReadOnlySpan<double> posteriors)
     {
         int k = States;
         for (int start = 0; start < sequence.Rows; start += capacity)
         {
             int count = Math.Min(capacity, sequence.Rows - start);
             var chunk = sequence.Slice(start, count);
-            var buffer = classMajor.AsSpan(0, count * k);
+            var buffer = classMajor[..(count * k)];
             Transpose(posteriors.Slice(start * k, count * k), count, k, buffer);
 
             workspace.Load(chunk);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
 using LatentFit.Models.Emissions;
+using LatentFit.Numerics.Kernels;
 using LatentFit.Transforms;
 
 namespace LatentFit.Models.Mixtures;
@@ -69,10 +70,12 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         // responsibilities.
         var single = observer is null && workspace is ISinglePrecisionEmissionWorkspace { ComputesInSingle: true } inSingle ? inSingle : null;
         int capacity = Math.Min(blockRows, rows.Rows) * k;
-        var buffer = ArrayPool<double>.Shared.Rent(single is null ? capacity : 0);
-        var maxima = ArrayPool<double>.Shared.Rent(single is null ? 2 * blockRows : 0);
-        var singleBuffer = ArrayPool<float>.Shared.Rent(single is null ? 0 : capacity);
-        var scratch = ArrayPool<float>.Shared.Rent(single is null ? 0 : 3 * blockRows);
+        // On cache lines, as the kernels' own buffers (see CacheLineBuffer): the posterior's passes and the kernels
+        // load and store these a vector at a time.
+        var buffer = CacheLineBuffer<double>.Rent(single is null ? capacity : 0);
+        var maxima = CacheLineBuffer<double>.Rent(single is null ? 2 * blockRows : 0);
+        var singleBuffer = CacheLineBuffer<float>.Rent(single is null ? 0 : capacity);
+        var scratch = CacheLineBuffer<float>.Rent(single is null ? 0 : 3 * blockRows);
         MixturePosterior.SinglePrecisionShifts? shifts = null;
         if (single is not null)
         {
@@ -106,10 +109,10 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(buffer);
-            ArrayPool<double>.Shared.Return(maxima);
-            ArrayPool<float>.Shared.Return(singleBuffer);
-            ArrayPool<float>.Shared.Return(scratch);
+            buffer.Return();
+            maxima.Return();
+            singleBuffer.Return();
+            scratch.Return();
         }
     }
 

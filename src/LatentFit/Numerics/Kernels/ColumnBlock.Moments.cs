@@ -63,7 +63,7 @@ internal sealed partial class ColumnBlock<T>
         where TIn : unmanaged
     {
         int d = Dimension;
-        var weights = Weights(in rows, responsibilities, 1, _sum);
+        var weights = Weights(in rows, responsibilities, 1, _sum.AsSpan());
 
         // wₙ(xₙ − μ) column by column, once: the first moments, and one side of every scatter entry.
         if (UsesRegisterKernels)
@@ -205,8 +205,8 @@ internal sealed partial class ColumnBlock<T>
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
-        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T columns = ref _columns.Start;
+        ref T weighted = ref _weighted.Start;
         ref T weight = ref MemoryMarshal.GetReference(weights);
         nuint width = (nuint)TLanes.Count;
         for (int i = first; i < Dimension; i++)
@@ -249,11 +249,11 @@ internal sealed partial class ColumnBlock<T>
         where TVector : unmanaged
     {
         int b = Rows, stride = _stride;
-        ref T x0 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_columns), i0 * stride);
+        ref T x0 = ref Unsafe.Add(ref _columns.Start, i0 * stride);
         ref T x1 = ref Unsafe.Add(ref x0, stride);
         ref T x2 = ref Unsafe.Add(ref x1, stride);
         ref T x3 = ref Unsafe.Add(ref x2, stride);
-        ref T a0 = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T a0 = ref _weighted.Start;
         ref T a1 = ref Unsafe.Add(ref a0, stride);
         ref T a2 = ref Unsafe.Add(ref a1, stride);
         ref T a3 = ref Unsafe.Add(ref a2, stride);
@@ -304,10 +304,10 @@ internal sealed partial class ColumnBlock<T>
         where TVector : unmanaged
     {
         int b = Rows, stride = _stride;
-        ref T x1 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_columns), (i0 + 1) * stride);
+        ref T x1 = ref Unsafe.Add(ref _columns.Start, (i0 + 1) * stride);
         ref T x2 = ref Unsafe.Add(ref x1, stride);
         ref T x3 = ref Unsafe.Add(ref x2, stride);
-        ref T a0 = ref MemoryMarshal.GetArrayDataReference(_weighted);
+        ref T a0 = ref _weighted.Start;
         ref T a1 = ref Unsafe.Add(ref a0, stride);
         ref T a2 = ref Unsafe.Add(ref a1, stride);
         var m1 = TLanes.Broadcast(_centre[i0 + 1]);
@@ -398,8 +398,8 @@ internal sealed partial class ColumnBlock<T>
         where TVector : unmanaged
     {
         int b = Rows, stride = _stride;
-        ref T weighted = ref MemoryMarshal.GetArrayDataReference(_weighted);
-        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T weighted = ref _weighted.Start;
+        ref T columns = ref _columns.Start;
         var m0 = TLanes.Broadcast(_centre[j0]);
         var m1 = TLanes.Broadcast(_centre[j0 + 1]);
         TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
@@ -493,7 +493,7 @@ internal sealed partial class ColumnBlock<T>
     {
         int b = Rows, width = TLanes.Count, stride = _stride, d = Dimension, padded = _padded, k = centres.Length / padded;
         int scatterEach = scatter.Length / k;
-        ref T columns = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T columns = ref _columns.Start;
         ref T allWeights = ref MemoryMarshal.GetReference(weights);
 
         // Two columns at a time, each with two independent pairs of sums (one a register-width of rows), so that eight

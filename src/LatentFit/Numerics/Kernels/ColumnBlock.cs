@@ -188,17 +188,17 @@ internal abstract class ColumnBlock : IDisposable
 internal sealed partial class ColumnBlock<T> : ColumnBlock
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _columns;
-    private readonly T[] _centred;
+    private readonly CacheLineBuffer<T> _columns;
+    private readonly CacheLineBuffer<T> _centred;
     private readonly T[] _centre;
     private readonly T[] _zeros;
-    private readonly T[] _weighted;
-    private readonly T[] _work;
-    private readonly T[] _sum;
+    private readonly CacheLineBuffer<T> _weighted;
+    private readonly CacheLineBuffer<T> _work;
+    private readonly CacheLineBuffer<T> _sum;
     private readonly T[] _parameters;
     private readonly double[] _origin;
     private readonly int _capacity;
-    private T[] _components = [];
+    private CacheLineBuffer<T> _components;
     private int _stride;
     private int _padded;
     private bool _registers;
@@ -212,15 +212,15 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 
         // The widest layout any block up to the capacity can take (the stride never shrinks as rows grow).
         int stride = Stride(capacityRows), padded = (dimension + 3) / 4 * 4;
-        _columns = ArrayPool<T>.Shared.Rent(stride * padded);
+        _columns = CacheLineBuffer<T>.Rent(stride * padded);
         // Only the fallback writes centred columns (the register kernels centre as they load), and it has no padding.
-        _centred = ArrayPool<T>.Shared.Rent(stride * dimension);
+        _centred = CacheLineBuffer<T>.Rent(stride * dimension);
         _centre = ArrayPool<T>.Shared.Rent(padded);
         _zeros = new T[padded];
         // The weighted columns of one group of four at a time (see AddMomentsRegisters), so that they stay in L1.
-        _weighted = ArrayPool<T>.Shared.Rent(4 * stride);
-        _work = ArrayPool<T>.Shared.Rent(capacityRows);
-        _sum = ArrayPool<T>.Shared.Rent(capacityRows);
+        _weighted = CacheLineBuffer<T>.Rent(4 * stride);
+        _work = CacheLineBuffer<T>.Rent(capacityRows);
+        _sum = CacheLineBuffer<T>.Rent(capacityRows);
         _parameters = ArrayPool<T>.Shared.Rent(dimension * dimension);
         _origin = ArrayPool<double>.Shared.Rent(dimension);
     }
@@ -371,7 +371,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     {
         int d = Dimension, c = Vector128<T>.Count, groups = (d - from) / c;
         ref T source = ref MemoryMarshal.GetReference(values);
-        ref T target = ref MemoryMarshal.GetArrayDataReference(_columns);
+        ref T target = ref _columns.Start;
         nuint column = (nuint)_stride, step = (nuint)d;
         for (int n = 0; n < Rows; n += c)
         {
@@ -579,7 +579,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// <remarks>The register kernels take up to four register-widths of rows at a time; ragged blocks take the SIMD-library path.</remarks>
     public override bool UsesRegisterKernels => _registers;
 
-    private Span<T> Column(T[] buffer, int c) => buffer.AsSpan(c * _stride, Rows);
+    private Span<T> Column(in CacheLineBuffer<T> buffer, int c) => buffer.AsSpan(c * _stride, Rows);
 
     /// <summary>
     /// Distance between columns: the rows rounded up to whole cache lines plus one more line when that is an even
@@ -655,10 +655,10 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         {
             if (_components.Length > 0)
             {
-                ArrayPool<T>.Shared.Return(_components);
+                _components.Return();
             }
 
-            _components = ArrayPool<T>.Shared.Rent(length);
+            _components = CacheLineBuffer<T>.Rent(length);
         }
 
         return _components.AsSpan(0, length);
@@ -669,18 +669,18 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// <inheritdoc/>
     public override void Dispose()
     {
-        ArrayPool<T>.Shared.Return(_columns);
-        ArrayPool<T>.Shared.Return(_centred);
+        _columns.Return();
+        _centred.Return();
         ArrayPool<T>.Shared.Return(_centre);
-        ArrayPool<T>.Shared.Return(_weighted);
-        ArrayPool<T>.Shared.Return(_work);
-        ArrayPool<T>.Shared.Return(_sum);
+        _weighted.Return();
+        _work.Return();
+        _sum.Return();
         ArrayPool<T>.Shared.Return(_parameters);
         ArrayPool<double>.Shared.Return(_origin);
         if (_components.Length > 0)
         {
-            ArrayPool<T>.Shared.Return(_components);
-            _components = [];
+            _components.Return();
+            _components = default;
         }
     }
 }
