@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using LatentFit.Data;
 using LatentFit.Models.Abstractions;
