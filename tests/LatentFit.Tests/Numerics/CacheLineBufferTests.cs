@@ -47,12 +47,14 @@ public sealed class CacheLineBufferTests
     }
 
     [Fact]
-    public void Default_IsEmpty()
+    public void DefaultAndEmpty_HoldNothing()
     {
-        var buffer = default(CacheLineBuffer<float>);
-        Assert.Equal(0, buffer.Length);
-        Assert.True(buffer.AsSpan().IsEmpty);
-        buffer.Return();
+        foreach (var buffer in new[] { default, CacheLineBuffer<float>.Rent(0) })
+        {
+            Assert.Equal(0, buffer.Length);
+            Assert.True(buffer.AsSpan().IsEmpty);
+            buffer.Return();
+        }
     }
 
     private static void StartsOnALine<T>(int length)

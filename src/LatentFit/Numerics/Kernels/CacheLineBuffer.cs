@@ -33,9 +33,12 @@ internal readonly struct CacheLineBuffer<T>
     /// <summary>Values in the buffer.</summary>
     public int Length { get; }
 
-    /// <summary>A buffer of <paramref name="length"/> values, rented with a line's worth more so that it can start on a line.</summary>
+    /// <summary>
+    /// A buffer of <paramref name="length"/> values, rented with a line's worth more so that it can start on a line;
+    /// an empty one rents nothing.
+    /// </summary>
     public static CacheLineBuffer<T> Rent(int length) =>
-        new(ArrayPool<T>.Shared.Rent(length + (LineBytes / Unsafe.SizeOf<T>())), length);
+        length == 0 ? default : new(ArrayPool<T>.Shared.Rent(length + (LineBytes / Unsafe.SizeOf<T>())), length);
 
     /// <summary>The first value.</summary>
     public ref T Start => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Array), _start);
