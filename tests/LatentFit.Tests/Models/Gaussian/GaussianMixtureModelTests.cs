@@ -94,7 +94,7 @@ public sealed class GaussianMixtureModelTests
     [MemberData(nameof(KernelShapes))]
     public void Accumulate_VectorKernels_MatchStraightforwardSums(string name, int d, int k, Precision precision)
     {
-        // 600 rows: full blocks (256 rows in double, 512 in single) and a ragged remainder, so both the register kernels
+        // 600 rows: full blocks (288 rows in double, 256 in single) and a ragged remainder, so both the register kernels
         // and the SIMD-library path run; D not a multiple of any vector width or of the tile size; K = 1 included.
         // The reference runs in double on the double data; single precision must agree to 1e-5 (the bound).
         double tolerance = precision == Precision.Double ? 1e-12 : 1e-5;
