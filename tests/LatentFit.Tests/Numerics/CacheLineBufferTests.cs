@@ -33,12 +33,12 @@ public sealed class CacheLineBufferTests
                 span[i] = i + 0.5;
             }
 
-            Assert.Equal(3.5, buffer[3]);
+            Assert.Equal(3.5, buffer.AsSpan()[3]);
             Assert.Equal(0.5, buffer.Start);
             Assert.Equal(99.5, Unsafe.Add(ref buffer.Start, 99));
             Assert.Equal([10.5, 11.5], buffer.AsSpan(10, 2).ToArray());
             Assert.Throws<ArgumentOutOfRangeException>(() => buffer.AsSpan(99, 2));
-            Assert.Throws<IndexOutOfRangeException>(() => buffer[100]);
+            Assert.Throws<IndexOutOfRangeException>(() => buffer.AsSpan()[100]);
         }
         finally
         {

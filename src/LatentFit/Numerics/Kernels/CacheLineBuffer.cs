@@ -43,9 +43,6 @@ internal readonly struct CacheLineBuffer<T>
     /// <summary>The first value.</summary>
     public ref T Start => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Array), _start);
 
-    /// <summary>The value at <paramref name="index"/> (checked).</summary>
-    public ref T this[int index] => ref AsSpan()[index];
-
     /// <summary>The whole buffer.</summary>
     public Span<T> AsSpan() => Array.AsSpan(_start, Length);
 

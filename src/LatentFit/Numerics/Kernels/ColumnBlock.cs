@@ -657,11 +657,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     {
         if (_components.Length < length)
         {
-            if (_components.Length > 0)
-            {
-                _components.Return();
-            }
-
+            _components.Return();
             _components = CacheLineBuffer<T>.Rent(length);
         }
 
@@ -681,10 +677,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         _sum.Return();
         ArrayPool<T>.Shared.Return(_parameters);
         ArrayPool<double>.Shared.Return(_origin);
-        if (_components.Length > 0)
-        {
-            _components.Return();
-            _components = default;
-        }
+        _components.Return();
+        _components = default;
     }
 }
