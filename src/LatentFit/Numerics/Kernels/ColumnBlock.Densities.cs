@@ -78,16 +78,16 @@ internal sealed partial class ColumnBlock<T>
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The register kernels subtract the centre as they load each column slice (x − μ in T, the same value a
-    /// centred copy would hold), so here they only keep μ − origin: a separate pass writing the centred columns was a
-    /// sixth of a full-covariance E-step at D = 16 (perf, 512-bit path), all of it loads and stores.
+    /// The register kernels centre each column slice as they load it (x − μ in T, the same value a centred copy would
+    /// hold; see Centred), so here they only keep the shift origin − μ: a separate pass writing the centred columns was
+    /// a sixth of a full-covariance E-step at D = 16 (perf, 512-bit path), all of it loads and stores.
     /// </remarks>
     public override void Centre(ReadOnlySpan<double> mean)
     {
         if (UsesRegisterKernels)
         {
-            // The padding columns are zeros centred at zero.
-            ComponentCentres(mean[..Dimension], _padded, _centre.AsSpan(0, _padded));
+            // The padding columns are zeros, shifted by zero.
+            ComponentShifts(mean[..Dimension], _padded, _shift.AsSpan(0, _padded));
             return;
         }
 
@@ -166,7 +166,7 @@ internal sealed partial class ColumnBlock<T>
         int d = Dimension, b = Rows, width = TLanes.Count, stride = _stride;
         nint step = stride;
         ref T columns = ref _columns.Start;
-        ref T centre = ref MemoryMarshal.GetArrayDataReference(_centre);
+        ref T shift = ref MemoryMarshal.GetArrayDataReference(_shift);
         ref T factor = ref MemoryMarshal.GetReference(inverseFactor);
         ref T zeros = ref MemoryMarshal.GetArrayDataReference(_zeros);
         ref TOut target = ref MemoryMarshal.GetReference(logDensities);
@@ -200,18 +200,18 @@ internal sealed partial class ColumnBlock<T>
                 for (; j < last; j += 2)
                 {
                     AddColumn<TLanes, TVector>(
-                        ref slice, ref Unsafe.Add(ref centre, j),
+                        ref slice, ref Unsafe.Add(ref shift, j),
                         ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
                         ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
                     AddColumn<TLanes, TVector>(
-                        ref Unsafe.Add(ref slice, step), ref Unsafe.Add(ref centre, j + 1),
+                        ref Unsafe.Add(ref slice, step), ref Unsafe.Add(ref shift, j + 1),
                         ref Unsafe.Add(ref row0, j + 1), ref Unsafe.Add(ref row1, j + 1), ref Unsafe.Add(ref row2, j + 1), ref Unsafe.Add(ref row3, j + 1),
                         ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
                     slice = ref Unsafe.Add(ref slice, 2 * step);
                 }
 
                 AddColumn<TLanes, TVector>(
-                    ref slice, ref Unsafe.Add(ref centre, j),
+                    ref slice, ref Unsafe.Add(ref shift, j),
                     ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
                     ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
                 slice = ref Unsafe.Add(ref slice, step);
@@ -221,9 +221,9 @@ internal sealed partial class ColumnBlock<T>
                 // the corner took a quarter of the kernel's samples at D = 16 for a sixth of its multiply-adds (perf).
                 // Each row's sums take the columns in the same order as the loop did. The slice is now at column i0 + 1.
                 ref T corner = ref slice;
-                var cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 1));
-                var centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
-                var centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
+                var cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 1));
+                var centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
+                var centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
                 var entry = TLanes.Broadcast(Unsafe.Add(ref row1, i0 + 1));
                 z10 = TLanes.MultiplyAdd(centred0, entry, z10);
                 z11 = TLanes.MultiplyAdd(centred1, entry, z11);
@@ -235,9 +235,9 @@ internal sealed partial class ColumnBlock<T>
                 z31 = TLanes.MultiplyAdd(centred1, entry, z31);
 
                 corner = ref Unsafe.Add(ref corner, step);
-                cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 2));
-                centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
-                centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
+                cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 2));
+                centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
+                centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
                 entry = TLanes.Broadcast(Unsafe.Add(ref row2, i0 + 2));
                 z20 = TLanes.MultiplyAdd(centred0, entry, z20);
                 z21 = TLanes.MultiplyAdd(centred1, entry, z21);
@@ -246,9 +246,9 @@ internal sealed partial class ColumnBlock<T>
                 z31 = TLanes.MultiplyAdd(centred1, entry, z31);
 
                 corner = ref Unsafe.Add(ref corner, step);
-                cornerCentre = TLanes.Broadcast(Unsafe.Add(ref centre, i0 + 3));
-                centred0 = TLanes.Subtract(TLanes.Load(ref corner, 0), cornerCentre);
-                centred1 = TLanes.Subtract(TLanes.Load(ref corner, (nuint)width), cornerCentre);
+                cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 3));
+                centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
+                centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
                 entry = TLanes.Broadcast(Unsafe.Add(ref row3, i0 + 3));
                 z30 = TLanes.MultiplyAdd(centred0, entry, z30);
                 z31 = TLanes.MultiplyAdd(centred1, entry, z31);
@@ -267,17 +267,17 @@ internal sealed partial class ColumnBlock<T>
             {
                 int row = i * d;
                 var f = TLanes.Broadcast(Unsafe.Add(ref factor, row));
-                var m = TLanes.Broadcast(centre);
+                var m = TLanes.Broadcast(shift);
                 nuint at = (nuint)n;
-                var z0 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, at), m), f);
-                var z1 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m), f);
+                var z0 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at, m), f);
+                var z1 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at + (nuint)width, m), f);
                 for (int j = 1; j <= i; j++)
                 {
                     at = (nuint)((j * stride) + n);
                     f = TLanes.Broadcast(Unsafe.Add(ref factor, row + j));
-                    m = TLanes.Broadcast(Unsafe.Add(ref centre, j));
-                    z0 = TLanes.MultiplyAdd(TLanes.Subtract(TLanes.Load(ref columns, at), m), f, z0);
-                    z1 = TLanes.MultiplyAdd(TLanes.Subtract(TLanes.Load(ref columns, at + (nuint)width), m), f, z1);
+                    m = TLanes.Broadcast(Unsafe.Add(ref shift, j));
+                    z0 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, at, m), f, z0);
+                    z1 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, at + (nuint)width, m), f, z1);
                 }
 
                 q0 = TLanes.MultiplyAdd(z0, z0, q0);
@@ -294,13 +294,13 @@ internal sealed partial class ColumnBlock<T>
     /// the four rows' entries in column j, added to their sums (the JIT keeps the sums in registers once this is inlined).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddColumn<TLanes, TVector>(ref T slice, ref T centre, ref T entry0, ref T entry1, ref T entry2, ref T entry3, ref TVector z00, ref TVector z01, ref TVector z10, ref TVector z11, ref TVector z20, ref TVector z21, ref TVector z30, ref TVector z31)
+    private static void AddColumn<TLanes, TVector>(ref T slice, ref T shift, ref T entry0, ref T entry1, ref T entry2, ref T entry3, ref TVector z00, ref TVector z01, ref TVector z10, ref TVector z11, ref TVector z20, ref TVector z21, ref TVector z30, ref TVector z31)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        var m = TLanes.Broadcast(centre);
-        var c0 = TLanes.Subtract(TLanes.Load(ref slice, 0), m);
-        var c1 = TLanes.Subtract(TLanes.Load(ref slice, (nuint)TLanes.Count), m);
+        var m = TLanes.Broadcast(shift);
+        var c0 = Centred<TLanes, TVector>(ref slice, 0, m);
+        var c1 = Centred<TLanes, TVector>(ref slice, (nuint)TLanes.Count, m);
         var f = TLanes.Broadcast(entry0);
         z00 = TLanes.MultiplyAdd(c0, f, z00);
         z01 = TLanes.MultiplyAdd(c1, f, z01);
@@ -324,9 +324,9 @@ internal sealed partial class ColumnBlock<T>
         int k = normalizers.Length, d = Dimension, b = Rows, scalesEach = inverseScales.Length / k;
         if (UsesRegisterKernels)
         {
-            // Each component's centre (μ − origin) and scales in T, side by side.
+            // Each component's shift (origin − μ) and scales in T, side by side.
             var parameters = ComponentParameters(2 * k * d);
-            ComponentCentres(means, d, parameters[..(k * d)]);
+            ComponentShifts(means, d, parameters[..(k * d)]);
             var scales = parameters.Slice(k * d, k * d);
             if (scalesEach == 1)
             {
@@ -379,7 +379,7 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>
     /// The diagonal log-densities of every component with centring, scaling and squaring fused in one pass over each
-    /// column, in registers of any width; <paramref name="parameters"/> holds the K centres, then the K scales.
+    /// column, in registers of any width; <paramref name="parameters"/> holds the K shifts (origin − μ), then the K scales.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DiagonalLogDensitiesRegisters<TLanes, TVector, TOut>(ReadOnlySpan<T> parameters, ReadOnlySpan<double> normalizers, Span<TOut> logDensities)
@@ -389,7 +389,7 @@ internal sealed partial class ColumnBlock<T>
     {
         int b = Rows, width = TLanes.Count, stride = _stride, d = Dimension, k = normalizers.Length;
 
-        // Eight register-widths of rows at a time: eight independent sums, and each coordinate's centre and scale
+        // Eight register-widths of rows at a time: eight independent sums, and each coordinate's shift and scale
         // broadcast once for all eight. With four (one multiply-add chain a width, each step waiting on the one before)
         // the kernel alone took 1,036 against 931 ns a 256-row block at D = 32 on a Zen 3 (a scratch harness). B is a
         // multiple of four widths (see Load): where eight do not fit, the second half takes the first half's rows again
@@ -398,8 +398,8 @@ internal sealed partial class ColumnBlock<T>
         // 256-bit path) stays in L1 for all K instead of the whole block (64 KiB) streaming from L2 once per component:
         // 9,433–9,597 against 8,112–8,407 ns for K = 10 in the same harness.
         ref T column = ref _columns.Start;
-        ref T centres = ref MemoryMarshal.GetReference(parameters);
-        ref T scales = ref Unsafe.Add(ref centres, k * d);
+        ref T shifts = ref MemoryMarshal.GetReference(parameters);
+        ref T scales = ref Unsafe.Add(ref shifts, k * d);
         ref TOut target = ref MemoryMarshal.GetReference(logDensities);
         nuint step = (nuint)stride;
         for (int n = 0; n < b; n += 8 * width)
@@ -412,12 +412,12 @@ internal sealed partial class ColumnBlock<T>
                 // Column c's slice at an offset stepped by the stride (a reference stepped past the last column would
                 // point beyond the array, where a garbage collection must never find one).
                 nuint offset = (nuint)n;
-                ref T centre = ref Unsafe.Add(ref centres, j * d);
+                ref T shift = ref Unsafe.Add(ref shifts, j * d);
                 ref T scale = ref Unsafe.Add(ref scales, j * d);
                 for (nuint c = 0; c < (nuint)d; c++)
                 {
                     ref T slice = ref Unsafe.Add(ref column, offset);
-                    var m = TLanes.Broadcast(Unsafe.Add(ref centre, c));
+                    var m = TLanes.Broadcast(Unsafe.Add(ref shift, c));
                     var s = TLanes.Broadcast(Unsafe.Add(ref scale, c));
                     q0 = AddScaledSquare<TLanes, TVector>(ref slice, 0, m, s, q0);
                     q1 = AddScaledSquare<TLanes, TVector>(ref slice, (nuint)width, m, s, q1);
@@ -444,13 +444,13 @@ internal sealed partial class ColumnBlock<T>
         }
     }
 
-    /// <summary>q + ((x − m)·s)² for the register of rows at slice[offset..].</summary>
+    /// <summary>q + ((x − μ)·s)² for the register of rows at slice[offset..], from the shift m = origin − μ (see Centred).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector AddScaledSquare<TLanes, TVector>(ref T slice, nuint offset, TVector m, TVector s, TVector q)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        var z = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref slice, offset), m), s);
+        var z = TLanes.Multiply(Centred<TLanes, TVector>(ref slice, offset, m), s);
         return TLanes.MultiplyAdd(z, z, q);
     }
 }

@@ -198,7 +198,7 @@ internal sealed partial class ColumnBlock<T>
     /// <summary>
     /// The last group's weighted columns wₙ(xₙ − μ), from column <paramref name="first"/> to D − 1, into the group's
     /// slots of the weighted scratch with zeros in the slots after them, and their first moments; four register-widths of
-    /// rows at a time (four independent sums), with the centre subtracted on loading (see Centre).
+    /// rows at a time (four independent sums), centred on loading (see Centred).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WeightColumns<TLanes, TVector>(int first, ReadOnlySpan<T> weights, Span<double> firstMoment)
@@ -212,14 +212,14 @@ internal sealed partial class ColumnBlock<T>
         for (int i = first; i < Dimension; i++)
         {
             TVector sum0 = TLanes.Zero, sum1 = TLanes.Zero, sum2 = TLanes.Zero, sum3 = TLanes.Zero;
-            var m = TLanes.Broadcast(_centre[i]);
+            var shift = TLanes.Broadcast(_shift[i]);
             nuint start = (nuint)(i * _stride), slot = (nuint)((i - first) * _stride);
             for (nuint n = 0; n < (nuint)Rows; n += 4 * width)
             {
-                var p0 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n), m), TLanes.Load(ref weight, n));
-                var p1 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + width), m), TLanes.Load(ref weight, n + width));
-                var p2 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + (2 * width)), m), TLanes.Load(ref weight, n + (2 * width)));
-                var p3 = TLanes.Multiply(TLanes.Subtract(TLanes.Load(ref columns, start + n + (3 * width)), m), TLanes.Load(ref weight, n + (3 * width)));
+                var p0 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, start + n, shift), TLanes.Load(ref weight, n));
+                var p1 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, start + n + width, shift), TLanes.Load(ref weight, n + width));
+                var p2 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, start + n + (2 * width), shift), TLanes.Load(ref weight, n + (2 * width)));
+                var p3 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, start + n + (3 * width), shift), TLanes.Load(ref weight, n + (3 * width)));
                 TLanes.Store(p0, ref weighted, slot + n);
                 TLanes.Store(p1, ref weighted, slot + n + width);
                 TLanes.Store(p2, ref weighted, slot + n + (2 * width));
@@ -241,7 +241,7 @@ internal sealed partial class ColumnBlock<T>
     /// For the four columns from <paramref name="i0"/>: the weighted columns aₜ = w ∘ (xₜ − μₜ) written for the tiles
     /// that follow, with Σₙ aₜ[n] into sums[0..3] and the diagonal entries Σₙ aₜ[n] (xₜ − μₜ)[n] into sums[4..7],
     /// a register-width of rows at a time. Each column is loaded and centred once for its weighted values and its
-    /// diagonal entry; eight sums, four centres and the weights fit the sixteen registers of x86 without AVX-512.
+    /// diagonal entry; eight sums, four shifts and the weights fit the sixteen registers of x86 without AVX-512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WeightGroup<TLanes, TVector>(int i0, ReadOnlySpan<T> weights, Span<T> sums)
@@ -258,19 +258,19 @@ internal sealed partial class ColumnBlock<T>
         ref T a2 = ref Unsafe.Add(ref a1, stride);
         ref T a3 = ref Unsafe.Add(ref a2, stride);
         ref T weight = ref MemoryMarshal.GetReference(weights);
-        var m0 = TLanes.Broadcast(_centre[i0]);
-        var m1 = TLanes.Broadcast(_centre[i0 + 1]);
-        var m2 = TLanes.Broadcast(_centre[i0 + 2]);
-        var m3 = TLanes.Broadcast(_centre[i0 + 3]);
+        var shift0 = TLanes.Broadcast(_shift[i0]);
+        var shift1 = TLanes.Broadcast(_shift[i0 + 1]);
+        var shift2 = TLanes.Broadcast(_shift[i0 + 2]);
+        var shift3 = TLanes.Broadcast(_shift[i0 + 3]);
         TVector f0 = TLanes.Zero, f1 = TLanes.Zero, f2 = TLanes.Zero, f3 = TLanes.Zero;
         TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
             var w = TLanes.Load(ref weight, n);
-            WeighColumn<TLanes, TVector>(ref x0, ref a0, n, m0, w, ref f0, ref s0);
-            WeighColumn<TLanes, TVector>(ref x1, ref a1, n, m1, w, ref f1, ref s1);
-            WeighColumn<TLanes, TVector>(ref x2, ref a2, n, m2, w, ref f2, ref s2);
-            WeighColumn<TLanes, TVector>(ref x3, ref a3, n, m3, w, ref f3, ref s3);
+            WeighColumn<TLanes, TVector>(ref x0, ref a0, n, shift0, w, ref f0, ref s0);
+            WeighColumn<TLanes, TVector>(ref x1, ref a1, n, shift1, w, ref f1, ref s1);
+            WeighColumn<TLanes, TVector>(ref x2, ref a2, n, shift2, w, ref f2, ref s2);
+            WeighColumn<TLanes, TVector>(ref x3, ref a3, n, shift3, w, ref f3, ref s3);
         }
 
         TLanes.SumEach(f0, f1, f2, f3, s0, s1, s2, s3, sums);
@@ -282,11 +282,11 @@ internal sealed partial class ColumnBlock<T>
     /// sums in registers once this is inlined).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumn<TLanes, TVector>(ref T column, ref T slot, nuint n, TVector centre, TVector weight, ref TVector first, ref TVector diagonal)
+    private static void WeighColumn<TLanes, TVector>(ref T column, ref T slot, nuint n, TVector shift, TVector weight, ref TVector first, ref TVector diagonal)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        var c = TLanes.Subtract(TLanes.Load(ref column, n), centre);
+        var c = Centred<TLanes, TVector>(ref column, n, shift);
         var a = TLanes.Multiply(c, weight);
         TLanes.Store(a, ref slot, n);
         first = TLanes.Add(first, a);
@@ -310,21 +310,21 @@ internal sealed partial class ColumnBlock<T>
         ref T a0 = ref _weighted.Start;
         ref T a1 = ref Unsafe.Add(ref a0, stride);
         ref T a2 = ref Unsafe.Add(ref a1, stride);
-        var m1 = TLanes.Broadcast(_centre[i0 + 1]);
-        var m2 = TLanes.Broadcast(_centre[i0 + 2]);
-        var m3 = TLanes.Broadcast(_centre[i0 + 3]);
+        var shift1 = TLanes.Broadcast(_shift[i0 + 1]);
+        var shift2 = TLanes.Broadcast(_shift[i0 + 2]);
+        var shift3 = TLanes.Broadcast(_shift[i0 + 3]);
         TVector s01 = TLanes.Zero, s02 = TLanes.Zero, s03 = TLanes.Zero, s12 = TLanes.Zero, s13 = TLanes.Zero, s23 = TLanes.Zero;
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
             var w0 = TLanes.Load(ref a0, n);
             var w1 = TLanes.Load(ref a1, n);
-            var c = TLanes.Subtract(TLanes.Load(ref x1, n), m1);
+            var c = Centred<TLanes, TVector>(ref x1, n, shift1);
             s01 = TLanes.MultiplyAdd(w0, c, s01);
-            c = TLanes.Subtract(TLanes.Load(ref x2, n), m2);
+            c = Centred<TLanes, TVector>(ref x2, n, shift2);
             s02 = TLanes.MultiplyAdd(w0, c, s02);
             s12 = TLanes.MultiplyAdd(w1, c, s12);
             var w2 = TLanes.Load(ref a2, n);
-            c = TLanes.Subtract(TLanes.Load(ref x3, n), m3);
+            c = Centred<TLanes, TVector>(ref x3, n, shift3);
             s03 = TLanes.MultiplyAdd(w0, c, s03);
             s13 = TLanes.MultiplyAdd(w1, c, s13);
             s23 = TLanes.MultiplyAdd(w2, c, s23);
@@ -400,8 +400,8 @@ internal sealed partial class ColumnBlock<T>
         int b = Rows, stride = _stride;
         ref T weighted = ref _weighted.Start;
         ref T columns = ref _columns.Start;
-        var m0 = TLanes.Broadcast(_centre[j0]);
-        var m1 = TLanes.Broadcast(_centre[j0 + 1]);
+        var shift0 = TLanes.Broadcast(_shift[j0]);
+        var shift1 = TLanes.Broadcast(_shift[j0 + 1]);
         TVector s00 = TLanes.Zero, s01 = TLanes.Zero, s10 = TLanes.Zero, s11 = TLanes.Zero;
         TVector s20 = TLanes.Zero, s21 = TLanes.Zero, s30 = TLanes.Zero, s31 = TLanes.Zero;
 
@@ -415,8 +415,8 @@ internal sealed partial class ColumnBlock<T>
         ref T a3Column = ref Unsafe.Add(ref a2Column, stride);
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
-            var b0 = TLanes.Subtract(TLanes.Load(ref b0Column, n), m0);
-            var b1 = TLanes.Subtract(TLanes.Load(ref b1Column, n), m1);
+            var b0 = Centred<TLanes, TVector>(ref b0Column, n, shift0);
+            var b1 = Centred<TLanes, TVector>(ref b1Column, n, shift1);
             var a0 = TLanes.Load(ref a0Column, n);
             s00 = TLanes.MultiplyAdd(a0, b0, s00);
             s01 = TLanes.MultiplyAdd(a0, b1, s01);
@@ -442,24 +442,24 @@ internal sealed partial class ColumnBlock<T>
         int d = Dimension, b = Rows, k = means.Length / d, scatterEach = scatter.Length / k;
         if (UsesRegisterKernels)
         {
-            // The weights (unless the responsibilities serve as they are), then each component's centre in T with
-            // zeros for the padding columns.
+            // The weights (unless the responsibilities serve as they are), then each component's shift origin − μ in T
+            // with zeros for the padding columns.
             int padded = _padded;
             var buffer = ComponentParameters(k * (b + padded));
             var weights = Weights(rows, responsibilities, k, buffer[..(k * b)]);
-            var centres = buffer.Slice(k * b, k * padded);
-            ComponentCentres(means, padded, centres);
+            var shifts = buffer.Slice(k * b, k * padded);
+            ComponentShifts(means, padded, shifts);
 
             switch (KernelPath.Bits)
             {
                 case 512:
-                    AddDiagonalMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, centres, firstMoments, scatter);
+                    AddDiagonalMomentsRegisters<Lanes512<T>, Vector512<T>>(weights, shifts, firstMoments, scatter);
                     break;
                 case 256:
-                    AddDiagonalMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, centres, firstMoments, scatter);
+                    AddDiagonalMomentsRegisters<Lanes256<T>, Vector256<T>>(weights, shifts, firstMoments, scatter);
                     break;
                 default:
-                    AddDiagonalMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, centres, firstMoments, scatter);
+                    AddDiagonalMomentsRegisters<Lanes128<T>, Vector128<T>>(weights, shifts, firstMoments, scatter);
                     break;
             }
 
@@ -484,14 +484,14 @@ internal sealed partial class ColumnBlock<T>
 
     /// <summary>
     /// The diagonal moments of every component with centring fused into one pass over each column, sums in registers of
-    /// any width; <paramref name="centres"/> holds each component's centre over the padded columns.
+    /// any width; <paramref name="shifts"/> holds each component's shift origin − μ over the padded columns.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddDiagonalMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, ReadOnlySpan<T> centres, Span<double> firstMoments, Span<double> scatter)
+    private void AddDiagonalMomentsRegisters<TLanes, TVector>(ReadOnlySpan<T> weights, ReadOnlySpan<T> shifts, Span<double> firstMoments, Span<double> scatter)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        int b = Rows, width = TLanes.Count, stride = _stride, d = Dimension, padded = _padded, k = centres.Length / padded;
+        int b = Rows, width = TLanes.Count, stride = _stride, d = Dimension, padded = _padded, k = shifts.Length / padded;
         int scatterEach = scatter.Length / k;
         ref T columns = ref _columns.Start;
         ref T allWeights = ref MemoryMarshal.GetReference(weights);
@@ -512,23 +512,23 @@ internal sealed partial class ColumnBlock<T>
             {
                 TVector first0 = TLanes.Zero, first1 = TLanes.Zero, second0 = TLanes.Zero, second1 = TLanes.Zero;
                 TVector nextFirst0 = TLanes.Zero, nextFirst1 = TLanes.Zero, nextSecond0 = TLanes.Zero, nextSecond1 = TLanes.Zero;
-                var centre = TLanes.Broadcast(centres[(j * padded) + c]);
-                var nextCentre = TLanes.Broadcast(centres[(j * padded) + c + 1]);
+                var shift = TLanes.Broadcast(shifts[(j * padded) + c]);
+                var nextShift = TLanes.Broadcast(shifts[(j * padded) + c + 1]);
                 ref T weight = ref Unsafe.Add(ref allWeights, j * b);
                 for (nuint n = 0; n < (nuint)b; n += (nuint)(2 * width))
                 {
                     var w0 = TLanes.Load(ref weight, n);
                     var w1 = TLanes.Load(ref weight, n + (nuint)width);
-                    var v0 = TLanes.Subtract(TLanes.Load(ref column, n), centre);
-                    var v1 = TLanes.Subtract(TLanes.Load(ref column, n + (nuint)width), centre);
+                    var v0 = Centred<TLanes, TVector>(ref column, n, shift);
+                    var v1 = Centred<TLanes, TVector>(ref column, n + (nuint)width, shift);
                     var wv0 = TLanes.Multiply(v0, w0);
                     var wv1 = TLanes.Multiply(v1, w1);
                     first0 = TLanes.Add(first0, wv0);
                     first1 = TLanes.Add(first1, wv1);
                     second0 = TLanes.MultiplyAdd(wv0, v0, second0);
                     second1 = TLanes.MultiplyAdd(wv1, v1, second1);
-                    var u0 = TLanes.Subtract(TLanes.Load(ref next, n), nextCentre);
-                    var u1 = TLanes.Subtract(TLanes.Load(ref next, n + (nuint)width), nextCentre);
+                    var u0 = Centred<TLanes, TVector>(ref next, n, nextShift);
+                    var u1 = Centred<TLanes, TVector>(ref next, n + (nuint)width, nextShift);
                     var wu0 = TLanes.Multiply(u0, w0);
                     var wu1 = TLanes.Multiply(u1, w1);
                     nextFirst0 = TLanes.Add(nextFirst0, wu0);

@@ -190,7 +190,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
 {
     private readonly CacheLineBuffer<T> _columns;
     private readonly CacheLineBuffer<T> _centred;
-    private readonly T[] _centre;
+    private readonly T[] _shift;
     private readonly T[] _zeros;
     private readonly CacheLineBuffer<T> _weighted;
     private readonly CacheLineBuffer<T> _work;
@@ -215,7 +215,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         _columns = CacheLineBuffer<T>.Rent(stride * padded);
         // Only the fallback writes centred columns (the register kernels centre as they load), and it has no padding.
         _centred = CacheLineBuffer<T>.Rent(stride * dimension);
-        _centre = ArrayPool<T>.Shared.Rent(padded);
+        _shift = ArrayPool<T>.Shared.Rent(padded);
         _zeros = new T[padded];
         // The weighted columns of one group of four at a time (see AddMomentsRegisters), so that they stay in L1.
         _weighted = CacheLineBuffer<T>.Rent(4 * stride);
@@ -601,15 +601,32 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private static T Of(double value) => T.CreateTruncating(value);
 
     /// <summary>
-    /// Each component's centre μ − origin in T, <paramref name="width"/> ≥ D values apart with zeros after the D (for
-    /// padding columns): the same values as one subtraction and rounding at a time, four at a time in 128-bit vectors
+    /// x − μ for the register of values at column[n] (held as x − origin), computed as shift + (x − origin) from the
+    /// component's shift origin − μ (see ComponentShifts): the same value bit for bit, since IEEE 754 defines a − b as
+    /// a + (−b) and origin − μ is exactly −(μ − origin), narrowed to float32 the same way. An addition takes its memory
+    /// operand on either side, so the JIT folds the column's load into it (<c>vaddpd ymm, ymm, [mem]</c>); a subtraction
+    /// of the centre needed a load instruction of its own. The weighting pass (five loads, four stores and sixteen
+    /// vector operations a step of four columns) was then bound by how many instructions a cycle the core takes in (28
+    /// a step, six a cycle on Zen 3) as much as by its store port; one instruction fewer a column slice took 1.5–4.5 % off
+    /// a single-thread E-step (full D = 16 float64 and float32, D = 50; docs/benchmarks.md).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Centred<TLanes, TVector>(ref T column, nuint n, TVector shift)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged =>
+        TLanes.Add(shift, TLanes.Load(ref column, n));
+
+    /// <summary>
+    /// Each component's shift origin − μ in T (what its centred values add to the columns, see Centred),
+    /// <paramref name="width"/> ≥ D values apart with zeros after the D (for padding columns): the same values as one
+    /// subtraction and rounding at a time, four at a time in 128-bit vectors
     /// (two float64 differences a register, narrowed together to float32; <c>cvtpd2ps</c> and NEON's <c>fcvtn</c> round
     /// to nearest as the scalar conversion does). A scalar loop over K·D values a block took 1 % of a diagonal fit at
     /// D = 32, K = 10; two library calls a component (a subtraction, then a conversion) took 2.1 % of a float32 fit's
     /// iterations at D = 16, K = 16, most of it the calls' own fixed costs, against 0.8 % now (perf, Zen 3): the full
     /// structure centres twice per block and component.
     /// </summary>
-    private void ComponentCentres(ReadOnlySpan<double> means, int width, Span<T> into)
+    private void ComponentShifts(ReadOnlySpan<double> means, int width, Span<T> into)
     {
         int d = Dimension, k = into.Length / width;
         if (means.Length < k * d || width < d)
@@ -622,30 +639,30 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         {
             ref double mean = ref Unsafe.Add(ref MemoryMarshal.GetReference(means), j * d);
             var target = into.Slice(j * width, width);
-            ref T centre = ref MemoryMarshal.GetReference(target);
+            ref T shift = ref MemoryMarshal.GetReference(target);
             int c = 0;
             if (Vector128.IsHardwareAccelerated)
             {
                 for (; c <= d - 4; c += 4)
                 {
-                    var low = Vector128.LoadUnsafe(ref mean, (nuint)c) - Vector128.LoadUnsafe(ref origin, (nuint)c);
-                    var high = Vector128.LoadUnsafe(ref mean, (nuint)c + 2) - Vector128.LoadUnsafe(ref origin, (nuint)c + 2);
+                    var low = Vector128.LoadUnsafe(ref origin, (nuint)c) - Vector128.LoadUnsafe(ref mean, (nuint)c);
+                    var high = Vector128.LoadUnsafe(ref origin, (nuint)c + 2) - Vector128.LoadUnsafe(ref mean, (nuint)c + 2);
                     if (typeof(T) == typeof(double))
                     {
-                        ref double centreDouble = ref Unsafe.As<T, double>(ref centre);
-                        low.StoreUnsafe(ref centreDouble, (nuint)c);
-                        high.StoreUnsafe(ref centreDouble, (nuint)c + 2);
+                        ref double shiftDouble = ref Unsafe.As<T, double>(ref shift);
+                        low.StoreUnsafe(ref shiftDouble, (nuint)c);
+                        high.StoreUnsafe(ref shiftDouble, (nuint)c + 2);
                     }
                     else
                     {
-                        Vector128.Narrow(low, high).StoreUnsafe(ref Unsafe.As<T, float>(ref centre), (nuint)c);
+                        Vector128.Narrow(low, high).StoreUnsafe(ref Unsafe.As<T, float>(ref shift), (nuint)c);
                     }
                 }
             }
 
             for (; c < d; c++)
             {
-                Unsafe.Add(ref centre, c) = Of(Unsafe.Add(ref mean, c) - Unsafe.Add(ref origin, c));
+                Unsafe.Add(ref shift, c) = Of(Unsafe.Add(ref origin, c) - Unsafe.Add(ref mean, c));
             }
 
             target[d..].Clear();
@@ -671,7 +688,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     {
         _columns.Return();
         _centred.Return();
-        ArrayPool<T>.Shared.Return(_centre);
+        ArrayPool<T>.Shared.Return(_shift);
         _weighted.Return();
         _work.Return();
         _sum.Return();
