@@ -603,7 +603,9 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// <summary>
     /// x − μ for the register of values at column[n] (held as x − origin), computed as shift + (x − origin) from the
     /// component's shift origin − μ (see ComponentShifts): the same value bit for bit, since IEEE 754 defines a − b as
-    /// a + (−b) and origin − μ is exactly −(μ − origin), narrowed to float32 the same way. An addition takes its memory
+    /// a + (−b) and origin − μ is exactly −(μ − origin), narrowed to float32 the same way; the one exception is a value
+    /// of −0 at a centre equal to the origin, which becomes +0 where it was −0 (both shifts are +0), and no product or
+    /// sum of the kernels tells the two apart unless all its terms are zero. An addition takes its memory
     /// operand on either side, so the JIT folds the column's load into it (<c>vaddpd ymm, ymm, [mem]</c>); a subtraction
     /// of the centre needed a load instruction of its own. The weighting pass (five loads, four stores and sixteen
     /// vector operations a step of four columns) was then bound by how many instructions a cycle the core takes in (28
