@@ -140,7 +140,7 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
     }
 
     /// <summary>
-    /// Checks that the statistics allow an M-step and returns the weights' part of it, αₖ = nₖ / N.
+    /// Checks that the statistics allow an M-step and returns the weights' part of it, αₖ = nₖ / N (as nₖ / Σⱼ nⱼ).
     /// </summary>
     /// <exception cref="ModelFailureException">ℓ at the current parameters is not finite.</exception>
     /// <exception cref="ComponentCollapsedException">A component's occupancy is at most <see cref="MixturePosterior.CollapseThreshold"/> of the total.</exception>
@@ -161,10 +161,20 @@ internal sealed class MixtureOfEmissions<TEmission, TStatistics>
             }
         }
 
+        // αₖ = nₖ / Σⱼ nⱼ: Σⱼ nⱼ is N in exact arithmetic (each row's responsibilities sum to one), but the kernels sum
+        // each nₖ lane by lane and N with the library's sum, in other orders, so that nₖ / N put a single component's
+        // weight at 1 + 4e-16 on the 512-bit path (and the weights' sum off 1 by as much). Normalised by their own sum,
+        // the weights lie on the simplex to rounding, whatever the order, as scikit-learn's do (it divides by their sum).
+        double occupied = 0;
+        foreach (double occupancy in occupancies)
+        {
+            occupied += occupancy;
+        }
+
         var weights = new double[occupancies.Length];
         for (int j = 0; j < weights.Length; j++)
         {
-            weights[j] = occupancies[j] / total;
+            weights[j] = occupancies[j] / occupied;
         }
 
         return weights;
