@@ -120,7 +120,7 @@ internal static class MixturePosterior
 
             var rowWeight = weights.IsEmpty ? TLanes.Broadcast(1.0) : TLanes.Load(ref w, (nuint)n);
             Normalize<TLanes, TVector, double>(ref p, sum, rowWeight, componentSums, b, n);
-            logLikelihood = TLanes.MultiplyAdd(TLanes.Add(max, TLanes.Log(sum)), rowWeight, logLikelihood);
+            logLikelihood = TLanes.MultiplyAdd(TLanes.Add(max, VectorLog.OfAtLeastSqrtHalf<TLanes, TVector, double>(sum)), rowWeight, logLikelihood);
         }
 
         into.LogLikelihood += TLanes.Sum(logLikelihood);
@@ -133,17 +133,14 @@ internal static class MixturePosterior
     }
 
     /// <summary>
-    /// A float32 exponential clamped at 1, times its component's factor fₖ (see <see cref="SinglePrecisionShifts"/>),
-    /// with values at or below <paramref name="smallest"/> set to 0.
+    /// A float32 exponential (at most 1, see <see cref="VectorExp"/>) times its component's factor fₖ (see
+    /// <see cref="SinglePrecisionShifts"/>), with values at or below <paramref name="smallest"/> set to 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Scale<TLanes, TVector>(TVector e, float factor, TVector one, TVector smallest)
+    private static TVector Scale<TLanes, TVector>(TVector e, float factor, TVector smallest)
         where TLanes : struct, ILanes<TVector, float>
-        where TVector : unmanaged
-    {
-        e = TLanes.Select(TLanes.GreaterThan(e, one), one, e);
-        return TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factor)), smallest);
-    }
+        where TVector : unmanaged =>
+        TLanes.ZeroAtOrBelow(TLanes.Multiply(e, TLanes.Broadcast(factor)), smallest);
 
     /// <summary>
     /// exp(max(v − max, floor)) of the values of up to four components from p[at], <paramref name="step"/> apart, as four
@@ -358,7 +355,6 @@ internal static class MixturePosterior
         nuint step = (nuint)b;
         var smallest = TLanes.Broadcast(FlushBelowSingle);
         var floor = TLanes.Broadcast(ExpFloorSingle);
-        var one = TLanes.Broadcast(1f);
         ref float factor = ref MemoryMarshal.GetArrayDataReference(shifts.Factors);
         Span<TVector> componentSums = stackalloc TVector[k];
         componentSums.Fill(TLanes.Zero);
@@ -382,29 +378,29 @@ internal static class MixturePosterior
                 return;
             }
 
-            // Four components a step, as in float64. eᵈ ≤ 1 for d ≤ 0, but the runtime's float32 exponential (x86
-            // without FMA; elsewhere the inlined one, which gives e⁰ = 1) gives 1 + 2⁻²³ at d = 0 (every row's largest
-            // term): left so, ℓ would gain 1.2e-7 a row (0.025 at N = 200,000); see Scale for the rest.
+            // Four components a step, as in float64. The inlined exponential gives e⁰ = 1 exactly and eᵈ ≤ 1 for d ≤ 0
+            // (tested): the runtime's float32 one, used on x86 without FMA until 2026-12-04, gave 1 + 2⁻²³ at d = 0 (every
+            // row's largest term), which had to be clamped, or ℓ would gain 1.2e-7 a row (0.025 at N = 200,000).
             var sum = TLanes.Zero;
             nuint at = (nuint)n;
             for (int j = 0; j < k; j += 4)
             {
                 int left = k - j;
                 ExponentialsOfFour<TLanes, TVector, float>(ref p, at, step, left, max, floor, out var e0, out var e1, out var e2, out var e3);
-                sum = StoreExponential<TLanes, TVector, float>(ref p, at, Scale<TLanes, TVector>(e0, Unsafe.Add(ref factor, j), one, smallest), sum);
+                sum = StoreExponential<TLanes, TVector, float>(ref p, at, Scale<TLanes, TVector>(e0, Unsafe.Add(ref factor, j), smallest), sum);
                 if (left > 1)
                 {
-                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + step, Scale<TLanes, TVector>(e1, Unsafe.Add(ref factor, j + 1), one, smallest), sum);
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + step, Scale<TLanes, TVector>(e1, Unsafe.Add(ref factor, j + 1), smallest), sum);
                 }
 
                 if (left > 2)
                 {
-                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (2 * step), Scale<TLanes, TVector>(e2, Unsafe.Add(ref factor, j + 2), one, smallest), sum);
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (2 * step), Scale<TLanes, TVector>(e2, Unsafe.Add(ref factor, j + 2), smallest), sum);
                 }
 
                 if (left > 3)
                 {
-                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (3 * step), Scale<TLanes, TVector>(e3, Unsafe.Add(ref factor, j + 3), one, smallest), sum);
+                    sum = StoreExponential<TLanes, TVector, float>(ref p, at + (3 * step), Scale<TLanes, TVector>(e3, Unsafe.Add(ref factor, j + 3), smallest), sum);
                 }
 
                 at += 4 * step;
@@ -414,7 +410,7 @@ internal static class MixturePosterior
             Normalize<TLanes, TVector, float>(ref p, sum, rowWeight, componentSums, b, n);
 
             TLanes.Store(max, ref MemoryMarshal.GetReference(largest), (nuint)n);
-            TLanes.Store(TLanes.Log(sum), ref MemoryMarshal.GetReference(logSum), (nuint)n);
+            TLanes.Store(VectorLog.OfAtLeastSqrtHalf<TLanes, TVector, float>(sum), ref MemoryMarshal.GetReference(logSum), (nuint)n);
         }
 
         // ℓ in float64, row by row in order.

@@ -153,6 +153,11 @@ internal sealed partial class ColumnBlock<T>
     /// multiply-adds (enough chains to hide the multiply-add latency on two pipes), and zᵢ and ‖z‖² never leave the
     /// registers. Eight accumulators, two sums, two slices and a broadcast fit the sixteen registers of x86 without
     /// AVX-512 (a 4×4 tile spilled there); each row's sums run in the same order as in the straightforward loop.
+    /// Where there are 32 registers (AVX-512, NEON) the four rows of L⁻¹ go against four register-widths of rows
+    /// instead, the second pair of widths taking the same broadcasts: a broadcast and the shift's serve sixteen
+    /// multiply-adds instead of eight, and a 288-row block took 1,621–1,622 ns at D = 16 against 1,929–1,935 with two
+    /// widths (5,641 against 6,854 at D = 32, 14,182 against 17,511 at D = 50; 512-bit path, Zen 4, a scratch harness).
+    /// The JIT keeps one copy of each broadcast for both pairs (it loads nothing the loop stores).
     /// When D ≥ 4 is no multiple of four, the last group's missing rows of L⁻¹ read zeros (and the padding columns are zeros,
     /// see Load), so that they add exact zeros: with those rows one at a time instead (two chains of multiply-adds, each
     /// waiting on the one before), D = 50 took 19,040 ns a 248-row block against 18,350 for D = 52 (a scratch harness).
@@ -173,15 +178,19 @@ internal sealed partial class ColumnBlock<T>
         // Below D = 4 the rows of L⁻¹ go one at a time (below): a group with zero rows did more work than it saved
         // (1M/2/3: 8.4–8.9 against 7.7–8.3 ms per iteration).
         int grouped = d < 4 ? 0 : d;
-        for (int n = 0; n < b; n += 2 * width)
+        // Four widths of rows a step with 32 registers, else two; a block's rows are a multiple of four widths (Load).
+        bool four = TLanes.ThirtyTwoRegisters;
+        nuint far = (nuint)(2 * width);
+        for (int n = 0; n < b; n += (four ? 4 : 2) * width)
         {
-            var q0 = TLanes.Zero;
-            var q1 = TLanes.Zero;
+            TVector q0 = TLanes.Zero, q1 = TLanes.Zero, q2 = TLanes.Zero, q3 = TLanes.Zero;
             for (int i0 = 0; i0 < grouped; i0 += 4)
             {
                 // z[row of L⁻¹][register of rows]
                 TVector z00 = TLanes.Zero, z01 = TLanes.Zero, z10 = TLanes.Zero, z11 = TLanes.Zero;
                 TVector z20 = TLanes.Zero, z21 = TLanes.Zero, z30 = TLanes.Zero, z31 = TLanes.Zero;
+                TVector z02 = TLanes.Zero, z03 = TLanes.Zero, z12 = TLanes.Zero, z13 = TLanes.Zero;
+                TVector z22 = TLanes.Zero, z23 = TLanes.Zero, z32 = TLanes.Zero, z33 = TLanes.Zero;
 
                 // References to the four rows of L⁻¹ (zeros beyond row D − 1) and to the rows' slice of column j,
                 // advanced by the stride, so that the loop's addresses need no index arithmetic (the JIT recomputed
@@ -199,93 +208,151 @@ internal sealed partial class ColumnBlock<T>
                 nuint last = (nuint)i0, j = 0;
                 for (; j < last; j += 2)
                 {
-                    AddColumn<TLanes, TVector>(
-                        ref slice, ref Unsafe.Add(ref shift, j),
-                        ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
-                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
-                    AddColumn<TLanes, TVector>(
-                        ref Unsafe.Add(ref slice, step), ref Unsafe.Add(ref shift, j + 1),
-                        ref Unsafe.Add(ref row0, j + 1), ref Unsafe.Add(ref row1, j + 1), ref Unsafe.Add(ref row2, j + 1), ref Unsafe.Add(ref row3, j + 1),
-                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                    AddColumns<TLanes, TVector>(
+                        four, ref slice, far, ref shift, ref row0, ref row1, ref row2, ref row3, j,
+                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31,
+                        ref z02, ref z03, ref z12, ref z13, ref z22, ref z23, ref z32, ref z33);
+                    AddColumns<TLanes, TVector>(
+                        four, ref Unsafe.Add(ref slice, step), far, ref shift, ref row0, ref row1, ref row2, ref row3, j + 1,
+                        ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31,
+                        ref z02, ref z03, ref z12, ref z13, ref z22, ref z23, ref z32, ref z33);
                     slice = ref Unsafe.Add(ref slice, 2 * step);
                 }
 
-                AddColumn<TLanes, TVector>(
-                    ref slice, ref Unsafe.Add(ref shift, j),
-                    ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j),
-                    ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                AddColumns<TLanes, TVector>(
+                    four, ref slice, far, ref shift, ref row0, ref row1, ref row2, ref row3, j,
+                    ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31,
+                    ref z02, ref z03, ref z12, ref z13, ref z22, ref z23, ref z32, ref z33);
                 slice = ref Unsafe.Add(ref slice, step);
 
-                // The triangle's corner: column i0+1 reaches rows i0+1..i0+3, i0+2 the last two, i0+3 the last. Written
-                // out: as a loop over the three columns with a test per row, the JIT kept the loop and its tests, and
-                // the corner took a quarter of the kernel's samples at D = 16 for a sixth of its multiply-adds (perf).
-                // Each row's sums take the columns in the same order as the loop did. The slice is now at column i0 + 1.
-                ref T corner = ref slice;
-                var cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 1));
-                var centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
-                var centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
-                var entry = TLanes.Broadcast(Unsafe.Add(ref row1, i0 + 1));
-                z10 = TLanes.MultiplyAdd(centred0, entry, z10);
-                z11 = TLanes.MultiplyAdd(centred1, entry, z11);
-                entry = TLanes.Broadcast(Unsafe.Add(ref row2, i0 + 1));
-                z20 = TLanes.MultiplyAdd(centred0, entry, z20);
-                z21 = TLanes.MultiplyAdd(centred1, entry, z21);
-                entry = TLanes.Broadcast(Unsafe.Add(ref row3, i0 + 1));
-                z30 = TLanes.MultiplyAdd(centred0, entry, z30);
-                z31 = TLanes.MultiplyAdd(centred1, entry, z31);
-
-                corner = ref Unsafe.Add(ref corner, step);
-                cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 2));
-                centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
-                centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
-                entry = TLanes.Broadcast(Unsafe.Add(ref row2, i0 + 2));
-                z20 = TLanes.MultiplyAdd(centred0, entry, z20);
-                z21 = TLanes.MultiplyAdd(centred1, entry, z21);
-                entry = TLanes.Broadcast(Unsafe.Add(ref row3, i0 + 2));
-                z30 = TLanes.MultiplyAdd(centred0, entry, z30);
-                z31 = TLanes.MultiplyAdd(centred1, entry, z31);
-
-                corner = ref Unsafe.Add(ref corner, step);
-                cornerShift = TLanes.Broadcast(Unsafe.Add(ref shift, i0 + 3));
-                centred0 = Centred<TLanes, TVector>(ref corner, 0, cornerShift);
-                centred1 = Centred<TLanes, TVector>(ref corner, (nuint)width, cornerShift);
-                entry = TLanes.Broadcast(Unsafe.Add(ref row3, i0 + 3));
-                z30 = TLanes.MultiplyAdd(centred0, entry, z30);
-                z31 = TLanes.MultiplyAdd(centred1, entry, z31);
-
-                q0 = TLanes.MultiplyAdd(z00, z00, q0);
-                q1 = TLanes.MultiplyAdd(z01, z01, q1);
-                q0 = TLanes.MultiplyAdd(z10, z10, q0);
-                q1 = TLanes.MultiplyAdd(z11, z11, q1);
-                q0 = TLanes.MultiplyAdd(z20, z20, q0);
-                q1 = TLanes.MultiplyAdd(z21, z21, q1);
-                q0 = TLanes.MultiplyAdd(z30, z30, q0);
-                q1 = TLanes.MultiplyAdd(z31, z31, q1);
+                // The triangle's corner (the slice is now at column i0 + 1).
+                AddCorner<TLanes, TVector>(ref slice, step, ref shift, ref row1, ref row2, ref row3, i0, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+                q0 = AddSquares<TLanes, TVector>(z00, z10, z20, z30, q0);
+                q1 = AddSquares<TLanes, TVector>(z01, z11, z21, z31, q1);
+                if (four)
+                {
+                    AddCorner<TLanes, TVector>(ref Unsafe.Add(ref slice, far), step, ref shift, ref row1, ref row2, ref row3, i0, ref z12, ref z13, ref z22, ref z23, ref z32, ref z33);
+                    q2 = AddSquares<TLanes, TVector>(z02, z12, z22, z32, q2);
+                    q3 = AddSquares<TLanes, TVector>(z03, z13, z23, z33, q3);
+                }
             }
 
             for (int i = grouped; i < d; i++)
             {
-                int row = i * d;
-                var f = TLanes.Broadcast(Unsafe.Add(ref factor, row));
-                var m = TLanes.Broadcast(shift);
-                nuint at = (nuint)n;
-                var z0 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at, m), f);
-                var z1 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at + (nuint)width, m), f);
-                for (int j = 1; j <= i; j++)
+                // Below D = 4 (no groups), a row of L⁻¹ at a time, two widths at a time.
+                AddRowAlone<TLanes, TVector>(ref columns, stride, (nuint)n, ref Unsafe.Add(ref factor, i * d), ref shift, i, ref q0, ref q1);
+                if (four)
                 {
-                    at = (nuint)((j * stride) + n);
-                    f = TLanes.Broadcast(Unsafe.Add(ref factor, row + j));
-                    m = TLanes.Broadcast(Unsafe.Add(ref shift, j));
-                    z0 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, at, m), f, z0);
-                    z1 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, at + (nuint)width, m), f, z1);
+                    AddRowAlone<TLanes, TVector>(ref columns, stride, (nuint)n + far, ref Unsafe.Add(ref factor, i * d), ref shift, i, ref q2, ref q3);
                 }
-
-                q0 = TLanes.MultiplyAdd(z0, z0, q0);
-                q1 = TLanes.MultiplyAdd(z1, z1, q1);
             }
 
             StoreLogDensities<TLanes, TVector, TOut>(q0, normalizer, ref target, (nuint)n);
             StoreLogDensities<TLanes, TVector, TOut>(q1, normalizer, ref target, (nuint)(n + width));
+            if (four)
+            {
+                StoreLogDensities<TLanes, TVector, TOut>(q2, normalizer, ref target, (nuint)n + far);
+                StoreLogDensities<TLanes, TVector, TOut>(q3, normalizer, ref target, (nuint)n + far + (nuint)width);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The triangle's corner of a group of four rows of L⁻¹ (rows i0..i0+3), for two register-widths of rows from
+    /// <paramref name="corner"/> (column i0 + 1's slice): column i0+1 reaches rows i0+1..i0+3, i0+2 the last two, i0+3
+    /// the last. Written out: as a loop over the three columns with a test per row, the JIT kept the loop and its
+    /// tests, and the corner took a quarter of the kernel's samples at D = 16 for a sixth of its multiply-adds (perf).
+    /// Each row's sums take the columns in the same order as a loop over them would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddCorner<TLanes, TVector>(ref T corner, nint step, ref T shift, ref T row1, ref T row2, ref T row3, int i0, ref TVector z10, ref TVector z11, ref TVector z20, ref TVector z21, ref TVector z30, ref TVector z31)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var (centred0, centred1) = CentredPair<TLanes, TVector>(ref corner, ref Unsafe.Add(ref shift, i0 + 1));
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row1, i0 + 1), ref z10, ref z11);
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row2, i0 + 1), ref z20, ref z21);
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row3, i0 + 1), ref z30, ref z31);
+        corner = ref Unsafe.Add(ref corner, step);
+        (centred0, centred1) = CentredPair<TLanes, TVector>(ref corner, ref Unsafe.Add(ref shift, i0 + 2));
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row2, i0 + 2), ref z20, ref z21);
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row3, i0 + 2), ref z30, ref z31);
+        corner = ref Unsafe.Add(ref corner, step);
+        (centred0, centred1) = CentredPair<TLanes, TVector>(ref corner, ref Unsafe.Add(ref shift, i0 + 3));
+        AddProducts<TLanes, TVector>(centred0, centred1, Unsafe.Add(ref row3, i0 + 3), ref z30, ref z31);
+    }
+
+    /// <summary>Two register-widths of a column from <paramref name="slice"/>, centred as they are loaded (see Centred).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (TVector First, TVector Second) CentredPair<TLanes, TVector>(ref T slice, ref T shift)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var m = TLanes.Broadcast(shift);
+        return (Centred<TLanes, TVector>(ref slice, 0, m), Centred<TLanes, TVector>(ref slice, (nuint)TLanes.Count, m));
+    }
+
+    /// <summary>z₀ += c₀·entry, z₁ += c₁·entry: one entry of L⁻¹ against two register-widths of its column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddProducts<TLanes, TVector>(TVector c0, TVector c1, T entry, ref TVector z0, ref TVector z1)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        var f = TLanes.Broadcast(entry);
+        z0 = TLanes.MultiplyAdd(c0, f, z0);
+        z1 = TLanes.MultiplyAdd(c1, f, z1);
+    }
+
+    /// <summary>q + z₀² + z₁² + z₂² + z₃², in that order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector AddSquares<TLanes, TVector>(TVector z0, TVector z1, TVector z2, TVector z3, TVector q)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        q = TLanes.MultiplyAdd(z0, z0, q);
+        q = TLanes.MultiplyAdd(z1, z1, q);
+        q = TLanes.MultiplyAdd(z2, z2, q);
+        return TLanes.MultiplyAdd(z3, z3, q);
+    }
+
+    /// <summary>zᵢ² added to the sums of two register-widths of rows from column offset <paramref name="at"/>, for row i of L⁻¹ alone.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRowAlone<TLanes, TVector>(ref T columns, int stride, nuint at, ref T row, ref T shift, int i, ref TVector q0, ref TVector q1)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        nuint width = (nuint)TLanes.Count;
+        var f = TLanes.Broadcast(row);
+        var m = TLanes.Broadcast(shift);
+        var z0 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at, m), f);
+        var z1 = TLanes.Multiply(Centred<TLanes, TVector>(ref columns, at + width, m), f);
+        for (int j = 1; j <= i; j++)
+        {
+            nuint offset = (nuint)(j * stride) + at;
+            f = TLanes.Broadcast(Unsafe.Add(ref row, j));
+            m = TLanes.Broadcast(Unsafe.Add(ref shift, j));
+            z0 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, offset, m), f, z0);
+            z1 = TLanes.MultiplyAdd(Centred<TLanes, TVector>(ref columns, offset + width, m), f, z1);
+        }
+
+        q0 = TLanes.MultiplyAdd(z0, z0, q0);
+        q1 = TLanes.MultiplyAdd(z1, z1, q1);
+    }
+
+    /// <summary>
+    /// <see cref="AddColumn"/> of column j for the first two register-widths of rows from <paramref name="slice"/>, and
+    /// with <paramref name="four"/> for the next two, <paramref name="far"/> values on, with the same entries (the
+    /// entries' addresses formed here: passed in as references, each took an instruction of its own in the loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddColumns<TLanes, TVector>(bool four, ref T slice, nuint far, ref T shift, ref T row0, ref T row1, ref T row2, ref T row3, nuint j, ref TVector z00, ref TVector z01, ref TVector z10, ref TVector z11, ref TVector z20, ref TVector z21, ref TVector z30, ref TVector z31, ref TVector z02, ref TVector z03, ref TVector z12, ref TVector z13, ref TVector z22, ref TVector z23, ref TVector z32, ref TVector z33)
+        where TLanes : struct, ILanes<TVector, T>
+        where TVector : unmanaged
+    {
+        AddColumn<TLanes, TVector>(ref slice, ref Unsafe.Add(ref shift, j), ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j), ref z00, ref z01, ref z10, ref z11, ref z20, ref z21, ref z30, ref z31);
+        if (four)
+        {
+            AddColumn<TLanes, TVector>(ref Unsafe.Add(ref slice, far), ref Unsafe.Add(ref shift, j), ref Unsafe.Add(ref row0, j), ref Unsafe.Add(ref row1, j), ref Unsafe.Add(ref row2, j), ref Unsafe.Add(ref row3, j), ref z02, ref z03, ref z12, ref z13, ref z22, ref z23, ref z32, ref z33);
         }
     }
 
@@ -298,21 +365,11 @@ internal sealed partial class ColumnBlock<T>
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        var m = TLanes.Broadcast(shift);
-        var c0 = Centred<TLanes, TVector>(ref slice, 0, m);
-        var c1 = Centred<TLanes, TVector>(ref slice, (nuint)TLanes.Count, m);
-        var f = TLanes.Broadcast(entry0);
-        z00 = TLanes.MultiplyAdd(c0, f, z00);
-        z01 = TLanes.MultiplyAdd(c1, f, z01);
-        f = TLanes.Broadcast(entry1);
-        z10 = TLanes.MultiplyAdd(c0, f, z10);
-        z11 = TLanes.MultiplyAdd(c1, f, z11);
-        f = TLanes.Broadcast(entry2);
-        z20 = TLanes.MultiplyAdd(c0, f, z20);
-        z21 = TLanes.MultiplyAdd(c1, f, z21);
-        f = TLanes.Broadcast(entry3);
-        z30 = TLanes.MultiplyAdd(c0, f, z30);
-        z31 = TLanes.MultiplyAdd(c1, f, z31);
+        var (c0, c1) = CentredPair<TLanes, TVector>(ref slice, ref shift);
+        AddProducts<TLanes, TVector>(c0, c1, entry0, ref z00, ref z01);
+        AddProducts<TLanes, TVector>(c0, c1, entry1, ref z10, ref z11);
+        AddProducts<TLanes, TVector>(c0, c1, entry2, ref z20, ref z21);
+        AddProducts<TLanes, TVector>(c0, c1, entry3, ref z30, ref z31);
     }
 
     /// <summary>See <see cref="ColumnBlock.DiagonalLogDensities{TOut}(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, Span{TOut})"/>.</summary>

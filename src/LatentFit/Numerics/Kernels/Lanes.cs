@@ -27,6 +27,12 @@ internal interface ILanes<TVector, T>
     /// <summary>Whether this width runs on the hardware (and is not switched off by the runtime's settings).</summary>
     static abstract bool IsAccelerated { get; }
 
+    /// <summary>
+    /// Whether the instruction set has 32 vector registers (AVX-512; NEON on ARM64) rather than 16 (x86 with AVX2 or
+    /// SSE): room for tiles of sixteen accumulators.
+    /// </summary>
+    static abstract bool ThirtyTwoRegisters { get; }
+
     static abstract TVector Zero { get; }
 
     static abstract TVector Broadcast(T value);
@@ -63,20 +69,16 @@ internal interface ILanes<TVector, T>
     /// <summary>The sums of the lanes of each of a..h into <paramref name="sums"/>[0..8], in a fixed order.</summary>
     static abstract void SumEach(TVector a, TVector b, TVector c, TVector d, TVector e, TVector f, TVector g, TVector h, Span<T> sums);
 
-    /// <summary>eˣ per lane.</summary>
-    static abstract TVector Exp(TVector value);
-
-    /// <summary>log x per lane.</summary>
-    static abstract TVector Log(TVector value);
+    /// <summary>
+    /// x = 2ᵉ·m per lane, with m ∈ [√½, √2) returned and the integer e (as T) in <paramref name="exponent"/>, for normal
+    /// x ≥ √½ (the reduction of <see cref="VectorLog"/>): x's bits less √½'s leave e in the exponent field (never
+    /// negative there) and m − √½'s offset in the mantissa; e is turned into T through the low bits of 2⁵² (2²³), which
+    /// needs no integer-to-float conversion (AVX2 has none for 64-bit integers).
+    /// </summary>
+    static abstract TVector Decompose(TVector value, out TVector exponent);
 
     /// <summary>Lanes at or below <paramref name="threshold"/> set to 0.</summary>
     static abstract TVector ZeroAtOrBelow(TVector value, TVector threshold);
-
-    /// <summary>All ones in the lanes where <paramref name="left"/> &gt; <paramref name="right"/>, zeros elsewhere (false for NaN).</summary>
-    static abstract TVector GreaterThan(TVector left, TVector right);
-
-    /// <summary>The lanes of <paramref name="ifTrue"/> where <paramref name="mask"/> is all ones, else of <paramref name="ifFalse"/>.</summary>
-    static abstract TVector Select(TVector mask, TVector ifTrue, TVector ifFalse);
 
     /// <summary>Whether every lane is finite (x − x = 0 fails for ±∞ and NaN).</summary>
     static abstract bool AllFinite(TVector value);
@@ -105,6 +107,8 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
     public static int Count => Vector128<T>.Count;
 
     public static bool IsAccelerated => Vector128.IsHardwareAccelerated;
+
+    public static bool ThirtyTwoRegisters => AdvSimd.IsSupported;
 
     public static Vector128<T> Zero => Vector128<T>.Zero;
 
@@ -168,18 +172,19 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Exp(Vector128<T> value) =>
-        typeof(T) == typeof(double) ? Vector128.Exp(value.AsDouble()).As<double, T>() : Vector128.Exp(value.AsSingle()).As<float, T>();
+    public static Vector128<T> Decompose(Vector128<T> value, out Vector128<T> exponent)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            var bits = value.AsInt64() - Vector128.Create(VectorLog.SqrtHalfBits);
+            exponent = ((Vector128.ShiftRightLogical(bits, 52) | Vector128.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector128.Create(4503599627370496.0)).As<double, T>();
+            return ((bits & Vector128.Create(VectorLog.MantissaMask)) + Vector128.Create(VectorLog.SqrtHalfBits)).As<long, T>();
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Log(Vector128<T> value) =>
-        typeof(T) == typeof(double) ? Vector128.Log(value.AsDouble()).As<double, T>() : Vector128.Log(value.AsSingle()).As<float, T>();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> GreaterThan(Vector128<T> left, Vector128<T> right) => Vector128.GreaterThan(left, right);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Select(Vector128<T> mask, Vector128<T> ifTrue, Vector128<T> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
+        var single = value.AsInt32() - Vector128.Create(VectorLog.SqrtHalfBitsSingle);
+        exponent = ((Vector128.ShiftRightLogical(single, 23) | Vector128.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector128.Create(8388608f)).As<float, T>();
+        return ((single & Vector128.Create(VectorLog.MantissaMaskSingle)) + Vector128.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> ZeroAtOrBelow(Vector128<T> value, Vector128<T> threshold) =>
@@ -256,6 +261,8 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
     public static int Count => Vector256<T>.Count;
 
     public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
+
+    public static bool ThirtyTwoRegisters => false;
 
     public static Vector256<T> Zero => Vector256<T>.Zero;
 
@@ -350,18 +357,19 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Exp(Vector256<T> value) =>
-        typeof(T) == typeof(double) ? Vector256.Exp(value.AsDouble()).As<double, T>() : Vector256.Exp(value.AsSingle()).As<float, T>();
+    public static Vector256<T> Decompose(Vector256<T> value, out Vector256<T> exponent)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            var bits = value.AsInt64() - Vector256.Create(VectorLog.SqrtHalfBits);
+            exponent = ((Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector256.Create(4503599627370496.0)).As<double, T>();
+            return ((bits & Vector256.Create(VectorLog.MantissaMask)) + Vector256.Create(VectorLog.SqrtHalfBits)).As<long, T>();
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Log(Vector256<T> value) =>
-        typeof(T) == typeof(double) ? Vector256.Log(value.AsDouble()).As<double, T>() : Vector256.Log(value.AsSingle()).As<float, T>();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> GreaterThan(Vector256<T> left, Vector256<T> right) => Vector256.GreaterThan(left, right);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> ifTrue, Vector256<T> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
+        var single = value.AsInt32() - Vector256.Create(VectorLog.SqrtHalfBitsSingle);
+        exponent = ((Vector256.ShiftRightLogical(single, 23) | Vector256.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector256.Create(8388608f)).As<float, T>();
+        return ((single & Vector256.Create(VectorLog.MantissaMaskSingle)) + Vector256.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroAtOrBelow(Vector256<T> value, Vector256<T> threshold) =>
@@ -403,6 +411,8 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
     public static int Count => Vector512<T>.Count;
 
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
+
+    public static bool ThirtyTwoRegisters => true;
 
     public static Vector512<T> Zero => Vector512<T>.Zero;
 
@@ -512,18 +522,19 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exp(Vector512<T> value) =>
-        typeof(T) == typeof(double) ? Vector512.Exp(value.AsDouble()).As<double, T>() : Vector512.Exp(value.AsSingle()).As<float, T>();
+    public static Vector512<T> Decompose(Vector512<T> value, out Vector512<T> exponent)
+    {
+        if (typeof(T) == typeof(double))
+        {
+            var bits = value.AsInt64() - Vector512.Create(VectorLog.SqrtHalfBits);
+            exponent = ((Vector512.ShiftRightLogical(bits, 52) | Vector512.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector512.Create(4503599627370496.0)).As<double, T>();
+            return ((bits & Vector512.Create(VectorLog.MantissaMask)) + Vector512.Create(VectorLog.SqrtHalfBits)).As<long, T>();
+        }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Log(Vector512<T> value) =>
-        typeof(T) == typeof(double) ? Vector512.Log(value.AsDouble()).As<double, T>() : Vector512.Log(value.AsSingle()).As<float, T>();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> GreaterThan(Vector512<T> left, Vector512<T> right) => Vector512.GreaterThan(left, right);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Select(Vector512<T> mask, Vector512<T> ifTrue, Vector512<T> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
+        var single = value.AsInt32() - Vector512.Create(VectorLog.SqrtHalfBitsSingle);
+        exponent = ((Vector512.ShiftRightLogical(single, 23) | Vector512.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector512.Create(8388608f)).As<float, T>();
+        return ((single & Vector512.Create(VectorLog.MantissaMaskSingle)) + Vector512.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroAtOrBelow(Vector512<T> value, Vector512<T> threshold) =>

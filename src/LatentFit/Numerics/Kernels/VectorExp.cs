@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 
 namespace LatentFit.Numerics.Kernels;
 
@@ -61,10 +59,14 @@ internal static class VectorExp
     /// 0.19–0.26 (full D = 16, K = 16, perf, Zen 3, alternating builds). Each value takes the same operations as one
     /// vector at a time would, so a slot's results do not depend on the others' (tested), and the posterior's bits are
     /// unchanged.
-    /// On x86 without FMA (the 128-bit path with AVX2 switched off), whose lanes multiply and add apart, the polynomial
-    /// was slower than the runtime's exponential (the diagonal E-step 90.5 ms against 76.8), so there it is the
-    /// runtime's, which for float32 widens each vector into two float64 vectors and gives 1 + 2⁻²³ at 0 (the posterior
-    /// clamps it). The inlined one gives e⁰ = 1 exactly.
+    /// On x86 without FMA (the 128-bit path with AVX2 switched off) the lanes multiply and add apart. There the runtime's
+    /// exponential served until 2026-12-04 (measured faster then, on a Zen 3, before the four chains were interleaved),
+    /// but it is a call that starts as CoreLib's precompiled software fallback, and its float32 version widens each
+    /// vector into two float64 vectors: with the inlined one instead, a single-thread E-step on a Zen 4 with AVX2 and
+    /// AVX-512 switched off took 31.0–31.5 against 33.0–33.3 ms (float64, 1M/2/3), 101–107 against 110–112 (float64
+    /// diag 1M/16/8), 18.6–19.0 against 22.2–22.5 (float32, 1M/2/3) and 52–56 against 61 (float32 diag), and the first
+    /// iterations of a float32 fit no longer wait for the runtime to recompile its exponential. Without FMA the float64
+    /// results stay within one ulp and the float32 ones within 1.04 ulp (tested). e⁰ = 1 exactly, and eˣ ≤ 1 for x ≤ 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void OfNonPositive<TLanes, TVector, T>(TVector x0, TVector x1, TVector x2, TVector x3, out TVector e0, out TVector e1, out TVector e2, out TVector e3)
@@ -72,15 +74,6 @@ internal static class VectorExp
         where TVector : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Fma.IsSupported && !AdvSimd.IsSupported)
-        {
-            e0 = TLanes.Exp(x0);
-            e1 = TLanes.Exp(x1);
-            e2 = TLanes.Exp(x2);
-            e3 = TLanes.Exp(x3);
-            return;
-        }
-
         bool wide = typeof(T) == typeof(double);
         var shifter = TLanes.Broadcast(wide ? T.CreateTruncating(Shifter) : T.CreateTruncating(ShifterSingle));
         var log2E = TLanes.Broadcast(T.CreateTruncating(Log2E));
