@@ -155,8 +155,9 @@ internal sealed partial class ColumnBlock<T>
     /// AVX-512 (a 4×4 tile spilled there); each row's sums run in the same order as in the straightforward loop.
     /// Where there are 32 registers (AVX-512, NEON) the four rows of L⁻¹ go against four register-widths of rows
     /// instead, the second pair of widths taking the same broadcasts: a broadcast and the shift's serve sixteen
-    /// multiply-adds instead of eight, and a 288-row block took 1,621–1,622 ns at D = 16 against 1,929–1,935 with two
-    /// widths (5,641 against 6,854 at D = 32, 14,182 against 17,511 at D = 50; 512-bit path, Zen 4, a scratch harness).
+    /// multiply-adds instead of eight, and a 288-row block took 1,515–1,642 ns at D = 16 against 1,811–1,907 with two
+    /// widths (5,641 against 6,854 at D = 32, 14,169–15,155 against 17,362–17,763 at D = 50; 512-bit path, Zen 4, a
+    /// scratch harness; docs/benchmarks.md).
     /// The JIT keeps one copy of each broadcast for both pairs (it loads nothing the loop stores).
     /// When D ≥ 4 is no multiple of four, the last group's missing rows of L⁻¹ read zeros (and the padding columns are zeros,
     /// see Load), so that they add exact zeros: with those rows one at a time instead (two chains of multiply-adds, each
