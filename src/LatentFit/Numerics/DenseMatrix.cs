@@ -6,8 +6,8 @@ namespace LatentFit.Numerics;
 /// and nothing is allocated per call.
 /// </summary>
 /// <remarks>
-/// Matrices here are D×D with D the data dimension (tens at most), so plain loops are adequate; the
-/// per-row hot paths live in the model kernels.
+/// Matrices here are D×D with D the data dimension (tens at most), so plain loops are adequate but for the products,
+/// which run on rows (see <see cref="Multiply"/>); the per-row hot paths live in the model kernels.
 /// </remarks>
 public static class DenseMatrix
 {
@@ -136,56 +136,59 @@ public static class DenseMatrix
     }
 
     /// <summary>C = A B for n×n row-major matrices (C must not alias A or B).</summary>
+    /// <remarks>
+    /// Row i of C is built as Σₖ aᵢₖ·(row k of B), a vector multiply and add over the row at a time (the library's
+    /// <c>MultiplyAdd</c>, which rounds the product and the sum apart): each entry gets the same products added in the
+    /// same order as the textbook loop Σₖ aᵢₖbₖⱼ, so the same bits (tested), several entries at a time. The loop took a
+    /// third of a D = 50, K = 10 EM iteration's serial work (the gradient's three products per component, on one thread
+    /// while the other waits; perf): with the rows vectorised a D = 50 product takes a fraction of the scalar loop's time.
+    /// </remarks>
     public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c)
     {
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j < n; j++)
+            var row = c.Slice(i * n, n);
+            row.Clear();
+            for (int k = 0; k < n; k++)
             {
-                double sum = 0;
-                for (int k = 0; k < n; k++)
-                {
-                    sum += a[i * n + k] * b[k * n + j];
-                }
-
-                c[i * n + j] = sum;
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(k * n, n), a[i * n + k], row, row);
             }
         }
     }
 
-    /// <summary>C = Aᵀ B for n×n row-major matrices (C must not alias A or B).</summary>
+    /// <summary>C = Aᵀ B for n×n row-major matrices (C must not alias A or B); by rows as <see cref="Multiply"/>.</summary>
     public static void MultiplyTransposedLeft(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c)
     {
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j < n; j++)
+            var row = c.Slice(i * n, n);
+            row.Clear();
+            for (int k = 0; k < n; k++)
             {
-                double sum = 0;
-                for (int k = 0; k < n; k++)
-                {
-                    sum += a[k * n + i] * b[k * n + j];
-                }
-
-                c[i * n + j] = sum;
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(k * n, n), a[k * n + i], row, row);
             }
         }
     }
 
-    /// <summary>C = A Bᵀ for n×n row-major matrices (C must not alias A or B).</summary>
+    /// <summary>C = A Bᵀ for n×n row-major matrices (C must not alias A or B): A times a transposed copy of B, by rows as <see cref="Multiply"/>.</summary>
     public static void MultiplyTransposedRight(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c)
     {
-        for (int i = 0; i < n; i++)
+        var transposed = System.Buffers.ArrayPool<double>.Shared.Rent(n * n);
+        try
         {
-            for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
             {
-                double sum = 0;
-                for (int k = 0; k < n; k++)
+                for (int j = 0; j < n; j++)
                 {
-                    sum += a[i * n + k] * b[j * n + k];
+                    transposed[j * n + i] = b[i * n + j];
                 }
-
-                c[i * n + j] = sum;
             }
+
+            Multiply(a, transposed.AsSpan(0, n * n), n, c);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(transposed);
         }
     }
 

@@ -45,6 +45,62 @@ public sealed class DenseMatrixTests
         }
     }
 
+    /// <summary>
+    /// The three products against the textbook loop Σₖ aᵢₖbₖⱼ written out here (each product rounded, then added, k in
+    /// order): the same bits, for sizes below, at and above a vector's width, with negative zeros, and a NaN that must
+    /// reach its row (or column) of the product.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(17)]
+    [InlineData(50)]
+    public void Products_SameBitsAsTheTextbookLoop(int n)
+    {
+        var random = new Random(n);
+        var a = new double[n * n];
+        var b = new double[n * n];
+        for (int i = 0; i < n * n; i++)
+        {
+            a[i] = random.Next(10) == 0 ? -0.0 : (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 4));
+            b[i] = (random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-3, 4));
+        }
+
+        b[n * n / 2] = n > 1 ? double.NaN : b[0];
+        double Entry(double[] m, int row, int column, bool transposed) => transposed ? m[column * n + row] : m[row * n + column];
+        double[] Reference(bool transposeA, bool transposeB)
+        {
+            var c = new double[n * n];
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < n; k++)
+                    {
+                        double product = Entry(a, i, k, transposeA) * Entry(b, k, j, transposeB);
+                        sum += product;
+                    }
+
+                    c[i * n + j] = sum;
+                }
+            }
+
+            return c;
+        }
+
+        var actual = new double[n * n];
+        DenseMatrix.Multiply(a, b, n, actual);
+        Assert.Equal(Bits(Reference(false, false)), Bits(actual));
+        DenseMatrix.MultiplyTransposedLeft(a, b, n, actual);
+        Assert.Equal(Bits(Reference(true, false)), Bits(actual));
+        DenseMatrix.MultiplyTransposedRight(a, b, n, actual);
+        Assert.Equal(Bits(Reference(false, true)), Bits(actual));
+
+        static long[] Bits(double[] values) => [.. values.Select(BitConverter.DoubleToInt64Bits)];
+    }
+
     [Fact]
     public void SymmetricEigenvalues_KnownSpectrum()
     {
