@@ -17,7 +17,7 @@ namespace LatentFit.Numerics.Kernels;
 /// with R a minimax polynomial of degree 7 in s² (error below 2⁻⁵⁸·⁴⁵ on that range), and e·ln 2 added in two parts
 /// (ln 2's high part has 32 significant bits, so e·high is exact). Within one ulp of <see cref="Math.Log(double)"/>. In float32
 /// the same steps with the float64 coefficients rounded to float32 (more terms than float32 needs; a single division
-/// and a few multiply-adds a row, whatever K) and ln 2 split at 16 bits.
+/// and a few multiply-adds a row, whatever K) and ln 2 split after 15 significant bits.
 /// </para>
 /// </summary>
 internal static class VectorLog
@@ -51,7 +51,7 @@ internal static class VectorLog
     private const double Ln2High = 6.93147180369123816490e-01;
     private const double Ln2Low = 1.90821492927058770002e-10;
 
-    // ln 2 in float32: 16 significant bits high (e·high exact for |e| < 2⁸), and the rest.
+    // ln 2 in float32: 22713/2¹⁵ high (15 significant bits, so e·high is exact for |e| < 2⁹), and the rest.
     private const float Ln2HighSingle = 0.693145751953125f;
     private const float Ln2LowSingle = 1.428606765330187e-06f;
 
