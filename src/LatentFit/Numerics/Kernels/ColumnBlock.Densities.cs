@@ -201,8 +201,8 @@ internal sealed partial class ColumnBlock<T>
                 ref T row2 = ref i0 + 2 < d ? ref Unsafe.Add(ref row1, d) : ref zeros;
                 ref T row3 = ref i0 + 3 < d ? ref Unsafe.Add(ref row2, d) : ref zeros;
                 ref T slice = ref Unsafe.Add(ref columns, n);
-                // Columns 0..i0 two at a time, then the last (a group has i0 + 1 of them, an odd number): a step is 8
-                // multiply-adds among some 20 instructions, 4 of them the loop's own (index, compare, branch, address),
+                // Columns 0..i0 two at a time, then the last (a group has i0 + 1 of them, an odd number): a step of two
+                // widths is 8 multiply-adds among some 20 instructions, 4 of them the loop's own (index, compare, branch, address),
                 // and fewer instructions, not fewer multiply-adds, made it faster. With the corner's addresses taken
                 // from the slice as well (no multiplication, no spilled stride), the log-densities' samples against the
                 // other kernels' fell from 0.66–0.70 to 0.61–0.62 (perf, full D = 16, float64, 256-bit path, Zen 3).

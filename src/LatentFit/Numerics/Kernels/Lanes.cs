@@ -177,12 +177,12 @@ internal readonly struct Lanes128<T> : ILanes<Vector128<T>, T>
         if (typeof(T) == typeof(double))
         {
             var bits = value.AsInt64() - Vector128.Create(VectorLog.SqrtHalfBits);
-            exponent = ((Vector128.ShiftRightLogical(bits, 52) | Vector128.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector128.Create(4503599627370496.0)).As<double, T>();
+            exponent = ((Vector128.ShiftRightLogical(bits, 52) | Vector128.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector128.Create(VectorLog.TwoTo52)).As<double, T>();
             return ((bits & Vector128.Create(VectorLog.MantissaMask)) + Vector128.Create(VectorLog.SqrtHalfBits)).As<long, T>();
         }
 
         var single = value.AsInt32() - Vector128.Create(VectorLog.SqrtHalfBitsSingle);
-        exponent = ((Vector128.ShiftRightLogical(single, 23) | Vector128.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector128.Create(8388608f)).As<float, T>();
+        exponent = ((Vector128.ShiftRightLogical(single, 23) | Vector128.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector128.Create(VectorLog.TwoTo23)).As<float, T>();
         return ((single & Vector128.Create(VectorLog.MantissaMaskSingle)) + Vector128.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
     }
 
@@ -362,12 +362,12 @@ internal readonly struct Lanes256<T> : ILanes<Vector256<T>, T>
         if (typeof(T) == typeof(double))
         {
             var bits = value.AsInt64() - Vector256.Create(VectorLog.SqrtHalfBits);
-            exponent = ((Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector256.Create(4503599627370496.0)).As<double, T>();
+            exponent = ((Vector256.ShiftRightLogical(bits, 52) | Vector256.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector256.Create(VectorLog.TwoTo52)).As<double, T>();
             return ((bits & Vector256.Create(VectorLog.MantissaMask)) + Vector256.Create(VectorLog.SqrtHalfBits)).As<long, T>();
         }
 
         var single = value.AsInt32() - Vector256.Create(VectorLog.SqrtHalfBitsSingle);
-        exponent = ((Vector256.ShiftRightLogical(single, 23) | Vector256.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector256.Create(8388608f)).As<float, T>();
+        exponent = ((Vector256.ShiftRightLogical(single, 23) | Vector256.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector256.Create(VectorLog.TwoTo23)).As<float, T>();
         return ((single & Vector256.Create(VectorLog.MantissaMaskSingle)) + Vector256.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
     }
 
@@ -527,12 +527,12 @@ internal readonly struct Lanes512<T> : ILanes<Vector512<T>, T>
         if (typeof(T) == typeof(double))
         {
             var bits = value.AsInt64() - Vector512.Create(VectorLog.SqrtHalfBits);
-            exponent = ((Vector512.ShiftRightLogical(bits, 52) | Vector512.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector512.Create(4503599627370496.0)).As<double, T>();
+            exponent = ((Vector512.ShiftRightLogical(bits, 52) | Vector512.Create(VectorLog.TwoTo52Bits)).AsDouble() - Vector512.Create(VectorLog.TwoTo52)).As<double, T>();
             return ((bits & Vector512.Create(VectorLog.MantissaMask)) + Vector512.Create(VectorLog.SqrtHalfBits)).As<long, T>();
         }
 
         var single = value.AsInt32() - Vector512.Create(VectorLog.SqrtHalfBitsSingle);
-        exponent = ((Vector512.ShiftRightLogical(single, 23) | Vector512.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector512.Create(8388608f)).As<float, T>();
+        exponent = ((Vector512.ShiftRightLogical(single, 23) | Vector512.Create(VectorLog.TwoTo23Bits)).AsSingle() - Vector512.Create(VectorLog.TwoTo23)).As<float, T>();
         return ((single & Vector512.Create(VectorLog.MantissaMaskSingle)) + Vector512.Create(VectorLog.SqrtHalfBitsSingle)).As<int, T>();
     }
 

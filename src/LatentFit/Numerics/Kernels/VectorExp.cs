@@ -44,8 +44,11 @@ internal static class VectorExp
     // ln 2 in two float32 parts: the high part has 9 significant bits, so k·high is exact for |k| < 2¹⁵ (Cephes' expf).
     private const float Ln2HighSingle = 0.693359375f;
     private const float Ln2LowSingle = -2.12194440e-4f;
-    private const double Ln2High = 6.93147180369123816490e-01;
-    private const double Ln2Low = 1.90821492927058770002e-10;
+    /// <summary>ln 2's high part in float64 (fdlibm's): 32 significant bits, so k·high is exact for |k| &lt; 2²¹.</summary>
+    internal const double Ln2High = 6.93147180369123816490e-01;
+
+    /// <summary>ln 2 − <see cref="Ln2High"/>.</summary>
+    internal const double Ln2Low = 1.90821492927058770002e-10;
 
     /// <summary>
     /// eˣ per lane of four vectors at once, for −708 ≤ x ≤ 0 in float64 and −87 ≤ x ≤ 0 in float32 (outside them,

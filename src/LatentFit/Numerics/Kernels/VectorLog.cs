@@ -28,10 +28,16 @@ internal static class VectorLog
     /// <summary>The bits of √½ rounded down to float32.</summary>
     public const int SqrtHalfBitsSingle = 0x3F3504F3;
 
-    /// <summary>The bits of 2⁵², whose low mantissa bits take a small integer exactly.</summary>
+    /// <summary>2⁵², whose low mantissa bits take a small integer exactly: (bits of 2⁵² | e) − 2⁵² = e.</summary>
+    public const double TwoTo52 = 4503599627370496.0;
+
+    /// <summary>The bits of <see cref="TwoTo52"/>.</summary>
     public const long TwoTo52Bits = 0x4330000000000000;
 
-    /// <summary>The bits of 2²³ in float32, likewise.</summary>
+    /// <summary>2²³ in float32, likewise.</summary>
+    public const float TwoTo23 = 8388608f;
+
+    /// <summary>The bits of <see cref="TwoTo23"/>.</summary>
     public const int TwoTo23Bits = 0x4B000000;
 
     /// <summary>The mantissa field of a float64.</summary>
@@ -48,8 +54,6 @@ internal static class VectorLog
     private const double Lg5 = 1.818357216161805012e-01;
     private const double Lg6 = 1.531383769920937332e-01;
     private const double Lg7 = 1.479819860511658591e-01;
-    private const double Ln2High = 6.93147180369123816490e-01;
-    private const double Ln2Low = 1.90821492927058770002e-10;
 
     // ln 2 in float32: 22713/2¹⁵ high (15 significant bits, so e·high is exact for |e| < 2⁹), and the rest.
     private const float Ln2HighSingle = 0.693145751953125f;
@@ -79,8 +83,8 @@ internal static class VectorLog
 
         // log x = e·high − ((f²/2 − (s(f²/2 + R) + e·low)) − f), fdlibm's order of operations.
         var halfSquare = TLanes.Multiply(TLanes.Multiply(TLanes.Broadcast(T.CreateTruncating(0.5)), f), f);
-        var high = TLanes.Broadcast(wide ? T.CreateTruncating(Ln2High) : T.CreateTruncating(Ln2HighSingle));
-        var low = TLanes.Broadcast(wide ? T.CreateTruncating(Ln2Low) : T.CreateTruncating(Ln2LowSingle));
+        var high = TLanes.Broadcast(wide ? T.CreateTruncating(VectorExp.Ln2High) : T.CreateTruncating(Ln2HighSingle));
+        var low = TLanes.Broadcast(wide ? T.CreateTruncating(VectorExp.Ln2Low) : T.CreateTruncating(Ln2LowSingle));
         var tail = TLanes.MultiplyAdd(s, TLanes.Add(halfSquare, r), TLanes.Multiply(e, low));
         return TLanes.Subtract(TLanes.Multiply(e, high), TLanes.Subtract(TLanes.Subtract(halfSquare, tail), f));
     }
