@@ -100,8 +100,9 @@ internal sealed partial class ColumnBlock<T>
     /// <summary>
     /// The first moments and the scatter in registers of any width, four columns (a group) at a time: for a whole group,
     /// <see cref="WeightGroup{TLanes, TVector}"/> writes its weighted columns with their first moments and the diagonal
-    /// entries, <see cref="GroupTriangle{TLanes, TVector}"/> the six entries above the diagonal within the group, and
-    /// <see cref="Tile{TLanes, TVector}"/> the rest of the group's rows.
+    /// entries (and, where there are 32 registers, the six entries above the diagonal within the group, which
+    /// <see cref="GroupTriangle{TLanes, TVector}"/> computes elsewhere), and <see cref="Tile{TLanes, TVector}"/> the
+    /// rest of the group's rows.
     /// Before, a separate pass wrote every weighted column (two loads and a store a value) into a D-column buffer, and two
     /// 4×2 tiles covered each group's triangle, 16 multiply-adds for its 10 entries (at D = 16 a sixth of the scatter's
     /// multiply-adds fell below the diagonal). Now each column is loaded and centred once for its weighted values and its
@@ -131,9 +132,10 @@ internal sealed partial class ColumnBlock<T>
         ref double first = ref MemoryMarshal.GetReference(firstMoment);
         ref double entries = ref MemoryMarshal.GetReference(scatter);
         Span<T> sums = stackalloc T[8];
+        Span<T> triangle = stackalloc T[8];
         for (int i0 = 0; i0 < whole; i0 += 4)
         {
-            WeightGroup<TLanes, TVector>(i0, weights, sums);
+            WeightGroup<TLanes, TVector>(i0, weights, sums, triangle);
             Pairs(sums, out var pair0, out var pair1, out var pair2, out var pair3);
             AddPair(ref first, i0, pair0);
             AddPair(ref first, i0 + 2, pair1);
@@ -144,8 +146,12 @@ internal sealed partial class ColumnBlock<T>
             Unsafe.Add(ref diagonal, 3 * (d + 1)) += pair3.GetElement(1);
 
             // (0,1), (0,2) | (1,2), (1,3) | (0,3), (2,3): the first two pairs lie side by side in their scatter rows.
-            GroupTriangle<TLanes, TVector>(i0, sums);
-            Pairs(sums, out pair0, out pair1, out pair2, out _);
+            if (!TLanes.ThirtyTwoRegisters)
+            {
+                GroupTriangle<TLanes, TVector>(i0, triangle);
+            }
+
+            Pairs(triangle, out pair0, out pair1, out pair2, out _);
             AddPair(ref diagonal, 1, pair0);
             AddPair(ref diagonal, d + 2, pair1);
             Unsafe.Add(ref diagonal, 3) += pair2.ToScalar();
@@ -242,9 +248,18 @@ internal sealed partial class ColumnBlock<T>
     /// that follow, with Σₙ aₜ[n] into sums[0..3] and the diagonal entries Σₙ aₜ[n] (xₜ − μₜ)[n] into sums[4..7],
     /// a register-width of rows at a time. Each column is loaded and centred once for its weighted values and its
     /// diagonal entry; eight sums, four shifts and the weights fit the sixteen registers of x86 without AVX-512.
+    /// Where there are 32 registers (AVX-512, NEON) the same pass also puts the six entries above the diagonal within
+    /// the group into <paramref name="triangle"/>, as <see cref="GroupTriangle{TLanes, TVector}"/> does (same sums,
+    /// same order, same bits): apart, the triangle loaded three weighted columns back and centred three columns again
+    /// for its six multiply-adds, and the weighting waited on its stores. At D = 16 on the 512-bit path the two passes
+    /// took 10.8 % and 6.8 % of a single-thread E-step's samples for 56 multiply-adds and multiplications a row and
+    /// component, where the tiles took 20.2 % for 96; in one pass 14.4–15.7 %, and the E-step 44.3–46.3 → 42.3–43.9 ms
+    /// (perf and three alternating runs, Zen 4). Fourteen sums, four shifts, the weight and the three weighted
+    /// registers the triangle still needs are 22 registers, more than x86 has without AVX-512: there the triangle
+    /// keeps its own pass.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void WeightGroup<TLanes, TVector>(int i0, ReadOnlySpan<T> weights, Span<T> sums)
+    private void WeightGroup<TLanes, TVector>(int i0, ReadOnlySpan<T> weights, Span<T> sums, Span<T> triangle)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
@@ -264,33 +279,56 @@ internal sealed partial class ColumnBlock<T>
         var shift3 = TLanes.Broadcast(_shift[i0 + 3]);
         TVector f0 = TLanes.Zero, f1 = TLanes.Zero, f2 = TLanes.Zero, f3 = TLanes.Zero;
         TVector s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero;
+        TVector s01 = TLanes.Zero, s02 = TLanes.Zero, s03 = TLanes.Zero, s12 = TLanes.Zero, s13 = TLanes.Zero, s23 = TLanes.Zero;
         for (nuint n = 0; n < (nuint)b; n += (nuint)TLanes.Count)
         {
             var w = TLanes.Load(ref weight, n);
-            WeighColumn<TLanes, TVector>(ref x0, ref a0, n, shift0, w, ref f0, ref s0);
-            WeighColumn<TLanes, TVector>(ref x1, ref a1, n, shift1, w, ref f1, ref s1);
-            WeighColumn<TLanes, TVector>(ref x2, ref a2, n, shift2, w, ref f2, ref s2);
-            WeighColumn<TLanes, TVector>(ref x3, ref a3, n, shift3, w, ref f3, ref s3);
+            var w0 = WeighColumn<TLanes, TVector>(ref x0, ref a0, n, shift0, w, ref f0, ref s0, out _);
+            var w1 = WeighColumn<TLanes, TVector>(ref x1, ref a1, n, shift1, w, ref f1, ref s1, out var c1);
+            if (TLanes.ThirtyTwoRegisters)
+            {
+                s01 = TLanes.MultiplyAdd(w0, c1, s01);
+            }
+
+            var w2 = WeighColumn<TLanes, TVector>(ref x2, ref a2, n, shift2, w, ref f2, ref s2, out var c2);
+            if (TLanes.ThirtyTwoRegisters)
+            {
+                s02 = TLanes.MultiplyAdd(w0, c2, s02);
+                s12 = TLanes.MultiplyAdd(w1, c2, s12);
+            }
+
+            WeighColumn<TLanes, TVector>(ref x3, ref a3, n, shift3, w, ref f3, ref s3, out var c3);
+            if (TLanes.ThirtyTwoRegisters)
+            {
+                s03 = TLanes.MultiplyAdd(w0, c3, s03);
+                s13 = TLanes.MultiplyAdd(w1, c3, s13);
+                s23 = TLanes.MultiplyAdd(w2, c3, s23);
+            }
         }
 
         TLanes.SumEach(f0, f1, f2, f3, s0, s1, s2, s3, sums);
+        if (TLanes.ThirtyTwoRegisters)
+        {
+            TLanes.SumEach(s01, s02, s12, s13, s03, s23, TLanes.Zero, TLanes.Zero, triangle);
+        }
     }
 
     /// <summary>
-    /// One column's step of <see cref="WeightGroup{TLanes, TVector}"/>: a register-width of rows at n centred, weighted,
-    /// stored into its slot of the scratch, and added to the column's first moment and diagonal entry (the JIT keeps the
-    /// sums in registers once this is inlined).
+    /// One column's step of <see cref="WeightGroup{TLanes, TVector}"/>: a register-width of rows at n centred
+    /// (<paramref name="centred"/>), weighted (returned), stored into its slot of the scratch, and added to the column's
+    /// first moment and diagonal entry (the JIT keeps the sums in registers once this is inlined).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeighColumn<TLanes, TVector>(ref T column, ref T slot, nuint n, TVector shift, TVector weight, ref TVector first, ref TVector diagonal)
+    private static TVector WeighColumn<TLanes, TVector>(ref T column, ref T slot, nuint n, TVector shift, TVector weight, ref TVector first, ref TVector diagonal, out TVector centred)
         where TLanes : struct, ILanes<TVector, T>
         where TVector : unmanaged
     {
-        var c = Centred<TLanes, TVector>(ref column, n, shift);
-        var a = TLanes.Multiply(c, weight);
+        centred = Centred<TLanes, TVector>(ref column, n, shift);
+        var a = TLanes.Multiply(centred, weight);
         TLanes.Store(a, ref slot, n);
         first = TLanes.Add(first, a);
-        diagonal = TLanes.MultiplyAdd(a, c, diagonal);
+        diagonal = TLanes.MultiplyAdd(a, centred, diagonal);
+        return a;
     }
 
     /// <summary>
