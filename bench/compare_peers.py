@@ -10,6 +10,10 @@ counted), and the slope of LatentFit's own trace (fitting time per iteration, re
 COMPARE_PEERS_REPEATS=R (default 1) times scikit-learn, LatentFit in both precisions and dgemm R times each, one
 after the other in turn, and keeps each one's best (least ms per iteration, most GFLOP/s): on a shared machine whose
 speed drifts by a third from minute to minute, a single timing says as much about the neighbours as about the code.
+The ratios use the slopes. Beside them, LatentFit's median iteration (the median of its trace's iterations 2..ITERS,
+least over the repeats) and single over double by those medians: one slow iteration, when the neighbours take the
+machine for a moment, moves a slope of four or nine iterations but not the median (scikit-learn has no trace to take
+a median of, so no ratio uses it).
 """
 import json, os, subprocess, sys, tempfile, time, warnings
 import numpy as np
@@ -62,15 +66,17 @@ with tempfile.TemporaryDirectory() as work:
         fit = json.load(open(out))
         trace = fit["trace"]
         paths.add(fit.get("kernelPath", "unreported"))
-        return (trace[iters]["seconds"] - trace[1]["seconds"]) / (iters - 1) * 1000, fit["logLikelihood"]
-    sk_ms = lf_ms = single_ms = float("inf"); gemm = 0.0
+        steps = sorted(trace[i]["seconds"] - trace[i - 1]["seconds"] for i in range(2, iters + 1))
+        median = (steps[(len(steps) - 1) // 2] + steps[len(steps) // 2]) / 2 * 1000
+        return (trace[iters]["seconds"] - trace[1]["seconds"]) / (iters - 1) * 1000, fit["logLikelihood"], median
+    sk_ms = lf_ms = single_ms = lf_median = single_median = float("inf"); gemm = 0.0
     for _ in range(repeats):
         ms, g = sklearn_ms()
         sk_ms = min(sk_ms, ms)
-        ms, lf_ll = latentfit_run("double")
-        lf_ms = min(lf_ms, ms)
-        ms, single_ll = latentfit_run("single")
-        single_ms = min(single_ms, ms)
+        ms, lf_ll, median = latentfit_run("double")
+        lf_ms, lf_median = min(lf_ms, ms), min(lf_median, median)
+        ms, single_ll, median = latentfit_run("single")
+        single_ms, single_median = min(single_ms, ms), min(single_median, median)
         gemm = max(gemm, dgemm_gflops())
     sk_ll = g.score(X) * N
 
@@ -87,7 +93,7 @@ with tempfile.TemporaryDirectory() as work:
         result = subprocess.run(["Rscript", os.path.join(root, "bench/mclust_em.R"), binary, str(N), str(D), str(K),
                                  {"full": "VVV", "diag": "VVI"}[cov], start, str(iters)], capture_output=True, text=True, check=True)
         mclust_ms, mclust_ll = map(float, result.stdout.split())
-        _, unfloored_ll = latentfit_run("double", reg="0")
+        _, unfloored_ll, _ = latentfit_run("double", reg="0")
         mclust = (mclust_ms, mclust_ll, unfloored_ll)
 
 # Floating-point work of one EM iteration (Mahalanobis terms plus scatter matrices), as in issue 5:
@@ -109,3 +115,5 @@ if mclust is not None:
 single_rel = abs(single_ll - sk_ll) / abs(sk_ll)
 print(f"    --precision single: LatentFit {single_ms:.1f} ms/iter, ratio {sk_ms / single_ms:.1f}x, {flops / single_ms / 1e6:.1f} GFLOP/s; "
       f"final loglik {single_ll:.6f} (relative difference from scikit-learn {single_rel:.1e}{'' if single_rel <= 1e-6 else ' EXCEEDS 1e-6'})")
+print(f"    median iteration: double {lf_median:.1f} ms, single {single_median:.1f} ms; single over double {lf_ms / single_ms:.2f} "
+      f"by slopes, {lf_median / single_median:.2f} by medians")
