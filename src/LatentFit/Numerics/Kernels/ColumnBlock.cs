@@ -296,6 +296,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private int TransposeDouble(ReadOnlySpan<double> values, Span<double> columns)
     {
         int d = Dimension, groups = d / 8;
+        if (groups == 0)
+        {
+            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
+            return 0;
+        }
+
         ref double source = ref MemoryMarshal.GetReference(values);
         ref double target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride;
@@ -332,6 +338,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private int TransposeDouble256(ReadOnlySpan<double> values, Span<double> columns, int from)
     {
         int d = Dimension, groups = (d - from) / 4;
+        if (groups == 0)
+        {
+            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
+            return from;
+        }
+
         ref double source = ref MemoryMarshal.GetReference(values);
         ref double target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride;
@@ -379,6 +391,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private int Transpose128(ReadOnlySpan<T> values, int from)
     {
         int d = Dimension, c = Vector128<T>.Count, groups = (d - from) / c;
+        if (groups == 0)
+        {
+            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
+            return from;
+        }
+
         ref T source = ref MemoryMarshal.GetReference(values);
         ref T target = ref _columns.Start;
         nuint column = (nuint)_stride, step = (nuint)d;
@@ -430,6 +448,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private int TransposeSingle256(ReadOnlySpan<float> values, Span<float> columns, int from)
     {
         int d = Dimension, groups = (d - from) / 8;
+        if (groups == 0)
+        {
+            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
+            return from;
+        }
+
         ref float source = ref MemoryMarshal.GetReference(values);
         ref float target = ref MemoryMarshal.GetReference(columns);
         nuint column = (nuint)_stride, step = (nuint)d;
@@ -497,6 +521,12 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     private int TransposeSingle(ReadOnlySpan<float> values, Span<float> columns)
     {
         int d = Dimension, groups = d / 16;
+        if (groups == 0)
+        {
+            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
+            return 0;
+        }
+
         ref double source = ref Unsafe.As<float, double>(ref MemoryMarshal.GetReference(values));
         ref float target = ref MemoryMarshal.GetReference(columns);
         var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -549,7 +579,9 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             return;
         }
 
-        byte* start = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref source, (nuint)blockLength + (nuint)at));
+        // The address from the block's start as a plain pointer: a managed reference past the array's end, even one
+        // never dereferenced, is invalid to the garbage collector (dotnet/runtime#75792).
+        byte* start = (byte*)Unsafe.AsPointer(ref source) + (((nuint)blockLength + (nuint)at) * (nuint)sizeof(TValue));
         int bytes = count * sizeof(TValue);
         for (int line = 0; line < bytes; line += 64)
         {
