@@ -353,6 +353,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             {
                 PrefetchNextBlock(ref source, Rows * d, n * d, 4 * d);
             }
+
             for (int g = 0; g < groups; g++)
             {
                 int c = from + (g * 4);
@@ -406,6 +407,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             {
                 PrefetchNextBlock(ref source, Rows * d, n * d, c * d);
             }
+
             for (int g = 0; g < groups; g++)
             {
                 int first = from + (g * c);
@@ -463,6 +465,7 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
             {
                 PrefetchNextBlock(ref source, Rows * d, n * d, 8 * d);
             }
+
             for (int g = 0; g < groups; g++)
             {
                 int c = from + (g * 8);
@@ -558,17 +561,17 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     }
 
     /// <summary>
-    /// Asks the core to bring the <paramref name="count"/> values from <paramref name="at"/> of the block that follows
-    /// this one in memory (<paramref name="blockLength"/> values on) into the caches (PREFETCHT1) while this block is
+    /// Asks the core to bring the <paramref name="count"/> values from <paramref name="at"/> of the block that follows this
+    /// one in memory (<paramref name="blockLength"/> values on) into the caches (PREFETCHT1) while this block is
     /// transposed: MixtureOfEmissions cuts each of a pass's chunks (4,096 rows) into consecutive blocks, so this is the
-    /// next block the same thread loads but at a chunk's end (where the hint is wasted). Each block's rows are touched first by its transposition, which then waited on them: at D = 16 on the 512-bit
-    /// path nine tenths of its samples fell on the instruction after a row's load, whether the data set was in L3
-    /// (20,000 rows) or not (200,000), and it took 4.8–5.2 % of a single-thread E-step (perf, Zen 4); with the hint,
-    /// 3.3–3.4 %. The next block's lines arrive while this one's K components are computed (tens of microseconds).
-    /// Spread over the transposition's steps, one line a prefetch; issued all at once after it, the burst stalled
-    /// the load (1.8 % of the samples in Load itself). Only x86 has the instruction in .NET (ARM's PRFM has no
-    /// intrinsic outside SVE: dotnet/runtime#106860). The address may lie past the data set's end: a prefetch never
-    /// faults, and nothing is read through the pointer.
+    /// next block the same thread loads but at a chunk's end (where the hint is wasted). Each block's rows are touched
+    /// first by its transposition, which then waited on them: at D = 16 on the 512-bit path nine tenths of its samples fell
+    /// on the instruction after a row's load, whether the data set was in L3 (20,000 rows) or not (200,000), and it took
+    /// 4.8–5.2 % of a single-thread E-step (perf, Zen 4); with the hint, 3.3–3.4 %. The next block's lines arrive while
+    /// this one's K components are computed (tens of microseconds). Spread over the transposition's steps, one line a
+    /// prefetch; issued all at once after it, the burst stalled the load (1.8 % of the samples in Load itself). Only x86
+    /// has the instruction in .NET (ARM's PRFM has no intrinsic outside SVE: dotnet/runtime#106860). The address may lie
+    /// past the data set's end: a prefetch never faults, and nothing is read through the pointer.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PrefetchNextBlock<TValue>(ref TValue source, int blockLength, int at, int count)
