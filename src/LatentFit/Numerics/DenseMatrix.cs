@@ -143,21 +143,15 @@ public static class DenseMatrix
     /// third of a D = 50, K = 10 EM iteration's serial work (the gradient's three products per component, on one thread
     /// while the other waits; perf): with the rows vectorised a D = 50 product takes a fraction of the scalar loop's time.
     /// </remarks>
-    public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            var row = c.Slice(i * n, n);
-            row.Clear();
-            for (int k = 0; k < n; k++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(k * n, n), a[i * n + k], row, row);
-            }
-        }
-    }
+    public static void Multiply(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c) =>
+        MultiplyByRows(a, b, n, c, transposeLeft: false);
 
     /// <summary>C = Aᵀ B for n×n row-major matrices (C must not alias A or B); by rows as <see cref="Multiply"/>.</summary>
-    public static void MultiplyTransposedLeft(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c)
+    public static void MultiplyTransposedLeft(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c) =>
+        MultiplyByRows(a, b, n, c, transposeLeft: true);
+
+    /// <summary>Row i of C = Σₖ lᵢₖ·(row k of B), with lᵢₖ = aᵢₖ, or aₖᵢ when <paramref name="transposeLeft"/> (see <see cref="Multiply"/>).</summary>
+    private static void MultiplyByRows(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, Span<double> c, bool transposeLeft)
     {
         for (int i = 0; i < n; i++)
         {
@@ -165,7 +159,8 @@ public static class DenseMatrix
             row.Clear();
             for (int k = 0; k < n; k++)
             {
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(k * n, n), a[k * n + i], row, row);
+                double left = transposeLeft ? a[k * n + i] : a[i * n + k];
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(b.Slice(k * n, n), left, row, row);
             }
         }
     }
