@@ -298,7 +298,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         int d = Dimension, groups = d / 8;
         if (groups == 0)
         {
-            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
             return 0;
         }
 
@@ -340,7 +339,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         int d = Dimension, groups = (d - from) / 4;
         if (groups == 0)
         {
-            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
             return from;
         }
 
@@ -394,7 +392,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         int d = Dimension, c = Vector128<T>.Count, groups = (d - from) / c;
         if (groups == 0)
         {
-            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
             return from;
         }
 
@@ -452,7 +449,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         int d = Dimension, groups = (d - from) / 8;
         if (groups == 0)
         {
-            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
             return from;
         }
 
@@ -526,7 +522,6 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
         int d = Dimension, groups = d / 16;
         if (groups == 0)
         {
-            // No columns to do, so no prefetch either: the first transposition with columns to do issues it.
             return 0;
         }
 
@@ -571,7 +566,8 @@ internal sealed partial class ColumnBlock<T> : ColumnBlock
     /// this one's K components are computed (tens of microseconds). Spread over the transposition's steps, one line a
     /// prefetch; issued all at once after it, the burst stalled the load (1.8 % of the samples in Load itself). Only x86
     /// has the instruction in .NET (ARM's PRFM has no intrinsic outside SVE: dotnet/runtime#106860). The address may lie
-    /// past the data set's end: a prefetch never faults, and nothing is read through the pointer.
+    /// past the data set's end: a prefetch never faults, and nothing is read through the pointer. The first transposition
+    /// with columns to do issues the hints (the others start past column 0, and one with none returns before its loop).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void PrefetchNextBlock<TValue>(ref TValue source, int blockLength, int at, int count)
